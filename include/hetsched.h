@@ -1,0 +1,345 @@
+/**
+ * \file hetsched.h
+ * \brief hetsched: the tutorial's tensor pipeline (devices, random tensors, moves, linear
+ * layers, results back on the CPU) run tile by tile on every CPU core, GPU and OpenCL device
+ * of a node at once, on top of StarPU.
+ *
+ * Tensors are 2-D float32 matrices, row-major at this API (rows x cols, as numpy and PyTorch).
+ * Each is one StarPU data handle split into tiles; tiles at the right and bottom edges are smaller
+ * when the tile size does not divide the shape. Every call returns 0 or a negative HETSCHED_E*
+ * code; hetsched_last_error() gives the sentence that names what went wrong.
+ *
+ * The pipeline:
+ * \code
+ *   struct hetsched_conf conf;
+ *   hetsched_conf_init(&conf);                      // policy, worker counts
+ *   hetsched_init(&conf);                           // torch.cuda.is_available()
+ *   hetsched_tensor_create(&x, 4096, 1024, 512, 512);
+ *   hetsched_tensor_rand(x, &spec);                 // torch.rand(...).to(device)
+ *   hetsched_linear_create(&fc, 1024, 256, HETSCHED_ACT_NONE, 512, 512);
+ *   hetsched_linear_init_default(fc, seed, 0);      // nn.Linear(1024, 256)
+ *   hetsched_linear_forward(fc, x, &y);             // model(x)
+ *   hetsched_tensor_to_host(y);                     // y.to("cpu")
+ *   hetsched_tensor_data(y, &ptr, &ld);
+ * \endcode
+ */
+#ifndef HETSCHED_H
+#define HETSCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hetsched_features.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Errors */
+
+/**
+ * \brief Every error of the library: name, positive value (returned negated) and message.
+ * Used to generate both the enum and hetsched_strerror().
+ */
+#define HETSCHED_ERRNO_MAP(X)                                                                      \
+	X(EINVAL, 1, "invalid argument")                                                           \
+	X(ENOMEM, 2, "out of memory")                                                              \
+	X(ENOENT, 3, "no such file")                                                               \
+	X(EIO, 4, "input/output error")                                                            \
+	X(EFORMAT, 5, "malformed file")                                                            \
+	X(EDTYPE, 6, "unsupported data type")                                                      \
+	X(ESHAPE, 7, "shapes do not match")                                                        \
+	X(ESTARPU, 8, "StarPU runtime failure")                                                    \
+	X(ENODEV, 9, "no worker can run this")                                                     \
+	X(ESTATE, 10, "call out of order (runtime not initialised, or already)")                   \
+	X(EINTR, 11, "interrupted")                                                                \
+	X(ECHECK, 12, "result differs from the reference")                                         \
+	X(ETOOBIG, 13, "problem larger than this node's memory")
+
+/** \brief Error codes; functions return them negated (e.g. -HETSCHED_EINVAL is never used: the
+ * enum values are already negative). */
+typedef enum hetsched_errno {
+	HETSCHED_OK = 0,
+#define HETSCHED_ERRNO_ENUM_(name, value, msg) HETSCHED_##name = -(value),
+	HETSCHED_ERRNO_MAP(HETSCHED_ERRNO_ENUM_)
+#undef HETSCHED_ERRNO_ENUM_
+} hetsched_errno_t;
+
+/**
+ * \brief Short text of an error code.
+ * \param err a value returned by a hetsched call.
+ * \return a static string; "unknown error" for a value outside HETSCHED_ERRNO_MAP.
+ */
+const char *hetsched_strerror(int err);
+
+/**
+ * \brief The detailed message of the last failing call in this thread, naming the bad value
+ * ("out_features must be > 0, got 0"); an empty string when none failed.
+ */
+const char *hetsched_last_error(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Runtime */
+
+/** \brief Configuration of hetsched_init(). Negative counts leave the choice to StarPU (and
+ * its STARPU_NCPU / STARPU_NCUDA / STARPU_NOPENCL variables). */
+struct hetsched_conf {
+	const char *sched; /**< StarPU policy name; NULL: $STARPU_SCHED, else "dmda" */
+	int ncpu;          /**< CPU workers, -1 for StarPU's default */
+	int ncuda;         /**< CUDA workers, -1 for StarPU's default */
+	int nopencl;       /**< OpenCL workers, -1 for StarPU's default */
+	int opencl_on_cpu; /**< 1: OpenCL CPU devices (PoCL) count as accelerators */
+	int quiet;         /**< 1: StarPU prints nothing (STARPU_SILENT) */
+	int profiling;     /**< 1 (default): record each task's worker and time for statistics */
+};
+
+/** \brief Fill \p conf with defaults (StarPU's worker counts, dmda, profiling on). */
+void hetsched_conf_init(struct hetsched_conf *conf);
+
+/**
+ * \brief Start StarPU with \p conf, hold OpenBLAS to one thread per worker, load device kernels.
+ * \return 0; HETSCHED_EINVAL for an unknown policy or a bad count; HETSCHED_ESTATE if already
+ * initialised; HETSCHED_ENODEV when StarPU finds no worker; HETSCHED_ESTARPU when StarPU fails.
+ */
+int hetsched_init(const struct hetsched_conf *conf);
+
+/** \brief Wait for all tasks, release device kernels, stop StarPU.
+ * \return 0; HETSCHED_ESTATE if not initialised. */
+int hetsched_shutdown(void);
+
+/** \brief Wait until every submitted task has run. \return 0; HETSCHED_ESTARPU. */
+int hetsched_wait_all(void);
+
+/** \brief Name of the scheduling policy in use (NULL before init). */
+const char *hetsched_sched_name(void);
+
+/**
+ * \brief Names of the policies this StarPU offers, NULL-terminated, in StarPU's order.
+ * Usable before init. \return a static array.
+ */
+const char *const *hetsched_sched_policies(void);
+
+/** \brief Version of the StarPU library in use, as "major.minor.release". */
+const char *hetsched_starpu_version(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Devices (the tutorial's torch.cuda.is_available()) */
+
+/** \brief Kinds of worker. */
+enum hetsched_kind {
+	HETSCHED_KIND_CPU = 0,
+	HETSCHED_KIND_CUDA = 1,
+	HETSCHED_KIND_OPENCL = 2,
+	HETSCHED_NKINDS = 3
+};
+
+/** \brief "cpu", "cuda" or "opencl". */
+const char *hetsched_kind_name(enum hetsched_kind kind);
+
+/** \brief One StarPU worker. */
+struct hetsched_worker_info {
+	int id;                  /**< StarPU worker id */
+	char name[128];          /**< StarPU's name of the worker ("CPU 0", "OpenCL 0 (...)") */
+	enum hetsched_kind kind; /**< its kind */
+	int memory_node;         /**< memory node its data lives on */
+	int devid;               /**< device number within its kind */
+};
+
+/** \brief Number of workers (0 before init). */
+int hetsched_worker_count(void);
+
+/** \brief Number of workers of \p kind. */
+int hetsched_worker_count_kind(enum hetsched_kind kind);
+
+/** \brief Describe worker \p id. \return 0; HETSCHED_EINVAL for an id out of range. */
+int hetsched_worker_get_info(int id, struct hetsched_worker_info *info);
+
+/** \brief One memory node. */
+struct hetsched_memnode_info {
+	int id;                  /**< StarPU memory node */
+	enum hetsched_kind kind; /**< CPU for main memory (RAM) */
+	char name[128];          /**< StarPU's name for it */
+	int64_t size_bytes;      /**< memory StarPU may use there, -1 if unknown */
+};
+
+/** \brief Number of memory nodes (0 before init). */
+int hetsched_memory_node_count(void);
+
+/** \brief Describe memory node \p id. \return 0; HETSCHED_EINVAL for an id out of range. */
+int hetsched_memory_node_get_info(int id, struct hetsched_memnode_info *info);
+
+/** \brief Bandwidth (MB/s) and latency (us) StarPU measured from node \p src to \p dst;
+ * 0 for a node to itself. \return 0; HETSCHED_EINVAL for a bad node. */
+int hetsched_bus_get(int src, int dst, double *bandwidth_mbs, double *latency_us);
+
+/** \brief The OpenBLAS core in use (e.g. "Haswell"), or "unknown". */
+const char *hetsched_blas_corename(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Tensors */
+
+/** \brief A 2-D float32 tensor split into tiles, living wherever StarPU put its tiles. */
+typedef struct hetsched_tensor *hetsched_tensor_t;
+/** \brief A tensor used only as input. */
+typedef const struct hetsched_tensor *hetsched_const_tensor_t;
+
+/**
+ * \brief Create a rows x cols tensor with tiles of tile_rows x tile_cols and no home buffer: each
+ * tile is allocated on the memory node of the first worker that writes it.
+ * \return 0; HETSCHED_EINVAL for a zero size or tile; HETSCHED_ESTATE before init;
+ * HETSCHED_ENOMEM.
+ */
+int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, size_t tile_rows,
+			   size_t tile_cols);
+
+/**
+ * \brief Create a tensor from a host array, copied in (row-major, leading dimension \p ld >= cols).
+ * \return as hetsched_tensor_create(); HETSCHED_EINVAL for ld < cols.
+ */
+int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
+			      size_t cols, size_t ld, size_t tile_rows, size_t tile_cols);
+
+/** \brief Wait for the tasks that use \p tensor and release it (NULL is accepted). */
+void hetsched_tensor_destroy(hetsched_tensor_t tensor);
+
+/** \brief Shape and tiling of \p tensor (any pointer may be NULL). */
+void hetsched_tensor_shape(hetsched_const_tensor_t tensor, size_t *rows, size_t *cols,
+			   size_t *tile_rows, size_t *tile_cols);
+
+/** \brief Distributions of hetsched_tensor_rand(). */
+enum hetsched_dist {
+	HETSCHED_DIST_UNIFORM = 0, /**< uniform in [a, b) */
+	HETSCHED_DIST_NORMAL = 1   /**< normal, mean a, standard deviation b */
+};
+
+/**
+ * \brief What hetsched_tensor_rand() draws. Element (r, c) is a function of (seed, stream, r, c)
+ * alone (Philox4x32-10), so the values do not depend on tiling, device or policy; uniform values
+ * are bit-identical on CPU, CUDA and OpenCL.
+ */
+struct hetsched_rand_spec {
+	enum hetsched_dist dist; /**< distribution */
+	float a;                 /**< low bound (uniform) or mean (normal) */
+	float b;                 /**< high bound (uniform) or standard deviation (normal) */
+	uint64_t seed;           /**< Philox key */
+	uint32_t stream;         /**< independent stream for the same seed (e.g. one per tensor) */
+};
+
+/**
+ * \brief Fill \p tensor with random values, one task per tile, on whichever worker the policy
+ * picks (no host copy is made). \return 0; HETSCHED_EINVAL for b <= a (uniform) or b < 0
+ * (normal); HETSCHED_ESTARPU.
+ */
+int hetsched_tensor_rand(hetsched_tensor_t tensor, const struct hetsched_rand_spec *spec);
+
+/**
+ * \brief Prefetch every tile of \p tensor to \p memory_node (the tutorial's .to(device)); returns
+ * at once. \return 0; HETSCHED_EINVAL for a bad node.
+ */
+int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
+
+/**
+ * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
+ * the tasks that write it. Read it with hetsched_tensor_data(). \return 0; HETSCHED_ESTARPU.
+ */
+int hetsched_tensor_to_host(hetsched_tensor_t tensor);
+
+/**
+ * \brief The host array gathered by hetsched_tensor_to_host(), valid until the tensor is used by
+ * another operation or destroyed. \return 0; HETSCHED_ESTATE when not gathered.
+ */
+int hetsched_tensor_data(hetsched_const_tensor_t tensor, const float **data, size_t *ld);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Linear layers (nn.Linear): y = x W^T + b, then the activation */
+
+/** \brief Activations applied after a layer. */
+enum hetsched_activation {
+	HETSCHED_ACT_NONE = 0, /**< identity */
+	HETSCHED_ACT_RELU = 1  /**< max(0, y) */
+};
+
+/** \brief A linear layer: weight out_features x in_features, bias out_features. */
+typedef struct hetsched_linear *hetsched_linear_t;
+
+/**
+ * \brief Create a layer whose weight is tiled tile_out x tile_in. The input of
+ * hetsched_linear_forward() must have tile_cols == tile_in.
+ * \return 0; HETSCHED_EINVAL for a zero size or tile; HETSCHED_ESTATE before init; HETSCHED_ENOMEM.
+ */
+int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
+			   enum hetsched_activation activation, size_t tile_out, size_t tile_in);
+
+/**
+ * \brief PyTorch's default initialisation: weight and bias uniform in +-1/sqrt(in_features),
+ * drawn with the counter RNG from (seed, stream 2*index+1 and 2*index+2).
+ * \return 0; HETSCHED_ESTARPU.
+ */
+int hetsched_linear_init_default(hetsched_linear_t layer, uint64_t seed, uint32_t index);
+
+/**
+ * \brief Load weight (out x in, row-major, contiguous) and bias (out, NULL for zeros) from host
+ * arrays, copied in. \return 0; HETSCHED_EINVAL for a NULL weight.
+ */
+int hetsched_linear_load(hetsched_linear_t layer, const float *weight, const float *bias);
+
+/** \brief in_features, out_features, activation (any pointer may be NULL). */
+void hetsched_linear_shape(const struct hetsched_linear *layer, size_t *in_features,
+			   size_t *out_features, enum hetsched_activation *activation);
+
+/** \brief The layer's weight and bias tensors (owned by the layer). */
+hetsched_tensor_t hetsched_linear_weight(hetsched_linear_t layer);
+/** \copydoc hetsched_linear_weight */
+hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t layer);
+
+/**
+ * \brief Submit y = act(x W^T + b): one task per (row tile, column tile, k tile), the k tiles of
+ * an output tile in a fixed order. Creates *y (x.rows x out_features, tiles x.tile_rows x
+ * tile_out). Returns once submitted; hetsched_tensor_to_host(*y) waits.
+ * \return 0; HETSCHED_ESHAPE when x.cols != in_features or x.tile_cols != tile_in;
+ * HETSCHED_ESTARPU.
+ */
+int hetsched_linear_forward(hetsched_linear_t layer, hetsched_tensor_t x, hetsched_tensor_t *y);
+
+/** \brief Wait for the layer's tasks and free it (NULL is accepted). */
+void hetsched_linear_destroy(hetsched_linear_t layer);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Statistics: what ran where */
+
+/** \brief Operations, as named in statistics and traces. */
+enum hetsched_op {
+	HETSCHED_OP_RAND = 0,
+	HETSCHED_OP_LINEAR = 1,
+	HETSCHED_NOPS = 2
+};
+
+/** \brief "rand" or "linear". */
+const char *hetsched_op_name(enum hetsched_op op);
+
+/** \brief One executed task, from StarPU's per-task profiling. */
+struct hetsched_task_record {
+	enum hetsched_op op; /**< operation */
+	int worker;          /**< worker that ran it */
+	double start_s;      /**< start, seconds since hetsched_stats_reset() */
+	double end_s;        /**< end, same clock */
+	uint32_t tile_row;   /**< output tile row */
+	uint32_t tile_col;   /**< output tile column */
+	uint32_t tile_k;     /**< k tile (linear), 0 otherwise */
+	double flops;        /**< floating-point operations of the task */
+};
+
+/** \brief Forget recorded tasks and restart the statistics clock. */
+void hetsched_stats_reset(void);
+
+/**
+ * \brief Tasks recorded since the last reset (after hetsched_wait_all()).
+ * \return the number of records; *records points to an array valid until the next reset.
+ */
+size_t hetsched_stats_records(const struct hetsched_task_record **records);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HETSCHED_H */
