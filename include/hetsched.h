@@ -173,6 +173,19 @@ int hetsched_memory_node_get_info(int id, struct hetsched_memnode_info *info);
  * 0 for a node to itself. \return 0; HETSCHED_EINVAL for a bad node. */
 int hetsched_bus_get(int src, int dst, double *bandwidth_mbs, double *latency_us);
 
+/** \brief The node's hardware, from hwloc. */
+struct hetsched_topology {
+	int packages;          /**< processor packages (sockets) */
+	int numa_nodes;        /**< NUMA nodes */
+	int cores;             /**< physical cores */
+	int pus;               /**< processing units (hardware threads) */
+	uint64_t memory_bytes; /**< main memory */
+	char cpu_model[128];   /**< the first package's CPUModel, or "" */
+};
+
+/** \brief Read the topology (usable before init). \return 0; HETSCHED_ENODEV when hwloc fails. */
+int hetsched_topology_get(struct hetsched_topology *topology);
+
 /** \brief The OpenBLAS core in use (e.g. "Haswell"), or "unknown". */
 const char *hetsched_blas_corename(void);
 

@@ -17,7 +17,7 @@ AC_DEFUN([HETSCHED_CHECK_CUDA], [
       CUDA_HOME_DIR=`AS_DIRNAME([\`AS_DIRNAME([$NVCC])\`])`
       AC_MSG_CHECKING([whether $NVCC compiles a kernel])
       cat > conftest.cu <<'EOCU'
-__global__ void k(float *x) { x[threadIdx.x] = 1.0f; }
+__global__ void k(float *x) { x@<:@threadIdx.x@:>@ = 1.0f; }
 int main(void) { k<<<1, 1>>>(0); return 0; }
 EOCU
       AS_IF([$NVCC -c conftest.cu -o conftest.$OBJEXT >&AS_MESSAGE_LOG_FD 2>&1],

@@ -28,6 +28,35 @@ int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf
 			goto label;                                                                \
 	} while (0)
 
+#include <starpu.h>
+
+/* A tensor: one StarPU matrix handle (nx = cols, ny = rows) split into tile_rows x tile_cols
+ * tiles; edge tiles are smaller. */
+struct hetsched_tensor {
+	size_t rows, cols;
+	size_t tile_rows, tile_cols;
+	size_t ntile_rows, ntile_cols;
+	starpu_data_handle_t handle;
+	float *home;     /* host buffer owned by the tensor (starpu_malloc), or NULL */
+	int partitioned; /* tiles are the handles in use */
+	int acquired;    /* gathered on the host and held for reading */
+};
+
+/* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are
+ * written in place, and to_host needs no extra copy). */
+int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
+				 size_t tile_rows, size_t tile_cols);
+/* Split into tiles (after releasing a host view): the state every operation needs. */
+int hetsched__tensor_tiles(struct hetsched_tensor *t);
+/* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */
+starpu_data_handle_t hetsched__tensor_tile(const struct hetsched_tensor *t, size_t i, size_t j);
+/* Rows, columns and origin of tile (i, j). */
+void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, size_t *rows,
+			   size_t *cols, size_t *row0, size_t *col0);
+/* The two filters that cut a matrix handle into fixed-size tiles (columns, then rows). */
+void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
+			    const struct hetsched_tensor *t);
+
 /* 1 between hetsched_init() and hetsched_shutdown(). */
 int hetsched__initialized(void);
 

@@ -1,0 +1,60 @@
+#!/bin/sh
+# quickstart.sh [check]: on Debian 12 or Ubuntu 22.04+, install the packages hetsched needs, build
+# it, and run the main job (hetsched run --check with its defaults) or, with "check", the test
+# suite. Idempotent: a second run installs nothing, skips configure and rebuilds only what changed.
+set -eu
+cd "$(dirname "$0")"
+
+mode=${1:-run}
+case $mode in
+run | check) ;;
+*)
+	echo "usage: ./quickstart.sh [check]" >&2
+	exit 2
+	;;
+esac
+
+# Everything comes from the distribution's archive.
+PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config \
+libstarpu-dev libhwloc-dev libopenblas-dev libjansson-dev \
+ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy"
+
+missing=
+if command -v dpkg-query >/dev/null 2>&1; then
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing="$missing $p"
+	done
+else
+	echo "quickstart: no dpkg-query: not a Debian system; install the equivalents of:" >&2
+	echo "  $PACKAGES" >&2
+fi
+if [ -n "$missing" ]; then
+	echo "quickstart: installing:$missing"
+	if [ "$(id -u)" = 0 ]; then
+		apt-get update -q
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo apt-get update -q
+		sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+	else
+		echo "quickstart: missing packages and no root or sudo; run:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		exit 2
+	fi
+fi
+
+[ -x configure ] || autoreconf -fi
+if [ ! -f config.status ]; then
+	# CI treats warnings as errors.
+	flags=
+	[ "${CI:-}" = true ] && flags=--enable-werror
+	./configure $flags ${HETSCHED_CONFIGURE_FLAGS:-}
+fi
+make -j"$(nproc)"
+
+if [ "$mode" = check ]; then
+	exec make check
+fi
+# The main job: a forward pass of the default problem on every worker, checked.
+exec ./hetsched run --check

@@ -1,0 +1,184 @@
+/* common.c: option parsing shared by the subcommands, and their help texts. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define WORKER_HELP                                                                                \
+	"workers:\n"                                                                               \
+	"  --sched P          StarPU scheduling policy (default: $STARPU_SCHED, else dmda)\n"      \
+	"  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"                  \
+	"  --ncuda N          CUDA workers\n"                                                      \
+	"  --nopencl N        OpenCL workers\n"                                                    \
+	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"
+
+static const char info_help[] =
+	"usage: hetsched info [--json] [worker options]\n"
+	"\n"
+	"What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
+	"nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
+	"\n"
+	"  --json             one JSON object on stdout\n" WORKER_HELP;
+
+static const char run_help[] =
+	"usage: hetsched run [options]\n"
+	"\n"
+	"y = model(x), tile by tile on every worker: x random (--batch x --in) or read from\n"
+	"--input; the model random (--in, --hidden, --out) or read from --model.\n"
+	"\n"
+	"problem:\n"
+	"  --batch N          rows of x (default 4096)\n"
+	"  --in K             features in (default 4096)\n"
+	"  --out M            features out (default 4096)\n"
+	"  --hidden H1,H2,..  hidden layer widths (default: none, one layer)\n"
+	"  --activation A     relu or none, between layers (default relu)\n"
+	"  --input x.npy      input batch (2-D float32/float64, C order; 1-D is one row)\n"
+	"  --model PATH       .safetensors of an nn.Sequential, or a folder of <i>.weight.npy\n"
+	"                     and <i>.bias.npy\n"
+	"  --seed S           seed of x and of the weights (default 0)\n"
+	"execution:\n"
+	"  --tile T|auto      square tile size (default auto)\n"
+	"  --repeat R         run the forward pass R times (default 1)\n"
+	"  --check            verify y against an independent reference; exit 1 if wrong\n" WORKER_HELP
+	"output:\n"
+	"  --save y.npy       write y\n"
+	"  --save-input x.npy write the input batch\n"
+	"  --json             one JSON object on stdout instead of the summary\n"
+	"  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
+	"  --quiet            no summary\n";
+
+const char *cli_progname = "hetsched";
+
+const char *cli_help_text(const char *command)
+{
+	if (!strcmp(command, "info"))
+		return info_help;
+	if (!strcmp(command, "run"))
+		return run_help;
+	if (!strcmp(command, "help"))
+		return "usage: hetsched help <command>\n";
+	return NULL;
+}
+
+void cli_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "hetsched: %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *command)
+{
+	fprintf(stderr, "\n%s", cli_help_text(command));
+	return EXIT_USAGE;
+}
+
+int cli_parse_u64(const char *name, const char *arg, uint64_t *out)
+{
+	char *end;
+	uintmax_t v;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-' || *arg == '+') {
+		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
+			arg ? arg : "");
+		return -1;
+	}
+	v = strtoumax(arg, &end, 10);
+	if (errno || *end) {
+		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
+			arg);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int cli_parse_size(const char *name, const char *arg, size_t *out)
+{
+	uint64_t v;
+
+	if (arg && *arg == '-') {
+		fprintf(stderr, "hetsched: --%s must be a positive integer, got '%s'\n", name, arg);
+		return -1;
+	}
+	if (cli_parse_u64(name, arg, &v) < 0)
+		return -1;
+	if (v == 0 || v > UINT32_MAX) {
+		fprintf(stderr, "hetsched: --%s must be between 1 and %u, got '%s'\n", name,
+			UINT32_MAX, arg);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+int cli_parse_count(const char *name, const char *arg, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(name, arg, &v) < 0)
+		return -1;
+	if (v > 4096) {
+		fprintf(stderr, "hetsched: --%s must be at most 4096, got '%s'\n", name, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+void cli_workers_init(struct cli_workers *w)
+{
+	w->sched = NULL;
+	w->ncpu = w->ncuda = w->nopencl = -1;
+	w->opencl_on_cpu = 0;
+}
+
+int cli_workers_option(struct cli_workers *w, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_SCHED:
+		w->sched = arg;
+		return 1;
+	case OPT_NCPU:
+		return cli_parse_count("ncpu", arg, &w->ncpu) < 0 ? -1 : 1;
+	case OPT_NCUDA:
+		return cli_parse_count("ncuda", arg, &w->ncuda) < 0 ? -1 : 1;
+	case OPT_NOPENCL:
+		return cli_parse_count("nopencl", arg, &w->nopencl) < 0 ? -1 : 1;
+	case OPT_OPENCL_ON_CPU:
+		w->opencl_on_cpu = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cli_start(const struct cli_workers *w, int quiet)
+{
+	struct hetsched_conf conf;
+	int rc;
+
+	hetsched_conf_init(&conf);
+	conf.sched = w->sched;
+	conf.ncpu = w->ncpu;
+	conf.ncuda = w->ncuda;
+	conf.nopencl = w->nopencl;
+	conf.opencl_on_cpu = w->opencl_on_cpu;
+	conf.quiet = quiet;
+	rc = hetsched_init(&conf);
+	if (rc == 0)
+		return EXIT_OK;
+	fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
+	return rc == HETSCHED_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+}

@@ -1,0 +1,197 @@
+/* info.c: `hetsched info`, the tutorial's torch.cuda.is_available() and more: what the node
+ * has and what StarPU made of it. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static json_t *info_json(const struct hetsched_topology *topo)
+{
+	json_t *root = json_object(), *features = json_object(), *topology = json_object();
+	json_t *workers = json_array(), *nodes = json_array(), *bus = json_array();
+	int nworkers = hetsched_worker_count(), nnodes = hetsched_memory_node_count();
+
+	json_object_set_new(root, "version", json_string(HETSCHED_VERSION));
+	json_object_set_new(root, "starpu_version", json_string(hetsched_starpu_version()));
+	json_object_set_new(root, "sched", json_string(hetsched_sched_name()));
+	json_object_set_new(features, "cpu", json_true());
+	json_object_set_new(features, "cuda", json_boolean(HETSCHED_HAVE_CUDA));
+	json_object_set_new(features, "opencl", json_boolean(HETSCHED_HAVE_OPENCL));
+	json_object_set_new(features, "mpi", json_boolean(HETSCHED_HAVE_MPI));
+	json_object_set_new(root, "features", features);
+	json_object_set_new(root, "cuda_available",
+			    json_boolean(hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0));
+	json_object_set_new(topology, "packages", json_integer(topo->packages));
+	json_object_set_new(topology, "numa_nodes", json_integer(topo->numa_nodes));
+	json_object_set_new(topology, "cores", json_integer(topo->cores));
+	json_object_set_new(topology, "pus", json_integer(topo->pus));
+	json_object_set_new(topology, "memory_bytes", json_integer((json_int_t)topo->memory_bytes));
+	json_object_set_new(topology, "cpu_model", json_string(topo->cpu_model));
+	json_object_set_new(root, "topology", topology);
+	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
+	for (int i = 0; i < nworkers; i++) {
+		struct hetsched_worker_info w;
+
+		hetsched_worker_get_info(i, &w);
+		json_array_append_new(workers,
+				      json_pack("{s:i, s:s, s:s, s:i, s:i}", "id", w.id, "name",
+						w.name, "kind", hetsched_kind_name(w.kind),
+						"memory_node", w.memory_node, "devid", w.devid));
+	}
+	json_object_set_new(root, "workers", workers);
+	for (int i = 0; i < nnodes; i++) {
+		struct hetsched_memnode_info m;
+
+		hetsched_memory_node_get_info(i, &m);
+		json_array_append_new(nodes, json_pack("{s:i, s:s, s:s, s:I}", "id", m.id, "kind",
+						       m.kind == HETSCHED_KIND_CPU
+							       ? "ram"
+							       : hetsched_kind_name(m.kind),
+						       "name", m.name, "size_bytes",
+						       (json_int_t)m.size_bytes));
+	}
+	json_object_set_new(root, "memory_nodes", nodes);
+	for (int s = 0; s < nnodes; s++) {
+		for (int d = 0; d < nnodes; d++) {
+			double bw, lat;
+
+			if (s == d)
+				continue;
+			hetsched_bus_get(s, d, &bw, &lat);
+			json_array_append_new(bus, json_pack("{s:i, s:i, s:f, s:f}", "src", s, "dst",
+							     d, "bandwidth_mbs", bw, "latency_us",
+							     lat));
+		}
+	}
+	json_object_set_new(root, "bus", bus);
+	return root;
+}
+
+static void format_bytes(char *buf, size_t size, double bytes)
+{
+	if (bytes < 0)
+		snprintf(buf, size, "unknown");
+	else if (bytes >= (1ull << 30))
+		snprintf(buf, size, "%.1f GiB", bytes / (1ull << 30));
+	else
+		snprintf(buf, size, "%.0f MiB", bytes / (1ull << 20));
+}
+
+static void info_text(const struct hetsched_topology *topo)
+{
+	int nworkers = hetsched_worker_count(), nnodes = hetsched_memory_node_count();
+	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
+	char mem[32];
+
+	printf("hetsched %s, StarPU %s, scheduling policy %s\n", HETSCHED_VERSION,
+	       hetsched_starpu_version(), hetsched_sched_name());
+	printf("backends compiled in: cpu yes, cuda %s, opencl %s, mpi %s\n",
+	       HETSCHED_HAVE_CUDA ? "yes" : "no", HETSCHED_HAVE_OPENCL ? "yes" : "no",
+	       HETSCHED_HAVE_MPI ? "yes" : "no");
+	format_bytes(mem, sizeof(mem), (double)topo->memory_bytes);
+	printf("node: %d package%s, %d NUMA node%s, %d cores, %d PUs, %s%s%s\n", topo->packages,
+	       topo->packages == 1 ? "" : "s", topo->numa_nodes, topo->numa_nodes == 1 ? "" : "s",
+	       topo->cores, topo->pus, mem, topo->cpu_model[0] ? ", " : "", topo->cpu_model);
+	printf("OpenBLAS core: %s\n", hetsched_blas_corename());
+	printf("\nworkers (%d: %d cpu, %d cuda, %d opencl):\n", nworkers,
+	       hetsched_worker_count_kind(HETSCHED_KIND_CPU), ncuda,
+	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL));
+	for (int i = 0; i < nworkers; i++) {
+		struct hetsched_worker_info w;
+
+		hetsched_worker_get_info(i, &w);
+		printf("  %3d  %-6s  memory node %d  %s\n", w.id, hetsched_kind_name(w.kind),
+		       w.memory_node, w.name);
+	}
+	printf("\nmemory nodes (%d):\n", nnodes);
+	for (int i = 0; i < nnodes; i++) {
+		struct hetsched_memnode_info m;
+
+		hetsched_memory_node_get_info(i, &m);
+		format_bytes(mem, sizeof(mem), (double)m.size_bytes);
+		printf("  %3d  %-6s  %-10s  %s\n", m.id,
+		       m.kind == HETSCHED_KIND_CPU ? "ram" : hetsched_kind_name(m.kind), mem, m.name);
+	}
+	if (nnodes > 1) {
+		printf("\nbus (as StarPU measured it):\n");
+		for (int s = 0; s < nnodes; s++)
+			for (int d = 0; d < nnodes; d++) {
+				double bw, lat;
+
+				if (s == d)
+					continue;
+				hetsched_bus_get(s, d, &bw, &lat);
+				printf("  %d -> %d  %10.1f MB/s  %8.2f us\n", s, d, bw, lat);
+			}
+	}
+	if (ncuda > 0)
+		printf("\nCUDA available: yes (%d device%s)\n", ncuda, ncuda == 1 ? "" : "s");
+	else
+		printf("\nCUDA available: no — running on CPU%s\n",
+		       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) ? " (and OpenCL)" : "");
+}
+
+int cli_info(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		CLI_WORKER_OPTIONS,
+		{NULL, 0, NULL, 0},
+	};
+	struct cli_workers workers;
+	struct hetsched_topology topo;
+	int json = 0, opt, rc;
+
+	cli_workers_init(&workers);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		int handled = cli_workers_option(&workers, opt, optarg);
+
+		if (handled < 0)
+			return cli_usage_error("info");
+		if (handled)
+			continue;
+		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(cli_help_text("info"), stdout);
+			return EXIT_OK;
+		case ':':
+			cli_error("info", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("info");
+		default:
+			cli_error("info", "unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error("info");
+		}
+	}
+	if (optind < argc) {
+		cli_error("info", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("info");
+	}
+	if (hetsched_topology_get(&topo) < 0) {
+		fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
+		return EXIT_RUNTIME;
+	}
+	rc = cli_start(&workers, json);
+	if (rc != EXIT_OK)
+		return rc;
+	if (json) {
+		json_t *root = info_json(&topo);
+
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(root);
+	} else {
+		info_text(&topo);
+	}
+	hetsched_shutdown();
+	return EXIT_OK;
+}

@@ -1,0 +1,207 @@
+/* report.c: per-worker statistics of the last forward pass, as a table, as JSON, and as a
+ * Chrome trace (one track per worker, one slice per task). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "internal.h"
+#include "report.h"
+
+#define MAX_WORKERS 1024
+
+struct worker_totals {
+	size_t tasks;
+	double busy_s, flops;
+};
+
+/* Sum the recorded tasks per worker and per kind. */
+static double totals(struct worker_totals *w, int nworkers, struct worker_totals *kinds)
+{
+	const struct hetsched_task_record *rec;
+	size_t n = hetsched_stats_records(&rec);
+	double flops = 0;
+
+	memset(w, 0, nworkers * sizeof(*w));
+	memset(kinds, 0, HETSCHED_NKINDS * sizeof(*kinds));
+	for (size_t i = 0; i < n; i++) {
+		struct hetsched_worker_info info;
+
+		if (rec[i].worker < 0 || rec[i].worker >= nworkers)
+			continue;
+		w[rec[i].worker].tasks++;
+		w[rec[i].worker].busy_s += rec[i].end_s - rec[i].start_s;
+		w[rec[i].worker].flops += rec[i].flops;
+		hetsched_worker_get_info(rec[i].worker, &info);
+		kinds[info.kind].tasks++;
+		kinds[info.kind].busy_s += rec[i].end_s - rec[i].start_s;
+		kinds[info.kind].flops += rec[i].flops;
+		flops += rec[i].flops;
+	}
+	return flops;
+}
+
+static double median(const double *sorted, size_t n)
+{
+	return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+void report_print_text(const struct run_report *r)
+{
+	static struct worker_totals w[MAX_WORKERS];
+	struct worker_totals kinds[HETSCHED_NKINDS];
+	int nworkers = hetsched_worker_count();
+	double elapsed = r->times[0], flops;
+
+	nworkers = nworkers < MAX_WORKERS ? nworkers : MAX_WORKERS;
+	flops = totals(w, nworkers, kinds);
+	printf("hetsched run: %zu x %zu", r->batch, r->dims[0]);
+	for (size_t l = 0; l < r->nlayers; l++)
+		printf(" -> %zu", r->dims[l + 1]);
+	printf(" (%zu layer%s), tile %zu%s, policy %s, seed %llu\n", r->nlayers,
+	       r->nlayers == 1 ? "" : "s", r->tile, r->tile_auto ? " (auto)" : "",
+	       hetsched_sched_name(), (unsigned long long)r->seed);
+	printf("workers: %d cpu, %d cuda, %d opencl\n", hetsched_worker_count_kind(HETSCHED_KIND_CPU),
+	       hetsched_worker_count_kind(HETSCHED_KIND_CUDA),
+	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL));
+	if (r->repeat > 1)
+		printf("elapsed: min %.4f s, median %.4f s over %zu repeats; %.1f GFLOP/s (best)\n",
+		       elapsed, median(r->times, r->repeat), r->repeat, flops / elapsed * 1e-9);
+	else
+		printf("elapsed: %.4f s, %.1f GFLOP/s\n", elapsed, flops / elapsed * 1e-9);
+	printf("\n  %-3s %-28s %-6s %7s %7s %9s\n", "id", "worker", "kind", "tasks", "busy%",
+	       "GFLOP");
+	for (int i = 0; i < nworkers; i++) {
+		struct hetsched_worker_info info;
+
+		hetsched_worker_get_info(i, &info);
+		printf("  %-3d %-28.28s %-6s %7zu %6.1f%% %9.2f\n", i, info.name,
+		       hetsched_kind_name(info.kind), w[i].tasks,
+		       100.0 * w[i].busy_s / (elapsed > 0 ? elapsed : 1), w[i].flops * 1e-9);
+	}
+	printf("\nshare of work:");
+	for (int k = 0; k < HETSCHED_NKINDS; k++)
+		if (hetsched_worker_count_kind((enum hetsched_kind)k) > 0)
+			printf(" %s %.1f%%", hetsched_kind_name((enum hetsched_kind)k),
+			       flops > 0 ? 100.0 * kinds[k].flops / flops : 0.0);
+	printf("\n");
+	if (r->check)
+		printf("check: %s (%s reference, %zu values, max abs err %.3g, max rel err %.3g, "
+		       "tolerance %.3g)\n",
+		       r->check->ok ? "OK" : "FAILED", r->check->method, r->check->checked,
+		       r->check->max_abs_err, r->check->max_rel_err, r->check->tolerance);
+	if (r->save)
+		printf("saved: %s (%zu x %zu float32)\n", r->save, r->batch, r->dims[r->nlayers]);
+}
+
+void report_print_json(const struct run_report *r)
+{
+	static struct worker_totals w[MAX_WORKERS];
+	struct worker_totals kinds[HETSCHED_NKINDS];
+	int nworkers = hetsched_worker_count();
+	double elapsed = r->times[0], flops;
+	json_t *root = json_object(), *shape = json_object(), *hidden = json_array();
+	json_t *workers = json_array(), *by_kind = json_object(), *times = json_array();
+
+	nworkers = nworkers < MAX_WORKERS ? nworkers : MAX_WORKERS;
+	flops = totals(w, nworkers, kinds);
+	json_object_set_new(root, "version", json_string(HETSCHED_VERSION));
+	json_object_set_new(root, "starpu_version", json_string(hetsched_starpu_version()));
+	json_object_set_new(root, "sched", json_string(hetsched_sched_name()));
+	json_object_set_new(shape, "batch", json_integer((json_int_t)r->batch));
+	json_object_set_new(shape, "in", json_integer((json_int_t)r->dims[0]));
+	json_object_set_new(shape, "out", json_integer((json_int_t)r->dims[r->nlayers]));
+	for (size_t l = 0; l + 1 < r->nlayers; l++)
+		json_array_append_new(hidden, json_integer((json_int_t)r->dims[l + 1]));
+	json_object_set_new(shape, "hidden", hidden);
+	json_object_set_new(root, "shape", shape);
+	json_object_set_new(root, "tile", json_integer((json_int_t)r->tile));
+	json_object_set_new(root, "tile_auto", json_boolean(r->tile_auto));
+	json_object_set_new(root, "seed", json_integer((json_int_t)r->seed));
+	json_object_set_new(root, "elapsed_s", json_real(elapsed));
+	json_object_set_new(root, "median_s", json_real(median(r->times, r->repeat)));
+	for (size_t i = 0; i < r->repeat; i++)
+		json_array_append_new(times, json_real(r->times[i]));
+	json_object_set_new(root, "repeats_s", times);
+	json_object_set_new(root, "flops", json_real(flops));
+	json_object_set_new(root, "gflops", json_real(flops / elapsed * 1e-9));
+	for (int i = 0; i < nworkers; i++) {
+		struct hetsched_worker_info info;
+
+		hetsched_worker_get_info(i, &info);
+		json_array_append_new(workers,
+				      json_pack("{s:i, s:s, s:s, s:I, s:f, s:f}", "id", i, "name",
+						info.name, "kind", hetsched_kind_name(info.kind),
+						"tasks", (json_int_t)w[i].tasks, "busy_s",
+						w[i].busy_s, "gflop", w[i].flops * 1e-9));
+	}
+	json_object_set_new(root, "workers", workers);
+	for (int k = 0; k < HETSCHED_NKINDS; k++)
+		json_object_set_new(by_kind, hetsched_kind_name((enum hetsched_kind)k),
+				    json_integer((json_int_t)kinds[k].tasks));
+	json_object_set_new(root, "tasks_by_kind", by_kind);
+	if (r->check)
+		json_object_set_new(root, "check",
+				    json_pack("{s:f, s:f, s:f, s:s, s:I, s:b}", "max_abs_err",
+					      r->check->max_abs_err, "max_rel_err",
+					      r->check->max_rel_err, "tolerance", r->check->tolerance,
+					      "method", r->check->method, "checked",
+					      (json_int_t)r->check->checked, "ok", r->check->ok));
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(root);
+}
+
+int report_write_trace(const char *path)
+{
+	const struct hetsched_task_record *rec;
+	size_t n = hetsched_stats_records(&rec);
+	int nworkers = hetsched_worker_count();
+	json_t *root = json_object(), *events = json_array();
+	char tmp[4096];
+	int rc = 0;
+
+	/* Metadata events name the process and one track (tid) per worker. */
+	json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
+						"process_name", "ph", "M", "pid", 0, "tid", 0, "args",
+						"name", "hetsched"));
+	for (int i = 0; i < nworkers; i++) {
+		struct hetsched_worker_info info;
+
+		hetsched_worker_get_info(i, &info);
+		json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
+							"thread_name", "ph", "M", "pid", 0, "tid", i,
+							"args", "name", info.name));
+	}
+	for (size_t i = 0; i < n; i++) {
+		char name[96];
+
+		if (rec[i].op == HETSCHED_OP_LINEAR)
+			snprintf(name, sizeof(name), "linear (%u,%u,%u)", rec[i].tile_row,
+				 rec[i].tile_col, rec[i].tile_k);
+		else
+			snprintf(name, sizeof(name), "%s (%u,%u)", hetsched_op_name(rec[i].op),
+				 rec[i].tile_row, rec[i].tile_col);
+		json_array_append_new(
+			events, json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:{s:f}}", "name", name,
+					  "cat", hetsched_op_name(rec[i].op), "ph", "X", "ts",
+					  rec[i].start_s * 1e6, "dur",
+					  (rec[i].end_s - rec[i].start_s) * 1e6, "pid", 0, "tid",
+					  rec[i].worker, "args", "gflop", rec[i].flops * 1e-9));
+	}
+	json_object_set_new(root, "traceEvents", events);
+	json_object_set_new(root, "displayTimeUnit", json_string("ms"));
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	if (json_dump_file(root, tmp, JSON_COMPACT) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(errno));
+	}
+	json_decref(root);
+	return rc;
+}

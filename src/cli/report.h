@@ -1,0 +1,28 @@
+/* report.h: what `hetsched run` tells: the human summary, the JSON object, the trace. */
+#ifndef HETSCHED_CLI_REPORT_H
+#define HETSCHED_CLI_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+
+struct run_report {
+	size_t batch;
+	const size_t *dims; /* dims[0] = in, dims[l + 1] = out of layer l */
+	size_t nlayers;
+	size_t tile;
+	int tile_auto;
+	uint64_t seed;
+	const double *times; /* sorted, one per repeat */
+	size_t repeat;
+	const struct hetsched__check_result *check; /* NULL without --check */
+	const char *save;
+};
+
+void report_print_text(const struct run_report *r);
+void report_print_json(const struct run_report *r);
+/* Chrome trace events of the recorded tasks, written atomically; 0 or a negative code. */
+int report_write_trace(const char *path);
+
+#endif

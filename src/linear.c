@@ -1,0 +1,217 @@
+/* linear.c: linear layers (nn.Linear) and the task graph of a forward pass. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <starpu.h>
+
+#include "codelets.h"
+#include "internal.h"
+
+struct hetsched_linear {
+	size_t in_features, out_features;
+	size_t tile_out, tile_in;
+	enum hetsched_activation activation;
+	hetsched_tensor_t weight; /* out x in */
+	hetsched_tensor_t bias;   /* 1 x out */
+};
+
+int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
+			   enum hetsched_activation activation, size_t tile_out, size_t tile_in)
+{
+	struct hetsched_linear *l;
+	int rc;
+
+	if (!layer)
+		return hetsched__error(HETSCHED_EINVAL, "layer pointer is NULL");
+	if (in_features == 0)
+		return hetsched__error(HETSCHED_EINVAL, "in_features must be > 0, got 0");
+	if (out_features == 0)
+		return hetsched__error(HETSCHED_EINVAL, "out_features must be > 0, got 0");
+	if (activation != HETSCHED_ACT_NONE && activation != HETSCHED_ACT_RELU)
+		return hetsched__error(HETSCHED_EINVAL, "unknown activation %d", (int)activation);
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a layer");
+	l->in_features = in_features;
+	l->out_features = out_features;
+	l->tile_out = tile_out < out_features ? tile_out : out_features;
+	l->tile_in = tile_in < in_features ? tile_in : in_features;
+	l->activation = activation;
+	HETSCHED_TRY(rc, hetsched_tensor_create(&l->weight, out_features, in_features, tile_out, tile_in),
+		     fail_weight);
+	HETSCHED_TRY(rc, hetsched_tensor_create(&l->bias, 1, out_features, 1, tile_out), fail_bias);
+	*layer = l;
+	return 0;
+
+fail_bias:
+	hetsched_tensor_destroy(l->weight);
+fail_weight:
+	free(l);
+	return rc;
+}
+
+int hetsched_linear_init_default(hetsched_linear_t l, uint64_t seed, uint32_t index)
+{
+	/* PyTorch's nn.Linear.reset_parameters: kaiming_uniform(a=sqrt(5)) for the weight and
+	 * U(-1/sqrt(in), 1/sqrt(in)) for the bias, which are the same bound. */
+	float bound = (float)(1.0 / sqrt((double)l->in_features));
+	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, -bound, bound, seed, 2 * index + 1};
+
+	HETSCHED_CALL(hetsched_tensor_rand(l->weight, &spec));
+	spec.stream = 2 * index + 2;
+	return hetsched_tensor_rand(l->bias, &spec);
+}
+
+int hetsched_linear_load(hetsched_linear_t l, const float *weight, const float *bias)
+{
+	hetsched_tensor_t w, b;
+	float *zeros = NULL;
+	int rc;
+
+	if (!l || !weight)
+		return hetsched__error(HETSCHED_EINVAL, "layer or weight is NULL");
+	if (!bias) {
+		zeros = calloc(l->out_features, sizeof(float));
+		if (!zeros)
+			return hetsched__error(HETSCHED_ENOMEM, "out of memory for a bias");
+		bias = zeros;
+	}
+	HETSCHED_TRY(rc,
+		     hetsched_tensor_from_host(&w, weight, l->out_features, l->in_features,
+					       l->in_features, l->tile_out, l->tile_in),
+		     fail_weight);
+	HETSCHED_TRY(rc,
+		     hetsched_tensor_from_host(&b, bias, 1, l->out_features, l->out_features, 1,
+					       l->tile_out),
+		     fail_bias);
+	hetsched_tensor_destroy(l->weight);
+	hetsched_tensor_destroy(l->bias);
+	l->weight = w;
+	l->bias = b;
+	free(zeros);
+	return 0;
+
+fail_bias:
+	hetsched_tensor_destroy(w);
+fail_weight:
+	free(zeros);
+	return rc;
+}
+
+void hetsched_linear_shape(const struct hetsched_linear *l, size_t *in_features,
+			   size_t *out_features, enum hetsched_activation *activation)
+{
+	if (in_features)
+		*in_features = l->in_features;
+	if (out_features)
+		*out_features = l->out_features;
+	if (activation)
+		*activation = l->activation;
+}
+
+hetsched_tensor_t hetsched_linear_weight(hetsched_linear_t l)
+{
+	return l->weight;
+}
+
+hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t l)
+{
+	return l->bias;
+}
+
+static void linear_done(void *arg)
+{
+	const struct hetsched_linear_args *args = arg;
+	struct starpu_task *task = starpu_task_get_current();
+	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
+	double m = starpu_matrix_get_ny(task->handles[0]);
+	double k = starpu_matrix_get_nx(task->handles[0]);
+	double n = starpu_matrix_get_ny(task->handles[1]);
+
+	hetsched__stats_record(HETSCHED_OP_LINEAR, info ? info->workerid : starpu_worker_get_id(),
+			       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
+			       info ? starpu_timing_timespec_to_us(&info->end_time) : 0,
+			       args->tile_row, args->tile_col, args->tile_k, 2.0 * m * n * k);
+}
+
+int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
+{
+	hetsched_tensor_t out;
+
+	if (!l || !x || !y)
+		return hetsched__error(HETSCHED_EINVAL, "layer, input or output pointer is NULL");
+	if (x->cols != l->in_features)
+		return hetsched__error(HETSCHED_ESHAPE,
+				       "input has %zu columns but the layer has in_features %zu",
+				       x->cols, l->in_features);
+	if (x->tile_cols != l->tile_in)
+		return hetsched__error(HETSCHED_ESHAPE,
+				       "input tiles have %zu columns but the layer's weight tiles "
+				       "have %zu",
+				       x->tile_cols, l->tile_in);
+	HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features, x->tile_rows,
+						   l->tile_out));
+	HETSCHED_CALL(hetsched__tensor_tiles(x));
+	HETSCHED_CALL(hetsched__tensor_tiles(l->weight));
+	HETSCHED_CALL(hetsched__tensor_tiles(l->bias));
+
+	/* One task per (row tile, column tile, k tile); the k tiles of one output tile are
+	 * submitted in order, so StarPU's sequential consistency chains them: the first writes
+	 * the tile (bias + partial product), the last applies the activation. */
+	for (size_t i = 0; i < out->ntile_rows; i++) {
+		for (size_t j = 0; j < out->ntile_cols; j++) {
+			for (size_t k = 0; k < x->ntile_cols; k++) {
+				struct starpu_task *task = starpu_task_create();
+				struct hetsched_linear_args *args = malloc(sizeof(*args));
+				int rc;
+
+				if (!args) {
+					hetsched_tensor_destroy(out);
+					return hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
+				}
+				args->first = k == 0;
+				args->last = k + 1 == x->ntile_cols;
+				args->act = (uint32_t)l->activation;
+				args->tile_row = (uint32_t)i;
+				args->tile_col = (uint32_t)j;
+				args->tile_k = (uint32_t)k;
+				task->cl = &hetsched_cl_linear;
+				task->handles[0] = hetsched__tensor_tile(x, i, k);
+				task->modes[0] = STARPU_R;
+				task->handles[1] = hetsched__tensor_tile(l->weight, j, k);
+				task->modes[1] = STARPU_R;
+				task->handles[2] = hetsched__tensor_tile(l->bias, 0, j);
+				task->modes[2] = STARPU_R;
+				task->handles[3] = hetsched__tensor_tile(out, i, j);
+				task->modes[3] = k == 0 ? STARPU_W : STARPU_RW;
+				task->cl_arg = args;
+				task->cl_arg_size = sizeof(*args);
+				task->cl_arg_free = 1;
+				task->callback_func = linear_done;
+				task->callback_arg = args;
+				rc = starpu_task_submit(task);
+				if (rc != 0) {
+					hetsched_tensor_destroy(out);
+					return hetsched__error(HETSCHED_ESTARPU,
+							       "cannot submit a linear task: %s",
+							       rc == -ENODEV ? "no worker can run it"
+									     : strerror(-rc));
+				}
+			}
+		}
+	}
+	*y = out;
+	return 0;
+}
+
+void hetsched_linear_destroy(hetsched_linear_t l)
+{
+	if (!l)
+		return;
+	hetsched_tensor_destroy(l->weight);
+	hetsched_tensor_destroy(l->bias);
+	free(l);
+}

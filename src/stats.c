@@ -1,0 +1,76 @@
+/* stats.c: per-task records (worker, start, end, tile) from StarPU's profiling, appended by
+ * task callbacks that run concurrently on the workers. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <starpu.h>
+
+#include "internal.h"
+
+static struct {
+	pthread_mutex_t lock;
+	struct hetsched_task_record *records;
+	size_t count, capacity;
+	double origin_us;
+} stats = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, 0};
+
+const char *hetsched_op_name(enum hetsched_op op)
+{
+	switch (op) {
+	case HETSCHED_OP_RAND:
+		return "rand";
+	case HETSCHED_OP_LINEAR:
+		return "linear";
+	default:
+		return "unknown";
+	}
+}
+
+void hetsched_stats_reset(void)
+{
+	pthread_mutex_lock(&stats.lock);
+	free(stats.records);
+	stats.records = NULL;
+	stats.count = stats.capacity = 0;
+	stats.origin_us = starpu_timing_now();
+	pthread_mutex_unlock(&stats.lock);
+}
+
+void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, double end_us,
+			    uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
+{
+	struct hetsched_task_record *r;
+
+	pthread_mutex_lock(&stats.lock);
+	if (stats.count == stats.capacity) {
+		size_t capacity = stats.capacity ? 2 * stats.capacity : 1024;
+		struct hetsched_task_record *grown =
+			realloc(stats.records, capacity * sizeof(*grown));
+
+		/* Statistics are best effort: a task that cannot be recorded is dropped. */
+		if (!grown) {
+			pthread_mutex_unlock(&stats.lock);
+			return;
+		}
+		stats.records = grown;
+		stats.capacity = capacity;
+	}
+	r = &stats.records[stats.count++];
+	r->op = op;
+	r->worker = worker;
+	r->start_s = start_us > 0 ? (start_us - stats.origin_us) * 1e-6 : 0;
+	r->end_s = end_us > 0 ? (end_us - stats.origin_us) * 1e-6 : 0;
+	r->tile_row = tile_row;
+	r->tile_col = tile_col;
+	r->tile_k = tile_k;
+	r->flops = flops;
+	pthread_mutex_unlock(&stats.lock);
+}
+
+size_t hetsched_stats_records(const struct hetsched_task_record **records)
+{
+	*records = stats.records;
+	return stats.count;
+}

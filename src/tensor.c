@@ -1,0 +1,278 @@
+/* tensor.c: tensors as StarPU matrix handles split into tiles; rand fills them, StarPU moves
+ * them, to_host gathers them. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <starpu.h>
+
+#include "codelets.h"
+#include "internal.h"
+
+static int check_shape(size_t rows, size_t cols, size_t tile_rows, size_t tile_cols)
+{
+	if (!hetsched__initialized())
+		return hetsched__error(HETSCHED_ESTATE, "hetsched_init must come first");
+	if (rows == 0 || cols == 0)
+		return hetsched__error(HETSCHED_EINVAL, "tensor shape must be > 0, got %zu x %zu",
+				       rows, cols);
+	if (tile_rows == 0 || tile_cols == 0)
+		return hetsched__error(HETSCHED_EINVAL, "tile shape must be > 0, got %zu x %zu",
+				       tile_rows, tile_cols);
+	/* StarPU's matrix interface counts elements in 32 bits. */
+	if (rows > UINT32_MAX || cols > UINT32_MAX)
+		return hetsched__error(HETSCHED_EINVAL, "tensor shape %zu x %zu exceeds 2^32 - 1",
+				       rows, cols);
+	return 0;
+}
+
+static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_rows,
+					  size_t tile_cols)
+{
+	struct hetsched_tensor *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->rows = rows;
+	t->cols = cols;
+	/* A tile larger than the tensor is the whole tensor. */
+	t->tile_rows = tile_rows < rows ? tile_rows : rows;
+	t->tile_cols = tile_cols < cols ? tile_cols : cols;
+	t->ntile_rows = (rows + t->tile_rows - 1) / t->tile_rows;
+	t->ntile_cols = (cols + t->tile_cols - 1) / t->tile_cols;
+	return t;
+}
+
+int hetsched__tensor_tiles(struct hetsched_tensor *t)
+{
+	struct starpu_data_filter by_cols, by_rows;
+
+	if (t->acquired) {
+		starpu_data_release(t->handle);
+		t->acquired = 0;
+	}
+	if (!t->partitioned) {
+		hetsched__tile_filters(&by_cols, &by_rows, t);
+		starpu_data_map_filters(t->handle, 2, &by_cols, &by_rows);
+		t->partitioned = 1;
+	}
+	return 0;
+}
+
+int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, size_t tile_rows,
+			   size_t tile_cols)
+{
+	struct hetsched_tensor *t;
+
+	if (!tensor)
+		return hetsched__error(HETSCHED_EINVAL, "tensor pointer is NULL");
+	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
+	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	if (!t)
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
+	/* No home buffer: each tile is allocated on the memory node of its first writer. */
+	starpu_matrix_data_register(&t->handle, -1, 0, (uint32_t)cols, (uint32_t)cols,
+				    (uint32_t)rows, sizeof(float));
+	hetsched__tensor_tiles(t);
+	*tensor = t;
+	return 0;
+}
+
+int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
+				 size_t tile_rows, size_t tile_cols)
+{
+	struct hetsched_tensor *t;
+
+	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
+	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	if (!t)
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
+	/* Pinned, so that devices can copy tiles to and from it asynchronously. */
+	if (starpu_malloc((void **)&t->home, rows * cols * sizeof(float)) != 0) {
+		free(t);
+		return hetsched__error(HETSCHED_ENOMEM, "cannot allocate %zu x %zu floats (%.1f MiB)",
+				       rows, cols, rows * cols * 4.0 / (1 << 20));
+	}
+	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)t->home, (uint32_t)cols,
+				    (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	hetsched__tensor_tiles(t);
+	*tensor = t;
+	return 0;
+}
+
+int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
+			      size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
+{
+	struct hetsched_tensor *t;
+
+	if (!tensor || !data)
+		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
+	if (ld < cols)
+		return hetsched__error(HETSCHED_EINVAL, "ld must be >= cols (%zu), got %zu", cols,
+				       ld);
+	HETSCHED_CALL(hetsched__tensor_create_home(&t, rows, cols, tile_rows, tile_cols));
+	/* Nothing reads the tiles yet: write the home buffer while the handle is partitioned. */
+	starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
+	t->partitioned = 0;
+	starpu_data_acquire(t->handle, STARPU_W);
+	for (size_t r = 0; r < rows; r++)
+		memcpy(t->home + r * cols, data + r * ld, cols * sizeof(float));
+	starpu_data_release(t->handle);
+	hetsched__tensor_tiles(t);
+	*tensor = t;
+	return 0;
+}
+
+void hetsched_tensor_destroy(hetsched_tensor_t t)
+{
+	if (!t)
+		return;
+	if (t->acquired)
+		starpu_data_release(t->handle);
+	if (t->partitioned)
+		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
+	starpu_data_unregister_no_coherency(t->handle);
+	if (t->home)
+		starpu_free(t->home);
+	free(t);
+}
+
+void hetsched_tensor_shape(hetsched_const_tensor_t t, size_t *rows, size_t *cols,
+			   size_t *tile_rows, size_t *tile_cols)
+{
+	if (rows)
+		*rows = t->rows;
+	if (cols)
+		*cols = t->cols;
+	if (tile_rows)
+		*tile_rows = t->tile_rows;
+	if (tile_cols)
+		*tile_cols = t->tile_cols;
+}
+
+/* What the statistics callback of a rand task needs; freed by the callback. */
+struct rand_note {
+	uint32_t tile_row, tile_col;
+	double elements;
+};
+
+static void rand_done(void *arg)
+{
+	struct rand_note *note = arg;
+	struct starpu_task *task = starpu_task_get_current();
+	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
+
+	if (info)
+		hetsched__stats_record(HETSCHED_OP_RAND, info->workerid,
+				       starpu_timing_timespec_to_us(&info->start_time),
+				       starpu_timing_timespec_to_us(&info->end_time), note->tile_row,
+				       note->tile_col, 0, note->elements);
+	else
+		hetsched__stats_record(HETSCHED_OP_RAND, starpu_worker_get_id(), 0, 0,
+				       note->tile_row, note->tile_col, 0, note->elements);
+	free(note);
+}
+
+int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *spec)
+{
+	if (!t || !spec)
+		return hetsched__error(HETSCHED_EINVAL, "tensor or spec is NULL");
+	if (spec->dist == HETSCHED_DIST_UNIFORM && !(spec->b > spec->a))
+		return hetsched__error(HETSCHED_EINVAL,
+				       "uniform bounds must satisfy low < high, got [%g, %g)",
+				       (double)spec->a, (double)spec->b);
+	if (spec->dist == HETSCHED_DIST_NORMAL && !(spec->b >= 0))
+		return hetsched__error(HETSCHED_EINVAL, "normal std must be >= 0, got %g",
+				       (double)spec->b);
+	if (spec->dist != HETSCHED_DIST_UNIFORM && spec->dist != HETSCHED_DIST_NORMAL)
+		return hetsched__error(HETSCHED_EINVAL, "unknown distribution %d", (int)spec->dist);
+	HETSCHED_CALL(hetsched__tensor_tiles(t));
+	for (size_t i = 0; i < t->ntile_rows; i++) {
+		for (size_t j = 0; j < t->ntile_cols; j++) {
+			struct starpu_task *task = starpu_task_create();
+			struct hetsched_rand_args *args = malloc(sizeof(*args));
+			struct rand_note *note = malloc(sizeof(*note));
+			size_t rows, cols, row0, col0;
+			int rc;
+
+			if (!args || !note) {
+				free(args);
+				free(note);
+				return hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
+			}
+			hetsched__tile_extent(t, i, j, &rows, &cols, &row0, &col0);
+			args->seed = spec->seed;
+			args->stream = spec->stream;
+			args->dist = (uint32_t)spec->dist;
+			args->a = spec->a;
+			args->b = spec->b;
+			args->row0 = row0;
+			args->col0 = col0;
+			note->tile_row = (uint32_t)i;
+			note->tile_col = (uint32_t)j;
+			note->elements = (double)rows * (double)cols;
+			task->cl = &hetsched_cl_rand;
+			task->handles[0] = hetsched__tensor_tile(t, i, j);
+			task->modes[0] = STARPU_W;
+			task->cl_arg = args;
+			task->cl_arg_size = sizeof(*args);
+			task->cl_arg_free = 1;
+			task->callback_func = rand_done;
+			task->callback_arg = note;
+			rc = starpu_task_submit(task);
+			if (rc != 0) {
+				free(note);
+				return hetsched__error(HETSCHED_ESTARPU, "cannot submit a rand task: %s",
+						       rc == -ENODEV ? "no worker can run it"
+								     : strerror(-rc));
+			}
+		}
+	}
+	return 0;
+}
+
+int hetsched_tensor_to_device(hetsched_tensor_t t, int memory_node)
+{
+	if (!t)
+		return hetsched__error(HETSCHED_EINVAL, "tensor is NULL");
+	if (memory_node < 0 || memory_node >= hetsched_memory_node_count())
+		return hetsched__error(HETSCHED_EINVAL, "memory node %d does not exist (%d nodes)",
+				       memory_node, hetsched_memory_node_count());
+	HETSCHED_CALL(hetsched__tensor_tiles(t));
+	for (size_t i = 0; i < t->ntile_rows; i++)
+		for (size_t j = 0; j < t->ntile_cols; j++)
+			starpu_data_prefetch_on_node(hetsched__tensor_tile(t, i, j),
+						     (unsigned)memory_node, 1);
+	return 0;
+}
+
+int hetsched_tensor_to_host(hetsched_tensor_t t)
+{
+	if (!t)
+		return hetsched__error(HETSCHED_EINVAL, "tensor is NULL");
+	if (t->acquired)
+		return 0;
+	/* Unpartitioning waits for the tasks on the tiles and gathers them in main memory. */
+	if (t->partitioned) {
+		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
+		t->partitioned = 0;
+	}
+	if (starpu_data_acquire(t->handle, STARPU_R) != 0)
+		return hetsched__error(HETSCHED_ESTARPU, "cannot acquire the tensor on the host");
+	t->acquired = 1;
+	return 0;
+}
+
+int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *ld)
+{
+	if (!t || !data)
+		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
+	if (!t->acquired)
+		return hetsched__error(HETSCHED_ESTATE,
+				       "tensor is not on the host: call hetsched_tensor_to_host first");
+	*data = (const float *)starpu_matrix_get_local_ptr(t->handle);
+	if (ld)
+		*ld = starpu_matrix_get_local_ld(t->handle);
+	return 0;
+}
