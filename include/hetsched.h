@@ -189,6 +189,18 @@ int hetsched_topology_get(struct hetsched_topology *topology);
 /** \brief The OpenBLAS core in use (e.g. "Haswell"), or "unknown". */
 const char *hetsched_blas_corename(void);
 
+/** \brief The widest vector instruction set of this CPU, from cpuid: "avx512", "avx2", "avx",
+ * "sse3", or "unknown" on other architectures. */
+const char *hetsched_cpu_isa(void);
+
+/** \brief The best OpenBLAS core this CPU can run ("SkylakeX", "Haswell", "Sandybridge"), or NULL
+ * when there is nothing better to ask for than OpenBLAS's own choice. */
+const char *hetsched_blas_best_core(void);
+
+/** \brief 1 when OpenBLAS runs kernels older than the CPU allows (e.g. "Prescott" on an AVX-512
+ * CPU: several times slower), 0 otherwise. */
+int hetsched_blas_core_is_poorer(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /** \name Tensors */
 

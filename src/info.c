@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hwloc.h>
 #include <starpu.h>
@@ -128,6 +129,12 @@ int hetsched_topology_get(struct hetsched_topology *topo)
 	topo->cores = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE);
 	topo->pus = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PU);
 	topo->memory_bytes = hwloc_get_root_obj(topology)->total_memory;
+	/* Some virtual machines attach memory outside every NUMA node, where hwloc misses it. */
+	if (sysconf(_SC_PHYS_PAGES) > 0 && sysconf(_SC_PAGESIZE) > 0) {
+		uint64_t phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+
+		topo->memory_bytes = phys > topo->memory_bytes ? phys : topo->memory_bytes;
+	}
 	package = hwloc_get_obj_by_type(topology, HWLOC_OBJ_PACKAGE, 0);
 	model = package ? hwloc_obj_get_info_by_name(package, "CPUModel") : NULL;
 	snprintf(topo->cpu_model, sizeof(topo->cpu_model), "%s", model ? model : "");

@@ -179,6 +179,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				args->tile_col = (uint32_t)j;
 				args->tile_k = (uint32_t)k;
 				task->cl = &hetsched_cl_linear;
+				task->nbuffers = 4;
 				task->handles[0] = hetsched__tensor_tile(x, i, k);
 				task->modes[0] = STARPU_R;
 				task->handles[1] = hetsched__tensor_tile(l->weight, j, k);

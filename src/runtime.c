@@ -177,14 +177,3 @@ const char *hetsched_starpu_version(void)
 	snprintf(version, sizeof(version), "%d.%d.%d", major, minor, release);
 	return version;
 }
-
-const char *hetsched_blas_corename(void)
-{
-#ifdef HAVE_OPENBLAS_GET_CORENAME
-	const char *name = openblas_get_corename();
-
-	return name ? name : "unknown";
-#else
-	return "unknown";
-#endif
-}

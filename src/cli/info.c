@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -33,6 +34,10 @@ static json_t *info_json(const struct hetsched_topology *topo)
 	json_object_set_new(topology, "cpu_model", json_string(topo->cpu_model));
 	json_object_set_new(root, "topology", topology);
 	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
+	json_object_set_new(root, "cpu_isa", json_string(hetsched_cpu_isa()));
+	json_object_set_new(root, "blas_core_corrected_from",
+			    getenv("HETSCHED_BLAS_FIXED") ? json_string(getenv("HETSCHED_BLAS_FIXED"))
+							  : json_null());
 	for (int i = 0; i < nworkers; i++) {
 		struct hetsched_worker_info w;
 
@@ -96,7 +101,13 @@ static void info_text(const struct hetsched_topology *topo)
 	printf("node: %d package%s, %d NUMA node%s, %d cores, %d PUs, %s%s%s\n", topo->packages,
 	       topo->packages == 1 ? "" : "s", topo->numa_nodes, topo->numa_nodes == 1 ? "" : "s",
 	       topo->cores, topo->pus, mem, topo->cpu_model[0] ? ", " : "", topo->cpu_model);
-	printf("OpenBLAS core: %s\n", hetsched_blas_corename());
+	printf("OpenBLAS core: %s (CPU: %s)", hetsched_blas_corename(), hetsched_cpu_isa());
+	if (getenv("HETSCHED_BLAS_FIXED"))
+		printf(" - set by hetsched; OpenBLAS had picked %s", getenv("HETSCHED_BLAS_FIXED"));
+	else if (hetsched_blas_core_is_poorer())
+		printf(" - older than the CPU allows: try OPENBLAS_CORETYPE=%s",
+		       hetsched_blas_best_core());
+	printf("\n");
 	printf("\nworkers (%d: %d cpu, %d cuda, %d opencl):\n", nworkers,
 	       hetsched_worker_count_kind(HETSCHED_KIND_CPU), ncuda,
 	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL));

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -18,9 +20,37 @@ static const char usage[] =
 	"  -h, --help       this help\n"
 	"  -V, --version    versions of hetsched and StarPU\n";
 
+/* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
+ * detection, which falls back to SSE3 "Prescott" kernels on CPUs newer than it knows. When that
+ * happens, run again once with the best core this CPU allows (HETSCHED_BLAS_FIXED records the
+ * core OpenBLAS had picked, and prevents a loop). A core the user chose is kept, with a warning. */
+static void fix_blas_core(char **argv)
+{
+	const char *best = hetsched_blas_best_core(), *user = getenv("OPENBLAS_CORETYPE");
+
+	if (!hetsched_blas_core_is_poorer() || getenv("HETSCHED_BLAS_FIXED") ||
+	    getenv("HETSCHED_NO_BLAS_FIX"))
+		return;
+	if (user && *user) {
+		fprintf(stderr,
+			"hetsched: warning: OPENBLAS_CORETYPE=%s runs kernels older than this CPU "
+			"allows (%s); OPENBLAS_CORETYPE=%s would be faster\n",
+			user, hetsched_cpu_isa(), best);
+		return;
+	}
+	setenv("HETSCHED_BLAS_FIXED", hetsched_blas_corename(), 1);
+	setenv("OPENBLAS_CORETYPE", best, 1);
+	execv("/proc/self/exe", argv);
+	/* No /proc: carry on with the slower kernels. */
+	unsetenv("OPENBLAS_CORETYPE");
+	unsetenv("HETSCHED_BLAS_FIXED");
+}
+
 int main(int argc, char **argv)
 {
 	const char *command;
+
+	fix_blas_core(argv);
 
 	if (argc < 2) {
 		fputs(usage, stderr);

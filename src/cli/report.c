@@ -67,9 +67,13 @@ void report_print_text(const struct run_report *r)
 	printf(" (%zu layer%s), tile %zu%s, policy %s, seed %llu\n", r->nlayers,
 	       r->nlayers == 1 ? "" : "s", r->tile, r->tile_auto ? " (auto)" : "",
 	       hetsched_sched_name(), (unsigned long long)r->seed);
-	printf("workers: %d cpu, %d cuda, %d opencl\n", hetsched_worker_count_kind(HETSCHED_KIND_CPU),
+	printf("workers: %d cpu, %d cuda, %d opencl; OpenBLAS core %s%s%s%s\n",
+	       hetsched_worker_count_kind(HETSCHED_KIND_CPU),
 	       hetsched_worker_count_kind(HETSCHED_KIND_CUDA),
-	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL));
+	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL), hetsched_blas_corename(),
+	       getenv("HETSCHED_BLAS_FIXED") ? " (set by hetsched, OpenBLAS had picked " : "",
+	       getenv("HETSCHED_BLAS_FIXED") ? getenv("HETSCHED_BLAS_FIXED") : "",
+	       getenv("HETSCHED_BLAS_FIXED") ? ")" : "");
 	if (r->repeat > 1)
 		printf("elapsed: min %.4f s, median %.4f s over %zu repeats; %.1f GFLOP/s (best)\n",
 		       elapsed, median(r->times, r->repeat), r->repeat, flops / elapsed * 1e-9);
@@ -114,6 +118,7 @@ void report_print_json(const struct run_report *r)
 	json_object_set_new(root, "version", json_string(HETSCHED_VERSION));
 	json_object_set_new(root, "starpu_version", json_string(hetsched_starpu_version()));
 	json_object_set_new(root, "sched", json_string(hetsched_sched_name()));
+	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
 	json_object_set_new(shape, "batch", json_integer((json_int_t)r->batch));
 	json_object_set_new(shape, "in", json_integer((json_int_t)r->dims[0]));
 	json_object_set_new(shape, "out", json_integer((json_int_t)r->dims[r->nlayers]));

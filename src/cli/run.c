@@ -568,6 +568,8 @@ int cli_run(int argc, char **argv)
 			goto out;
 		}
 		times[r] = now_s() - t0;
+		/* Task callbacks (statistics) may still be running: let them finish. */
+		hetsched_wait_all();
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}

@@ -1,0 +1,753 @@
+/* npy.c: NumPy's .npy format for 1-D and 2-D float arrays, read defensively and written
+ * atomically, plus the file helpers that the safetensors reader shares.
+ *
+ * A .npy file is: the magic "\x93NUMPY", a version (major, minor), the header length (2 bytes
+ * in version 1.0, 4 in 2.0 and 3.0, little-endian), the header (a Python dict literal with
+ * the keys 'descr', 'fortran_order' and 'shape', padded with spaces and a newline), then the
+ * raw data. The loaders are fuzzed: every length read from a file is checked against the
+ * bytes really there before it is used, and nothing is allocated from a header's word alone. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "npy.h"
+
+#define NPY_MAGIC "\x93NUMPY"
+#define NPY_MAGIC_LEN 6
+/* numpy itself refuses headers over 10000 bytes by default; a 2-D array needs about 100. */
+#define NPY_MAX_HEADER (1u << 16)
+#define NPY_MAX_NDIM 64
+/* Data are converted and written through a buffer of this many bytes. */
+#define NPY_CHUNK (1u << 16)
+
+/* What a header says about the array that follows it. */
+struct npy_info {
+	size_t data_offset; /* bytes before the first element */
+	size_t itemsize;    /* 4 (float32) or 8 (float64) */
+	int big_endian;     /* descr starts with '>' */
+	size_t ndim;
+	size_t shape[NPY_MAX_NDIM];
+	size_t rows, cols; /* the array as a matrix: a 1-D array is one row */
+	size_t nbytes;     /* rows * cols * itemsize */
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Files */
+
+/* Open \p path for reading, refusing anything but a regular file. O_NONBLOCK keeps a FIFO
+ * given by mistake from blocking the open; it changes nothing for regular files. */
+static int open_regular(const char *path, int *fd_out, size_t *size_out)
+{
+	struct stat sb;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		err = errno;
+		return hetsched__error(err == ENOENT || err == ENOTDIR ? HETSCHED_ENOENT
+								       : HETSCHED_EIO,
+				       "cannot open %s: %s", path, strerror(err));
+	}
+	if (fstat(fd, &sb) != 0) {
+		err = errno;
+		close(fd);
+		return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path, strerror(err));
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
+				       S_ISDIR(sb.st_mode) ? "it is a folder" : "not a regular file");
+	}
+	if ((uintmax_t)sb.st_size > SIZE_MAX) {
+		close(fd);
+		return hetsched__error(HETSCHED_ENOMEM, "cannot read %s: too large for memory",
+				       path);
+	}
+	*fd_out = fd;
+	*size_out = (size_t)sb.st_size;
+	return 0;
+}
+
+/* Read exactly \p n bytes at \p offset. The sizes were checked against fstat() beforehand, so
+ * an early end of file means the file changed under us. */
+static int pread_exact(int fd, void *buf, size_t n, size_t offset, const char *path)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = pread(fd, p, n, (off_t)offset);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
+					       strerror(errno));
+		if (got == 0)
+			return hetsched__error(HETSCHED_EIO,
+					       "cannot read %s: file ended early (changed while read?)",
+					       path);
+		p += got;
+		n -= (size_t)got;
+		offset += (size_t)got;
+	}
+	return 0;
+}
+
+int hetsched__read_file(const char *path, unsigned char **buf, size_t *len)
+{
+	unsigned char *bytes;
+	size_t size;
+	int fd, rc;
+
+	if (!path || !buf || !len)
+		return hetsched__error(HETSCHED_EINVAL, "read_file: NULL argument");
+	HETSCHED_CALL(open_regular(path, &fd, &size));
+	bytes = malloc(size ? size : 1);
+	if (!bytes) {
+		rc = hetsched__error(HETSCHED_ENOMEM, "cannot read %s: out of memory for %zu bytes",
+				     path, size);
+		goto fail_close;
+	}
+	HETSCHED_TRY(rc, pread_exact(fd, bytes, size, 0, path), fail_free);
+	close(fd);
+	*buf = bytes;
+	*len = size;
+	return 0;
+
+fail_free:
+	free(bytes);
+fail_close:
+	close(fd);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Header */
+
+/* "1000x10", or "" for a 0-D array; cut short (never overflowing) for absurd ranks. */
+static void format_shape(char *buf, size_t cap, const size_t *shape, size_t ndim)
+{
+	size_t used = 0, i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ndim && used < cap; i++) {
+		int n = snprintf(buf + used, cap - used, i ? "x%zu" : "%zu", shape[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Where the header starts and how long it is, from the first \p have bytes (at least
+ * min(total, 12)) of a file of \p total bytes. */
+static int parse_preamble(const unsigned char *b, size_t have, size_t total, const char *name,
+			  size_t *hstart, size_t *hlen)
+{
+	size_t magic = have < NPY_MAGIC_LEN ? have : NPY_MAGIC_LEN;
+
+	if (memcmp(b, NPY_MAGIC, magic) != 0)
+		return hetsched__error(HETSCHED_EFORMAT,
+				       "%s: not a .npy file (it does not start with \\x93NUMPY)", name);
+	if (total < 10)
+		return hetsched__error(HETSCHED_EFORMAT,
+				       "%s: truncated: %zu bytes, shorter than a .npy preamble", name,
+				       total);
+	if (b[6] == 1 && b[7] == 0) {
+		*hstart = 10;
+		*hlen = (size_t)b[8] | (size_t)b[9] << 8;
+	} else if ((b[6] == 2 || b[6] == 3) && b[7] == 0) {
+		if (total < 12)
+			return hetsched__error(HETSCHED_EFORMAT,
+					       "%s: truncated: %zu bytes, shorter than a .npy preamble",
+					       name, total);
+		*hstart = 12;
+		*hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
+			(size_t)b[11] << 24;
+	} else {
+		return hetsched__error(HETSCHED_EFORMAT, "%s: unsupported .npy format version %u.%u",
+				       name, b[6], b[7]);
+	}
+	if (*hlen > NPY_MAX_HEADER)
+		return hetsched__error(HETSCHED_EFORMAT,
+				       "%s: header of %zu bytes is too long (at most %u)", name, *hlen,
+				       NPY_MAX_HEADER);
+	if (*hlen > total - *hstart)
+		return hetsched__error(HETSCHED_EFORMAT,
+				       "%s: truncated: header of %zu bytes but only %zu bytes follow",
+				       name, *hlen, total - *hstart);
+	return 0;
+}
+
+/* A reader of the header's dict literal: only the subset numpy writes is accepted. */
+struct cursor {
+	const char *p, *end, *start;
+	const char *name;
+};
+
+static int syntax_error(const struct cursor *c, const char *expected)
+{
+	return hetsched__error(HETSCHED_EFORMAT,
+			       "%s: malformed .npy header: expected %s at byte %zu of the header",
+			       c->name, expected, (size_t)(c->p - c->start));
+}
+
+static void skip_space(struct cursor *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+		c->p++;
+}
+
+/* Consume \p ch (after spaces) if it comes next. */
+static int eat(struct cursor *c, char ch)
+{
+	skip_space(c);
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* A quoted string without escapes or control characters (so that it can be quoted in a
+ * one-line message), of at most cap - 1 characters. */
+static int parse_string(struct cursor *c, char *out, size_t cap)
+{
+	size_t n = 0;
+	char quote;
+
+	skip_space(c);
+	if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
+		return syntax_error(c, "a quoted string");
+	quote = *c->p++;
+	while (c->p < c->end && *c->p != quote) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		if (ch == '\\' || ch < 0x20 || ch == 0x7f || n + 1 >= cap)
+			return syntax_error(c, "a short string of plain characters");
+		out[n++] = *c->p++;
+	}
+	if (c->p >= c->end)
+		return syntax_error(c, "the end of a string");
+	c->p++;
+	out[n] = '\0';
+	return 0;
+}
+
+static int parse_bool(struct cursor *c, int *value)
+{
+	skip_space(c);
+	if (c->end - c->p >= 4 && memcmp(c->p, "True", 4) == 0) {
+		c->p += 4;
+		*value = 1;
+		return 0;
+	}
+	if (c->end - c->p >= 5 && memcmp(c->p, "False", 5) == 0) {
+		c->p += 5;
+		*value = 0;
+		return 0;
+	}
+	return syntax_error(c, "True or False");
+}
+
+/* A tuple of non-negative integers: "()", "(3,)", "(3, 4)"; Python 2 wrote "(3L, 4L)". */
+static int parse_shape(struct cursor *c, struct npy_info *info)
+{
+	info->ndim = 0;
+	if (!eat(c, '('))
+		return syntax_error(c, "'(' opening the shape");
+	if (eat(c, ')'))
+		return 0;
+	for (;;) {
+		size_t value = 0;
+		int digits = 0;
+
+		skip_space(c);
+		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+			if (value > (SIZE_MAX - 9) / 10)
+				return hetsched__error(HETSCHED_EFORMAT,
+						       "%s: a dimension of the shape is too large",
+						       c->name);
+			value = value * 10 + (size_t)(*c->p - '0');
+			c->p++;
+			digits++;
+		}
+		if (!digits)
+			return syntax_error(c, "a dimension");
+		if (c->p < c->end && *c->p == 'L')
+			c->p++;
+		if (info->ndim == NPY_MAX_NDIM)
+			return hetsched__error(HETSCHED_EFORMAT, "%s: more than %d dimensions",
+					       c->name, NPY_MAX_NDIM);
+		info->shape[info->ndim++] = value;
+		if (eat(c, ')'))
+			return 0;
+		if (!eat(c, ','))
+			return syntax_error(c, "',' or ')' in the shape");
+		if (eat(c, ')'))
+			return 0;
+	}
+}
+
+/* Parse the header dict, then check that it describes an array we load. The checks go from
+ * the most to the least fundamental, so that the message names the first real problem. */
+static int parse_header(const char *h, size_t n, const char *name, struct npy_info *info)
+{
+	struct cursor c = {h, h + n, h, name};
+	int have_descr = 0, have_fortran = 0, have_shape = 0, fortran = 0;
+	char key[32], descr[32], shape[128];
+
+	if (!eat(&c, '{'))
+		return syntax_error(&c, "'{'");
+	while (!eat(&c, '}')) {
+		HETSCHED_CALL(parse_string(&c, key, sizeof(key)));
+		if (!eat(&c, ':'))
+			return syntax_error(&c, "':'");
+		if (strcmp(key, "descr") == 0 && !have_descr) {
+			skip_space(&c);
+			/* Structured dtypes are lists of fields; a record is not a matrix. */
+			if (c.p < c.end && (*c.p == '[' || *c.p == '('))
+				return hetsched__error(HETSCHED_EDTYPE,
+						       "%s: dtype is a structured type, not supported "
+						       "(float32 or float64 only)",
+						       name);
+			HETSCHED_CALL(parse_string(&c, descr, sizeof(descr)));
+			have_descr = 1;
+		} else if (strcmp(key, "fortran_order") == 0 && !have_fortran) {
+			HETSCHED_CALL(parse_bool(&c, &fortran));
+			have_fortran = 1;
+		} else if (strcmp(key, "shape") == 0 && !have_shape) {
+			HETSCHED_CALL(parse_shape(&c, info));
+			have_shape = 1;
+		} else {
+			return hetsched__error(HETSCHED_EFORMAT,
+					       "%s: malformed .npy header: unexpected or repeated "
+					       "key '%s'",
+					       name, key);
+		}
+		if (eat(&c, '}'))
+			break;
+		if (!eat(&c, ','))
+			return syntax_error(&c, "',' or '}'");
+	}
+	skip_space(&c);
+	if (c.p != c.end)
+		return syntax_error(&c, "only spaces after the closing '}'");
+	if (!have_descr || !have_fortran || !have_shape)
+		return hetsched__error(HETSCHED_EFORMAT, "%s: malformed .npy header: no '%s' key",
+				       name,
+				       !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
+
+	/* Every platform numpy writes '=' or '|' on is little-endian; numpy itself always
+	 * writes '<' or '>' for floats. */
+	if (strlen(descr) != 3 || !strchr("<>=|", descr[0]) || descr[1] != 'f' ||
+	    (descr[2] != '4' && descr[2] != '8'))
+		return hetsched__error(HETSCHED_EDTYPE,
+				       "%s: dtype '%s' not supported (float32 or float64 only)", name,
+				       descr);
+	info->big_endian = descr[0] == '>';
+	info->itemsize = descr[2] == '4' ? 4 : 8;
+
+	format_shape(shape, sizeof(shape), info->shape, info->ndim);
+	if (info->ndim == 0)
+		return hetsched__error(HETSCHED_ESHAPE,
+				       "%s: 0-D array (a scalar); only 1-D or 2-D arrays are supported",
+				       name);
+	if (info->ndim > 2)
+		return hetsched__error(HETSCHED_ESHAPE,
+				       "%s: %zu-D array (shape %s); only 1-D or 2-D arrays are "
+				       "supported",
+				       name, info->ndim, shape);
+	info->rows = info->ndim == 1 ? 1 : info->shape[0];
+	info->cols = info->shape[info->ndim - 1];
+	/* A single row or column is laid out the same in both orders. */
+	if (fortran && info->rows > 1 && info->cols > 1)
+		return hetsched__error(HETSCHED_EFORMAT,
+				       "%s: fortran_order is True, not supported (save a C-order "
+				       "array: numpy.ascontiguousarray)",
+				       name);
+	if (info->rows == 0 || info->cols == 0)
+		return hetsched__error(HETSCHED_ESHAPE, "%s: empty array (shape %s)", name, shape);
+	if (__builtin_mul_overflow(info->rows, info->cols, &info->nbytes) ||
+	    __builtin_mul_overflow(info->nbytes, info->itemsize, &info->nbytes))
+		return hetsched__error(HETSCHED_EFORMAT, "%s: shape %s is too large", name, shape);
+	return 0;
+}
+
+/* The data must all be there; extra bytes after them are allowed, as numpy allows them (they
+ * are how np.save appends several arrays to one file). */
+static int check_data_size(const struct npy_info *info, size_t avail, const char *name)
+{
+	char shape[128];
+
+	if (info->nbytes <= avail)
+		return 0;
+	format_shape(shape, sizeof(shape), info->shape, info->ndim);
+	return hetsched__error(HETSCHED_EFORMAT,
+			       "%s: truncated: header says %s %s (%zu bytes) but only %zu data bytes",
+			       name, shape, info->itemsize == 4 ? "float32" : "float64",
+			       info->nbytes, avail);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data */
+
+/* Bytes are assembled by hand so that neither the host's byte order nor the data's alignment
+ * matters; compilers turn the little-endian case into plain loads. */
+static uint32_t get_u32(const unsigned char *p, int big)
+{
+	if (big)
+		return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static uint64_t get_u64(const unsigned char *p, int big)
+{
+	uint64_t hi = get_u32(p + (big ? 0 : 4), big), lo = get_u32(p + (big ? 4 : 0), big);
+
+	return hi << 32 | lo;
+}
+
+/* Convert \p count elements at \p src to float32. \p dst may be \p src itself for float32:
+ * each element is read before it is written. */
+static void convert(const unsigned char *src, size_t count, const struct npy_info *info,
+		    float *dst)
+{
+	size_t i;
+
+	if (info->itemsize == 4) {
+		for (i = 0; i < count; i++) {
+			uint32_t u = get_u32(src + 4 * i, info->big_endian);
+
+			memcpy(&dst[i], &u, sizeof(u));
+		}
+	} else {
+		for (i = 0; i < count; i++) {
+			uint64_t u = get_u64(src + 8 * i, info->big_endian);
+			double d;
+
+			memcpy(&d, &u, sizeof(d));
+			dst[i] = (float)d;
+		}
+	}
+}
+
+static int load_mem(const unsigned char *b, size_t len, const char *name, float **data,
+		    size_t *rows, size_t *cols, size_t *ndim)
+{
+	struct npy_info info;
+	size_t hstart, hlen;
+	float *out;
+
+	if (!name)
+		name = "(memory)";
+	if ((!b && len) || !data || !rows || !cols)
+		return hetsched__error(HETSCHED_EINVAL, "%s: NULL argument", name);
+	*data = NULL;
+	if (len == 0)
+		return hetsched__error(HETSCHED_EFORMAT, "%s: empty file, not a .npy file", name);
+	HETSCHED_CALL(parse_preamble(b, len, len, name, &hstart, &hlen));
+	HETSCHED_CALL(parse_header((const char *)b + hstart, hlen, name, &info));
+	info.data_offset = hstart + hlen;
+	HETSCHED_CALL(check_data_size(&info, len - info.data_offset, name));
+	out = malloc(info.rows * info.cols * sizeof(float));
+	if (!out)
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for %zux%zu floats",
+				       name, info.rows, info.cols);
+	convert(b + info.data_offset, info.rows * info.cols, &info, out);
+	*data = out;
+	*rows = info.rows;
+	*cols = info.cols;
+	if (ndim)
+		*ndim = info.ndim;
+	return 0;
+}
+
+int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_messages,
+			   float **data, size_t *rows, size_t *cols)
+{
+	return load_mem(buf, len, name_for_messages, data, rows, cols, NULL);
+}
+
+/* From a file, the header is read first and the data then go straight into the result (through
+ * a bounded buffer for float64), so a large input is never held twice. */
+int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
+			    size_t *ndim)
+{
+	unsigned char pre[12], *chunk = NULL;
+	struct npy_info info;
+	size_t size, have, hstart, hlen, count, done;
+	char *header;
+	float *out = NULL;
+	int fd, rc;
+
+	if (!path || !data || !rows || !cols)
+		return hetsched__error(HETSCHED_EINVAL, "npy_load: NULL argument");
+	*data = NULL;
+	HETSCHED_CALL(open_regular(path, &fd, &size));
+	if (size == 0) {
+		rc = hetsched__error(HETSCHED_EFORMAT, "%s: empty file, not a .npy file", path);
+		goto fail_close;
+	}
+	have = size < sizeof(pre) ? size : sizeof(pre);
+	HETSCHED_TRY(rc, pread_exact(fd, pre, have, 0, path), fail_close);
+	HETSCHED_TRY(rc, parse_preamble(pre, have, size, path, &hstart, &hlen), fail_close);
+	header = malloc(hlen ? hlen : 1);
+	if (!header) {
+		rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
+		goto fail_close;
+	}
+	HETSCHED_TRY(rc, pread_exact(fd, header, hlen, hstart, path), fail_header);
+	HETSCHED_TRY(rc, parse_header(header, hlen, path, &info), fail_header);
+	info.data_offset = hstart + hlen;
+	HETSCHED_TRY(rc, check_data_size(&info, size - info.data_offset, path), fail_header);
+
+	count = info.rows * info.cols;
+	out = malloc(count * sizeof(float));
+	if (!out) {
+		rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for %zux%zu floats", path,
+				     info.rows, info.cols);
+		goto fail_header;
+	}
+	if (info.itemsize == sizeof(float)) {
+		HETSCHED_TRY(rc, pread_exact(fd, out, info.nbytes, info.data_offset, path),
+			     fail_out);
+		convert((const unsigned char *)out, count, &info, out);
+	} else {
+		chunk = malloc(NPY_CHUNK);
+		if (!chunk) {
+			rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
+			goto fail_out;
+		}
+		for (done = 0; done < count;) {
+			size_t n = count - done < NPY_CHUNK / 8 ? count - done : NPY_CHUNK / 8;
+
+			HETSCHED_TRY(rc,
+				     pread_exact(fd, chunk, n * 8, info.data_offset + done * 8,
+						 path),
+				     fail_chunk);
+			convert(chunk, n, &info, out + done);
+			done += n;
+		}
+		free(chunk);
+	}
+	free(header);
+	close(fd);
+	*data = out;
+	*rows = info.rows;
+	*cols = info.cols;
+	if (ndim)
+		*ndim = info.ndim;
+	return 0;
+
+fail_chunk:
+	free(chunk);
+fail_out:
+	free(out);
+fail_header:
+	free(header);
+fail_close:
+	close(fd);
+	return rc;
+}
+
+int hetsched__npy_load(const char *path, float **data, size_t *rows, size_t *cols)
+{
+	return hetsched__npy_load_ndim(path, data, rows, cols, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Saving */
+
+/* The folder that will hold \p path, which does not end with '/'. */
+static char *parent_folder(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int hetsched__check_writable(const char *path)
+{
+	struct stat sb;
+	char *folder;
+	int rc = 0;
+
+	if (!path || !*path)
+		return hetsched__error(HETSCHED_EINVAL, "output path is empty");
+	if (path[strlen(path) - 1] == '/')
+		return hetsched__error(HETSCHED_EIO, "cannot write %s: it names a folder", path);
+	/* rename() would replace a device or a FIFO as readily as a file: refuse them. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path,
+				       S_ISDIR(sb.st_mode) ? "it is a folder"
+							   : "it exists and is not a regular file");
+	folder = parent_folder(path);
+	if (!folder)
+		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
+	if (stat(folder, &sb) != 0)
+		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
+				     strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s is not a folder", path,
+				     folder);
+	/* Replacing the file needs the folder's permissions, not the file's. */
+	else if (access(folder, W_OK | X_OK) != 0)
+		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
+				     strerror(errno));
+	free(folder);
+	return rc;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t put = write(fd, p, n);
+
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put < 0)
+			return -1;
+		if (put == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += put;
+		n -= (size_t)put;
+	}
+	return 0;
+}
+
+/* Create path.tmpXXXXXX exclusively. Unlike mkstemp() (always mode 0600) this lets the umask
+ * choose the permissions, as for any file a program writes, without the thread-unsafe dance of
+ * reading the umask by setting it. */
+static int create_temp(const char *path, char **tmp_out, int *fd_out)
+{
+	static atomic_ulong counter;
+	size_t cap = strlen(path) + 16;
+	char *tmp = malloc(cap);
+	struct timespec now;
+	int attempt, err = EEXIST;
+
+	if (!tmp)
+		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (attempt = 0; attempt < 100; attempt++) {
+		/* splitmix64 of (time, pid, counter): distinct names for concurrent writers. */
+		uint64_t z = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 30 ^
+			     (uint64_t)getpid() << 40 ^ atomic_fetch_add(&counter, 1);
+		int fd;
+
+		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ z >> 27) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		snprintf(tmp, cap, "%s.tmp%06x", path, (unsigned)(z & 0xffffff));
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			*tmp_out = tmp;
+			*fd_out = fd;
+			return 0;
+		}
+		err = errno;
+		if (err != EEXIST)
+			break;
+	}
+	free(tmp);
+	return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(err));
+}
+
+int hetsched__npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
+{
+	char header[256];
+	unsigned char *buf;
+	size_t dict, total, used = 0, r, c;
+	char *tmp = NULL;
+	int fd = -1, rc;
+
+	if (!path || !*path || !data)
+		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
+	if (rows == 0 || cols == 0)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
+				       path, rows, cols);
+	if (ld < cols)
+		return hetsched__error(HETSCHED_EINVAL,
+				       "cannot write %s: ld must be >= cols (%zu), got %zu", path, cols,
+				       ld);
+	HETSCHED_CALL(hetsched__check_writable(path));
+
+	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
+	 * boundary; two 20-digit sizes still fit in 128 bytes. */
+	memcpy(header, NPY_MAGIC "\x01\x00", 8);
+	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
+				"{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
+				rows, cols);
+	total = (10 + dict + 1 + 63) / 64 * 64;
+	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
+	header[total - 1] = '\n';
+	header[8] = (char)((total - 10) & 0xff);
+	header[9] = (char)((total - 10) >> 8);
+
+	buf = malloc(NPY_CHUNK);
+	if (!buf)
+		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
+	HETSCHED_TRY(rc, create_temp(path, &tmp, &fd), fail_buf);
+	if (write_all(fd, header, total) != 0)
+		goto fail_write;
+	/* Little-endian bytes whatever the host, one bounded buffer at a time. */
+	for (r = 0; r < rows; r++) {
+		for (c = 0; c < cols; c++) {
+			uint32_t u;
+
+			memcpy(&u, &data[r * ld + c], sizeof(u));
+			buf[used++] = (unsigned char)u;
+			buf[used++] = (unsigned char)(u >> 8);
+			buf[used++] = (unsigned char)(u >> 16);
+			buf[used++] = (unsigned char)(u >> 24);
+			if (used == NPY_CHUNK) {
+				if (write_all(fd, buf, used) != 0)
+					goto fail_write;
+				used = 0;
+			}
+		}
+	}
+	if (used && write_all(fd, buf, used) != 0)
+		goto fail_write;
+	/* Synced before the rename, so that a crash leaves the old file or the new, whole. */
+	if (fsync(fd) != 0 && errno != EINVAL)
+		goto fail_write;
+	rc = close(fd);
+	fd = -1;
+	if (rc != 0)
+		goto fail_write;
+	if (rename(tmp, path) != 0)
+		goto fail_write;
+	free(tmp);
+	free(buf);
+	return 0;
+
+fail_write:
+	rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+fail_buf:
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,157 @@
+/* hs_test.h: what the library-level tests share: TAP output, and starting hetsched on the worker
+ * sets of the test's world (hs-test-env sets HS_WORKERS to "cpu" or "opencl"). */
+#ifndef HS_TEST_H
+#define HS_TEST_H
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hetsched.h"
+
+static int hs_test_count, hs_test_failed;
+
+static void hs_plan(int n)
+{
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
+
+static void hs_skip_all(const char *why)
+{
+	printf("1..0 # SKIP %s\n", why);
+	exit(77);
+}
+
+/* ok(cond, fmt, ...): one TAP result line. */
+static int hs_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int hs_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", cond ? "" : "not ", ++hs_test_count);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	if (!cond)
+		hs_test_failed = 1;
+	return cond;
+}
+
+static void hs_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void hs_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Abort the test with a message when a library call fails: later assertions would be noise. */
+#define HS_CHECK(expr)                                                                             \
+	do {                                                                                       \
+		int hs_rc_ = (expr);                                                               \
+		if (hs_rc_ < 0) {                                                                  \
+			printf("Bail out! %s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,       \
+			       hetsched_strerror(hs_rc_), hetsched_last_error());                  \
+			exit(1);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* Worker sets a test body runs on. "mixed" is the CPU + OpenCL set of the opencl world. */
+enum hs_workers { HS_CPU_ONLY, HS_OPENCL_ONLY, HS_MIXED };
+
+static const char *hs_workers_name(enum hs_workers w)
+{
+	return w == HS_CPU_ONLY ? "cpu-only" : w == HS_OPENCL_ONLY ? "opencl-only" : "cpu+opencl";
+}
+
+/* The worker sets of this world: {cpu-only} in the cpu world; {mixed, opencl-only, cpu-only}
+ * in the opencl world. Returns how many were written to sets. */
+static int hs_worker_sets(enum hs_workers sets[3])
+{
+	const char *world = getenv("HS_WORKERS");
+
+	if (world && !strcmp(world, "opencl")) {
+		sets[0] = HS_MIXED;
+		sets[1] = HS_OPENCL_ONLY;
+		sets[2] = HS_CPU_ONLY;
+		return 3;
+	}
+	sets[0] = HS_CPU_ONLY;
+	return 1;
+}
+
+static int hs_opencl_world(void)
+{
+	const char *world = getenv("HS_WORKERS");
+
+	return world && !strcmp(world, "opencl");
+}
+
+/* Start hetsched with a policy on a worker set. */
+static void hs_start(const char *sched, enum hs_workers w)
+{
+	struct hetsched_conf conf;
+
+	hetsched_conf_init(&conf);
+	conf.sched = sched;
+	conf.quiet = 1;
+	if (w == HS_CPU_ONLY) {
+		conf.nopencl = 0;
+		conf.ncuda = 0;
+	} else if (w == HS_OPENCL_ONLY) {
+		conf.ncpu = 0;
+		conf.nopencl = 1;
+		conf.opencl_on_cpu = 1;
+	} else {
+		conf.ncpu = 1;
+		conf.nopencl = 1;
+		conf.opencl_on_cpu = 1;
+	}
+	HS_CHECK(hetsched_init(&conf));
+}
+
+/* Gather a tensor into a malloc'd contiguous copy (rows x cols). */
+static float *hs_gather(hetsched_tensor_t t)
+{
+	const float *data;
+	size_t rows, cols, ld;
+	float *copy;
+
+	hetsched_tensor_shape(t, &rows, &cols, NULL, NULL);
+	HS_CHECK(hetsched_tensor_to_host(t));
+	HS_CHECK(hetsched_tensor_data(t, &data, &ld));
+	copy = malloc(rows * cols * sizeof(float));
+	for (size_t r = 0; r < rows; r++)
+		memcpy(copy + r * cols, data + r * ld, cols * sizeof(float));
+	return copy;
+}
+
+/* Largest |a - b| / max |b| over n values (relative to the reference's largest magnitude). */
+static double hs_max_rel_err(const float *a, const float *b, size_t n, double *max_abs)
+{
+	double scale = 1e-30, err = 0;
+
+	for (size_t i = 0; i < n; i++)
+		scale = fabs(b[i]) > scale ? fabs(b[i]) : scale;
+	for (size_t i = 0; i < n; i++) {
+		double e = fabs((double)a[i] - (double)b[i]);
+
+		if (!(e == e))
+			e = INFINITY;
+		err = e > err ? e : err;
+	}
+	if (max_abs)
+		*max_abs = err;
+	return err / scale;
+}
+
+#endif
