@@ -40,6 +40,7 @@ struct hetsched_tensor {
 	float *home;     /* host buffer owned by the tensor (starpu_malloc), or NULL */
 	int partitioned; /* tiles are the handles in use */
 	int acquired;    /* gathered on the host and held for reading */
+	int written;     /* holds values (a home buffer, or every tile written by a task) */
 };
 
 /* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are

@@ -147,6 +147,8 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		return hetsched__error(HETSCHED_ESHAPE,
 				       "input has %zu columns but the layer has in_features %zu",
 				       x->cols, l->in_features);
+	if (!x->written || !l->weight->written || !l->bias->written)
+		return hetsched__error(HETSCHED_ESTATE, "the input or the layer holds no values yet");
 	if (x->tile_cols != l->tile_in)
 		return hetsched__error(HETSCHED_ESHAPE,
 				       "input tiles have %zu columns but the layer's weight tiles "

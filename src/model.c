@@ -285,7 +285,7 @@ static int build(const char *source, const char *no_layers_hint,
 		 struct hetsched__model *model)
 {
 	const struct param *v, *first, *prev = NULL;
-	size_t i, l;
+	size_t i, l, nlayers = 0;
 
 	if (ps->n == 0)
 		return hetsched__error(HETSCHED_EFORMAT, "%s: no layers (%s)", source,
@@ -313,13 +313,13 @@ static int build(const char *source, const char *no_layers_hint,
 			return hetsched__error(HETSCHED_EFORMAT, "%s: '%s' has no matching weight",
 					       source, v[i].display);
 		if (!v[i].is_bias)
-			model->nlayers++;
+			nlayers++;
 	}
-	model->layers = calloc(model->nlayers, sizeof(*model->layers));
-	if (!model->layers) {
-		model->nlayers = 0;
+	/* model->nlayers counts allocated layers only, so that model_free() is always safe. */
+	model->layers = calloc(nlayers, sizeof(*model->layers));
+	if (!model->layers)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", source);
-	}
+	model->nlayers = nlayers;
 	/* Sorted, each weight is followed by its bias when there is one. */
 	for (i = 0, l = 0; i < ps->n; l++) {
 		const struct param *w = &v[i], *b = i + 1 < ps->n && v[i + 1].is_bias ? &v[i + 1] : NULL;

@@ -146,8 +146,9 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 	if (t->begin > t->end || t->end > st->data_size)
 		return hetsched__error(HETSCHED_EFORMAT,
 				       "%s: tensor '%s': data_offsets [%zu, %zu] outside the %zu bytes "
-				       "of data",
-				       name, key, t->begin, t->end, st->data_size);
+				       "of data%s",
+				       name, key, t->begin, t->end, st->data_size,
+				       t->begin <= t->end ? " (truncated file?)" : "");
 
 	/* Sub-byte dtypes (F4, F6_*) are packed: the range holds whole bytes. */
 	bits = dtype_bits(t->dtype);

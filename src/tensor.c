@@ -71,10 +71,11 @@ int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, 
 	t = tensor_new(rows, cols, tile_rows, tile_cols);
 	if (!t)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
-	/* No home buffer: each tile is allocated on the memory node of its first writer. */
+	/* No home buffer: each tile is allocated on the memory node of its first writer. The
+	 * handle is split into tiles when first used: a handle that never held values cannot be
+	 * unpartitioned (StarPU would try to gather them). */
 	starpu_matrix_data_register(&t->handle, -1, 0, (uint32_t)cols, (uint32_t)cols,
 				    (uint32_t)rows, sizeof(float));
-	hetsched__tensor_tiles(t);
 	*tensor = t;
 	return 0;
 }
@@ -96,6 +97,7 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
 	}
 	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)t->home, (uint32_t)cols,
 				    (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	t->written = 1;
 	hetsched__tensor_tiles(t);
 	*tensor = t;
 	return 0;
@@ -188,6 +190,7 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 	if (spec->dist != HETSCHED_DIST_UNIFORM && spec->dist != HETSCHED_DIST_NORMAL)
 		return hetsched__error(HETSCHED_EINVAL, "unknown distribution %d", (int)spec->dist);
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
+	t->written = 1;
 	for (size_t i = 0; i < t->ntile_rows; i++) {
 		for (size_t j = 0; j < t->ntile_cols; j++) {
 			struct starpu_task *task = starpu_task_create();
@@ -239,6 +242,8 @@ int hetsched_tensor_to_device(hetsched_tensor_t t, int memory_node)
 	if (memory_node < 0 || memory_node >= hetsched_memory_node_count())
 		return hetsched__error(HETSCHED_EINVAL, "memory node %d does not exist (%d nodes)",
 				       memory_node, hetsched_memory_node_count());
+	if (!t->written)
+		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	for (size_t i = 0; i < t->ntile_rows; i++)
 		for (size_t j = 0; j < t->ntile_cols; j++)
@@ -253,6 +258,8 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 		return hetsched__error(HETSCHED_EINVAL, "tensor is NULL");
 	if (t->acquired)
 		return 0;
+	if (!t->written)
+		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
 	/* Unpartitioning waits for the tasks on the tiles and gathers them in main memory. */
 	if (t->partitioned) {
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);

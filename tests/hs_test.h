@@ -13,21 +13,21 @@
 
 static int hs_test_count, hs_test_failed;
 
-static void hs_plan(int n)
+static inline void hs_plan(int n)
 {
 	printf("1..%d\n", n);
 	fflush(stdout);
 }
 
-static void hs_skip_all(const char *why)
+static inline void hs_skip_all(const char *why)
 {
 	printf("1..0 # SKIP %s\n", why);
 	exit(77);
 }
 
 /* ok(cond, fmt, ...): one TAP result line. */
-static int hs_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int hs_ok(int cond, const char *fmt, ...)
+static inline int hs_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline int hs_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,8 +42,8 @@ static int hs_ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
-static void hs_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void hs_diag(const char *fmt, ...)
+static inline void hs_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void hs_diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,14 +68,14 @@ static void hs_diag(const char *fmt, ...)
 /* Worker sets a test body runs on. "mixed" is the CPU + OpenCL set of the opencl world. */
 enum hs_workers { HS_CPU_ONLY, HS_OPENCL_ONLY, HS_MIXED };
 
-static const char *hs_workers_name(enum hs_workers w)
+static inline const char *hs_workers_name(enum hs_workers w)
 {
 	return w == HS_CPU_ONLY ? "cpu-only" : w == HS_OPENCL_ONLY ? "opencl-only" : "cpu+opencl";
 }
 
 /* The worker sets of this world: {cpu-only} in the cpu world; {mixed, opencl-only, cpu-only}
  * in the opencl world. Returns how many were written to sets. */
-static int hs_worker_sets(enum hs_workers sets[3])
+static inline int hs_worker_sets(enum hs_workers sets[3])
 {
 	const char *world = getenv("HS_WORKERS");
 
@@ -89,7 +89,7 @@ static int hs_worker_sets(enum hs_workers sets[3])
 	return 1;
 }
 
-static int hs_opencl_world(void)
+static inline int hs_opencl_world(void)
 {
 	const char *world = getenv("HS_WORKERS");
 
@@ -97,7 +97,7 @@ static int hs_opencl_world(void)
 }
 
 /* Start hetsched with a policy on a worker set. */
-static void hs_start(const char *sched, enum hs_workers w)
+static inline void hs_start(const char *sched, enum hs_workers w)
 {
 	struct hetsched_conf conf;
 
@@ -120,7 +120,7 @@ static void hs_start(const char *sched, enum hs_workers w)
 }
 
 /* Gather a tensor into a malloc'd contiguous copy (rows x cols). */
-static float *hs_gather(hetsched_tensor_t t)
+static inline float *hs_gather(hetsched_tensor_t t)
 {
 	const float *data;
 	size_t rows, cols, ld;
@@ -136,7 +136,7 @@ static float *hs_gather(hetsched_tensor_t t)
 }
 
 /* Largest |a - b| / max |b| over n values (relative to the reference's largest magnitude). */
-static double hs_max_rel_err(const float *a, const float *b, size_t n, double *max_abs)
+static inline double hs_max_rel_err(const float *a, const float *b, size_t n, double *max_abs)
 {
 	double scale = 1e-30, err = 0;
 

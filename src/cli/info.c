@@ -165,7 +165,7 @@ int cli_info(int argc, char **argv)
 		int handled = cli_workers_option(&workers, opt, optarg);
 
 		if (handled < 0)
-			return cli_usage_error("info");
+			return EXIT_USAGE;
 		if (handled)
 			continue;
 		switch (opt) {

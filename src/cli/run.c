@@ -246,15 +246,15 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			exit(EXIT_OK);
 		case ':':
 			cli_error("run", "option '%s' needs a value", argv[optind - 1]);
-			return -1;
+			return -2;
 		default:
 			cli_error("run", "unknown option '%s'", argv[optind - 1]);
-			return -1;
+			return -2;
 		}
 	}
 	if (optind < argc) {
 		cli_error("run", "unexpected argument '%s'", argv[optind]);
-		return -1;
+		return -2;
 	}
 	return 0;
 }
@@ -458,8 +458,13 @@ int cli_run(int argc, char **argv)
 	const float *ydata;
 	int rc = EXIT_USAGE, started = 0;
 
-	if (parse_options(argc, argv, &o) < 0)
+	/* A bad value is one line naming it; an unknown option also shows the usage. */
+	rc = parse_options(argc, argv, &o);
+	if (rc == -2)
 		return cli_usage_error("run");
+	if (rc < 0)
+		return EXIT_USAGE;
+	rc = EXIT_USAGE;
 	install_signals();
 
 	/* Everything that can be refused is refused before StarPU starts. */

@@ -1,0 +1,90 @@
+# run_bad_input.sh: every kind of bad input is refused by `hetsched run` with exit 2, a one-line
+# message holding a key word, and no output file; an interrupted run exits 1 within 2 s with
+# no output file.
+. "$HS_TOP_SRCDIR/tests/tap.sh"
+need_numpy
+d=$HS_TMPDIR
+"$PYTHON_NUMPY" "$HS_TOP_SRCDIR/tests/make_model.py" "$d/m" --layers 16,32,8 --batch 10 >/dev/null &&
+	"$PYTHON_NUMPY" "$HS_TOP_SRCDIR/tests/make_model.py" --bad "$d/bad" >/dev/null ||
+	{ echo "Bail out! make_model.py failed"; exit 1; }
+small="--batch 64 --in 64 --out 64"
+# expected exit | key word (grep -i -E) | arguments
+cases=$(cat <<EOF2
+2|batch|--batch 0
+2|batch|--batch -5
+2|batch|--batch abc
+2|in|--in 0 --out 8 --batch 8
+2|out|--out 12x
+2|hidden|--hidden 4,,5
+2|hidden|--hidden 0
+2|repeat|--repeat 0
+2|larger|$small --tile 100000
+2|unknown scheduling policy.*dmda|$small --sched nope
+2|activation|$small --activation tanh
+2|missing.npy|--input $d/missing.npy
+2|truncated|--input $d/bad/truncated.npy
+2|magic|--input $d/bad/badmagic.npy
+2|dtype|--input $d/bad/int32.npy
+2|fortran|--input $d/bad/fortran.npy
+2|3-D|--input $d/bad/3d.npy
+2|truncated.safetensors|--input $d/m/x.npy --model $d/bad/truncated.safetensors
+2|badjson.safetensors|--input $d/m/x.npy --model $d/bad/badjson.safetensors
+2|hugeheader.safetensors|--input $d/m/x.npy --model $d/bad/hugeheader.safetensors
+2|badoffsets.safetensors|--input $d/m/x.npy --model $d/bad/badoffsets.safetensors
+2|dtype|--input $d/m/x.npy --model $d/bad/i32.safetensors
+2|mismatch.safetensors|--input $d/m/x.npy --model $d/bad/mismatch.safetensors
+2|empty.safetensors|--input $d/m/x.npy --model $d/bad/empty.safetensors
+2|match|--in 20 --batch 4 --model $d/m/model.safetensors
+2|too large.*GiB|--batch 4000000 --in 100000 --out 100000
+2|hidden.*model|--input $d/m/x.npy --model $d/m/model.safetensors --hidden 8
+EOF2
+)
+n=$(echo "$cases" | wc -l)
+plan $((n + 5))
+IFS='
+'
+for c in $cases; do
+	code=${c%%|*}; rest=${c#*|}; word=${rest%%|*}; args=${rest#*|}
+	rm -f "$d/out.npy"
+	IFS=' '
+	# shellcheck disable=SC2086
+	"$HETSCHED" run $args --save "$d/out.npy" >"$d/stdout" 2>"$d/stderr"
+	rc=$?
+	IFS='
+'
+	lines=$(wc -l <"$d/stderr")
+	st=0
+	[ $rc -eq "$code" ] && grep -qiE -- "$word" "$d/stderr" && [ "$lines" -eq 1 ] &&
+		[ ! -e "$d/out.npy" ] || st=1
+	[ $st -ne 0 ] && diag "exit $rc, $lines lines: $(cat "$d/stderr")"
+	ok $st "run $args -> exit $code, one line with '$word', no output: $(head -n 1 "$d/stderr")"
+done
+IFS=' '
+
+# An output path that cannot be written is refused before any work.
+for target in "/nonexistent-dir/y.npy" "$d"; do
+	"$HETSCHED" run $small --save "$target" >"$d/stdout" 2>"$d/stderr"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l <"$d/stderr")" -eq 1 ]
+	ok $? "unwritable --save $target -> exit $rc: $(cat "$d/stderr")"
+done
+"$HETSCHED" run $small --trace "/nonexistent-dir/t.json" >"$d/stdout" 2>"$d/stderr"
+[ $? -eq 2 ]
+ok $? "unwritable --trace -> exit 2: $(cat "$d/stderr")"
+
+# SIGINT in the middle of a long run: exit 1 within 2 s, no output file, no temporary left.
+rm -f "$d/out.npy"
+"$HETSCHED" run --batch 4096 --in 4096 --out 4096 --repeat 1000 --save "$d/out.npy" \
+	>"$d/stdout" 2>"$d/stderr" &
+pid=$!
+sleep 2
+start=$(date +%s%N)
+kill -INT $pid
+wait $pid
+rc=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+[ $rc -eq 1 ] && [ $elapsed_ms -lt 2000 ] && grep -q interrupted "$d/stderr"
+ok $? "SIGINT: exit $rc after $elapsed_ms ms: $(cat "$d/stderr" | tail -n 1)"
+[ -z "$(ls "$d" | grep '^out\.npy')" ]
+ok $? "SIGINT: no output file nor temporary left ($(ls "$d" | tr '\n' ' '))"
+finish

@@ -1,0 +1,56 @@
+# run_json_trace.sh: `hetsched run --json` prints one object with the fields of DESIGN.md, and
+# --trace writes Chrome trace events with one track per worker and one "X" slice per task
+# executed (as many as the JSON's per-worker task counts add up to).
+. "$HS_TOP_SRCDIR/tests/tap.sh"
+plan 3
+d=$HS_TMPDIR
+"$HETSCHED" run --batch 512 --in 384 --out 256 --hidden 128 --tile 128 --check --json \
+	--trace "$d/t.json" >"$d/run.json" 2>"$d/stderr"
+ok $? "run --json --trace exits 0 $(cat "$d/stderr")"
+python3 - "$d/run.json" "$d/t.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+fails = []
+for key in ("version", "starpu_version", "sched", "shape", "tile", "seed", "elapsed_s", "gflops",
+            "workers", "tasks_by_kind", "check"):
+    if key not in run: fails.append("json: missing " + key)
+if run.get("shape") != {"batch": 512, "in": 384, "out": 256, "hidden": [128]}:
+    fails.append("json: shape %r" % run.get("shape"))
+for w in run.get("workers", []):
+    for key in ("id", "name", "kind", "tasks", "busy_s"):
+        if key not in w: fails.append("json: worker without " + key)
+if set(run.get("tasks_by_kind", {})) != {"cpu", "cuda", "opencl"}:
+    fails.append("json: tasks_by_kind %r" % run.get("tasks_by_kind"))
+tasks = sum(w["tasks"] for w in run["workers"])
+# 512x384 -> 128 -> 256 in tiles of 128: 4*1*3 + 4*2*1 tasks
+if tasks != 4 * 1 * 3 + 4 * 2 * 1: fails.append("json: %d tasks, want 20" % tasks)
+if sum(run["tasks_by_kind"].values()) != tasks: fails.append("json: tasks_by_kind does not add up")
+if not run["check"]["ok"] or run["check"]["max_rel_err"] > 1e-4: fails.append("json: check %r" % run["check"])
+for f in fails: print("# " + f)
+sys.exit(1 if fails else 0)
+PY
+ok $? "JSON fields, task counts (20) and check"
+python3 - "$d/run.json" "$d/t.json" <<'PY'
+import json, sys
+run, trace = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+fails = []
+events = trace.get("traceEvents", [])
+slices = [e for e in events if e.get("ph") == "X"]
+names = {e["tid"]: e["args"]["name"] for e in events if e.get("ph") == "M" and e.get("name") == "thread_name"}
+if len(slices) != sum(w["tasks"] for w in run["workers"]):
+    fails.append("%d slices for %d tasks" % (len(slices), sum(w["tasks"] for w in run["workers"])))
+if sorted(names) != sorted(w["id"] for w in run["workers"]):
+    fails.append("tracks %r, workers %r" % (sorted(names), [w["id"] for w in run["workers"]]))
+for e in slices:
+    if not (e["tid"] in names and e["dur"] >= 0 and e["ts"] >= 0 and e["name"].startswith("linear (")):
+        fails.append("bad slice %r" % e); break
+per_tid = {}
+for e in slices: per_tid[e["tid"]] = per_tid.get(e["tid"], 0) + 1
+for w in run["workers"]:
+    if per_tid.get(w["id"], 0) != w["tasks"]:
+        fails.append("worker %d: %d slices, %d tasks" % (w["id"], per_tid.get(w["id"], 0), w["tasks"]))
+for f in fails: print("# " + f)
+sys.exit(1 if fails else 0)
+PY
+ok $? "trace: one track per worker, one X slice per task"
+finish
