@@ -54,5 +54,7 @@ const char *cli_help_text(const char *command);
 
 int cli_info(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+extern const char cli_bench_help[];
 
 #endif

@@ -61,6 +61,8 @@ const char *cli_help_text(const char *command)
 		return info_help;
 	if (!strcmp(command, "run"))
 		return run_help;
+	if (!strcmp(command, "bench"))
+		return cli_bench_help;
 	if (!strcmp(command, "help"))
 		return "usage: hetsched help <command>\n";
 	return NULL;

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""bench.py: the benchmark suite of `make bench`.
+
+Every comparison is measured side by side: the runs being compared alternate within one round,
+rounds repeat (HS_BENCH_REPEAT, default 5) after one warm-up round, and each figure is the median
+over rounds. Prints one `BENCH <name> <value> <unit>` line per figure and one
+`RATIO <name> <value> target <op> <x>` line per comparison, then exits 1 if a target is missed.
+
+Environment knobs: HS_BENCH_REPEAT (rounds, default 5), HS_BENCH_N (default 4096),
+HS_BENCH_N_SMALL (2048), HS_BENCH_HYBRID_N (2048), HS_BENCH_HYBRID_TILE (512),
+HS_BENCH_ONLY (comma-separated names of comparisons to run).
+"""
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("HS_TOP_BUILDDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+HETSCHED = os.path.join(BUILD, "hetsched")
+PERF_TOOL = os.path.join(BUILD, "tests", "perf_tool")
+STARPU_SGEMM = "/usr/lib/x86_64-linux-gnu/starpu/examples/sgemm"
+ROUNDS = int(os.environ.get("HS_BENCH_REPEAT", "5"))
+N = int(os.environ.get("HS_BENCH_N", "4096"))
+N_SMALL = int(os.environ.get("HS_BENCH_N_SMALL", "2048"))
+HYBRID_N = int(os.environ.get("HS_BENCH_HYBRID_N", "2048"))
+HYBRID_TILE = int(os.environ.get("HS_BENCH_HYBRID_TILE", "512"))
+ONLY = [s for s in os.environ.get("HS_BENCH_ONLY", "").split(",") if s]
+NCPU = os.cpu_count()
+
+missed = []
+
+
+def env(**extra):
+    e = dict(os.environ)
+    e.setdefault("STARPU_SILENT", "1")
+    e.update({k: str(v) for k, v in extra.items()})
+    return e
+
+
+def run(cmd, **extra):
+    out = subprocess.run(cmd, env=env(**extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, timeout=900)
+    if out.returncode != 0:
+        sys.exit("bench: %s failed (%d): %s" % (" ".join(cmd), out.returncode, out.stderr.strip()))
+    return out.stdout
+
+
+def bench(name, value, unit):
+    print("BENCH %s %.4g %s" % (name, value, unit), flush=True)
+
+
+def ratio(name, value, op, target):
+    met = value >= target if op == ">=" else value <= target
+    print("RATIO %s %.3f target %s %.2f%s" % (name, value, op, target, "" if met else "  MISSED"),
+          flush=True)
+    if not met:
+        missed.append(name)
+
+
+def rounds(*measures):
+    """Call each measure in turn, ROUNDS times after one warm-up round; medians per measure."""
+    results = [[] for _ in measures]
+    for r in range(ROUNDS + 1):
+        for i, m in enumerate(measures):
+            v = m()
+            if r > 0:
+                results[i].append(v)
+    for i, res in enumerate(results):
+        if len(res) > 1:
+            print("#   measure %d: %s (spread %.1f%%)" % (i, " ".join("%.4g" % v for v in res),
+                  100 * (max(res) - min(res)) / statistics.median(res)), flush=True)
+    return [statistics.median(res) for res in results]
+
+
+def hetsched_gflops(n, *args, **extra):
+    out = run([HETSCHED, "run", "--batch", str(n), "--in", str(n), "--out", str(n), "--repeat", "2",
+               "--json", *args], **extra)
+    doc = json.loads(out)
+    return doc["gflops"]
+
+
+def wanted(name):
+    return not ONLY or name in ONLY
+
+
+def main():
+    home = tempfile.mkdtemp(prefix="hetsched-bench-")
+    os.environ["STARPU_HOME"] = home
+    info = json.loads(run([HETSCHED, "info", "--json", "--nopencl", "0"]))
+    # Compare schedulers, not BLAS kernels: everyone runs the core hetsched runs.
+    os.environ.setdefault("OPENBLAS_CORETYPE", info["blas_core"])
+    print("# machine: %s, %d cores, OpenBLAS core %s, StarPU %s, %d rounds after a warm-up"
+          % (info["topology"]["cpu_model"], info["topology"]["cores"], os.environ["OPENBLAS_CORETYPE"],
+             info["starpu_version"], ROUNDS), flush=True)
+    cpu_only = ["--nopencl", "0", "--ncuda", "0"]
+
+    for n, target, name in ((N, 0.90, "linear_vs_openblas_%d" % N), (N_SMALL, 0.80, "linear_vs_openblas_%d" % N_SMALL)):
+        if not wanted(name):
+            continue
+        ours, blas = rounds(lambda: hetsched_gflops(n, *cpu_only),
+                            lambda: float(run([PERF_TOOL, "sgemm", str(n)]).split()[1]))
+        bench("hetsched_linear_%d_gflops" % n, ours, "GFLOP/s")
+        bench("openblas_sgemm_%d_gflops" % n, blas, "GFLOP/s")
+        ratio(name, ours / blas, ">=", target)
+
+    name = "linear_vs_starpu_sgemm_%d" % N
+    if wanted(name):
+        if not os.access(STARPU_SGEMM, os.X_OK):
+            print("# SKIP %s: StarPU's sgemm example is not installed (apt-get install starpu-examples)" % name)
+        else:
+            def starpu_sgemm():
+                out = run([STARPU_SGEMM, "-xy", str(N), "-z", str(N), "-nblocks", str(max(1, N // 1024)),
+                           "-iter", "10"], STARPU_SCHED="dmda", STARPU_NCPU=NCPU, STARPU_NOPENCL=0,
+                          STARPU_NCUDA=0, OPENBLAS_NUM_THREADS=1)
+                return float(out.strip().splitlines()[-1].split()[-1])
+            ours, theirs = rounds(lambda: hetsched_gflops(N, "--sched", "dmda", *cpu_only), starpu_sgemm)
+            bench("starpu_sgemm_example_%d_gflops" % N, theirs, "GFLOP/s")
+            ratio(name, ours / theirs, ">=", 1.00)
+
+    if wanted("hybrid_efficiency"):
+        ocl = ["--opencl-on-cpu", "--tile", str(HYBRID_TILE), "--sched", "dmda"]
+        extra = dict(POCL_MAX_PTHREAD_COUNT=1, STARPU_OPENCL_ON_CPUS=1)
+        cpu, opencl, mixed = rounds(
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "0", *ocl, **extra),
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "0", "--nopencl", "1", *ocl, **extra),
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "1", *ocl, **extra))
+        bench("hybrid_cpu_only_gflops", cpu, "GFLOP/s")
+        bench("hybrid_opencl_only_gflops", opencl, "GFLOP/s")
+        bench("hybrid_mixed_gflops", mixed, "GFLOP/s")
+        ratio("hybrid_efficiency", mixed / (cpu + opencl), ">=", 0.85)
+
+    if wanted("rand_vs_numpy"):
+        numpy_code = ("import numpy as np, time\n"
+                      "g = np.random.default_rng(1); n = %d * %d\n"
+                      "g.random(n, dtype=np.float32)\n"
+                      "t = time.perf_counter(); g.random(n, dtype=np.float32); t = time.perf_counter() - t\n"
+                      "print(n / t)\n" % (N, N))
+        py = os.environ.get("PYTHON_NUMPY") or "/usr/bin/python3"
+        ours, theirs = rounds(lambda: float(run([PERF_TOOL, "rand", str(N)]).split()[1]),
+                              lambda: float(run([py, "-c", numpy_code], OMP_NUM_THREADS=1)))
+        bench("hetsched_rand_1cpu", ours / 1e9, "Gelem/s")
+        bench("numpy_random_float32_1thread", theirs / 1e9, "Gelem/s")
+        ratio("rand_vs_numpy", ours / theirs, ">=", 1.0)
+
+    if wanted("submit_overhead"):
+        out = run([PERF_TOOL, "submit", "2000", str(2 * ROUNDS + 1)]).split()
+        ours, raw = float(out[0]), float(out[1])
+        bench("hetsched_submit_us_per_task", ours, "us")
+        bench("starpu_task_insert_us_per_task", raw, "us")
+        ratio("submit_overhead", ours / raw, "<=", 1.25)
+
+    if wanted("peak_memory_%d" % N):
+        peaks = []
+        for _ in range(3):
+            p = subprocess.Popen([HETSCHED, "run", "--batch", str(N), "--in", str(N), "--out", str(N),
+                                  "--quiet", *cpu_only], env=env(), stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(p.pid, 0)
+            if status != 0:
+                sys.exit("bench: peak memory run failed")
+            peaks.append(usage.ru_maxrss * 1024)
+        data = 4.0 * (3 * N * N + N)
+        bench("peak_rss_%d" % N, statistics.median(peaks) / 2**20, "MiB")
+        bench("tensor_bytes_%d" % N, data / 2**20, "MiB")
+        ratio("peak_memory_%d" % N, statistics.median(peaks) / data, "<=", 1.3)
+
+    if missed:
+        print("# missed: " + ", ".join(missed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
