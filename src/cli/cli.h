@@ -41,6 +41,11 @@ int cli_workers_option(struct cli_workers *w, int opt, const char *arg);
 /* Start hetsched with the worker options; prints the error and returns its exit code. */
 int cli_start(const struct cli_workers *w, int quiet);
 
+/* The tile --tile auto picks for a batch of rows through layers dims[0] -> ... -> dims[nlayers],
+ * from the workers of the running hetsched. */
+size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers);
+int cli_calibrate(int argc, char **argv);
+
 /* Parse a positive integer option; -1 after printing "--name must be ...". */
 int cli_parse_size(const char *name, const char *arg, size_t *out);
 int cli_parse_count(const char *name, const char *arg, int *out);

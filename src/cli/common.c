@@ -53,6 +53,15 @@ static const char run_help[] =
 	"  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
 	"  --quiet            no summary\n";
 
+static const char calibrate_help[] =
+	"usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
+	"\n"
+	"Run forward passes of N x N -> N (default 4096) until every codelet has 10 samples for each\n"
+	"task shape on each kind of worker, so that StarPU's dm* policies schedule the next run from\n"
+	"calibrated models. The models live in $STARPU_HOME/.starpu/sampling (or\n"
+	"$STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME: on a cluster, put them on shared\n"
+	"storage and give each node type its own STARPU_HOSTNAME.\n" WORKER_HELP;
+
 const char *cli_progname = "hetsched";
 
 const char *cli_help_text(const char *command)
@@ -63,6 +72,8 @@ const char *cli_help_text(const char *command)
 		return run_help;
 	if (!strcmp(command, "bench"))
 		return cli_bench_help;
+	if (!strcmp(command, "calibrate"))
+		return calibrate_help;
 	if (!strcmp(command, "help"))
 		return "usage: hetsched help <command>\n";
 	return NULL;
@@ -171,6 +182,13 @@ int cli_start(const struct cli_workers *w, int quiet)
 	struct hetsched_conf conf;
 	int rc;
 
+	/* With no OpenCL worker wanted, keep the OpenCL drivers unloaded: StarPU would load them
+	 * anyway, and PoCL alone costs about 60 MiB of resident memory. (The ICD loader reads
+	 * OCL_ICD_VENDORS once per process, so this is for one-shot commands, not the library.) */
+	if ((w->nopencl == 0 || (w->nopencl < 0 && getenv("STARPU_NOPENCL") &&
+				 !strcmp(getenv("STARPU_NOPENCL"), "0"))) &&
+	    !getenv("OCL_ICD_VENDORS"))
+		setenv("OCL_ICD_VENDORS", "/nonexistent/hetsched-no-opencl", 1);
 	hetsched_conf_init(&conf);
 	conf.sched = w->sched;
 	conf.ncpu = w->ncpu;
@@ -183,4 +201,27 @@ int cli_start(const struct cli_workers *w, int quiet)
 		return EXIT_OK;
 	fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
 	return rc == HETSCHED_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* --tile auto: square tiles, large enough for BLAS efficiency (CPU tasks of a few to tens of
+ * milliseconds, as StarPU advises), small enough to give every worker several output tiles.
+ * GPUs get larger tiles: cuBLAS needs them to reach its peak, and fewer tiles move less. */
+size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
+{
+	int nworkers = hetsched_worker_count();
+	int accel = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
+	size_t largest = rows, tile;
+
+	for (size_t l = 0; l <= nlayers; l++)
+		largest = dims[l] > largest ? dims[l] : largest;
+	tile = accel ? 2048 : 1024;
+	/* At least about 4 output tiles per worker on the last layer. */
+	while (tile > 256) {
+		size_t tiles = ((rows + tile - 1) / tile) * ((dims[nlayers] + tile - 1) / tile);
+
+		if (tiles >= (size_t)(4 * nworkers))
+			break;
+		tile /= 2;
+	}
+	return tile < largest ? tile : largest;
 }

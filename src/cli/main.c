@@ -12,10 +12,11 @@ static const char usage[] =
 	"usage: hetsched <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  info     devices, workers, memory nodes and buses; is CUDA available?\n"
-	"  run      a batch forward pass of a linear model on every worker of the node\n"
-	"  bench    sweep scheduling policies, sizes and tiles into CSV, plots and a report\n"
-	"  help     help on a command (hetsched help run)\n"
+	"  info       devices, workers, memory nodes and buses; is CUDA available?\n"
+	"  run        a batch forward pass of a linear model on every worker of the node\n"
+	"  calibrate  calibrate the performance models for the tile shapes of a run\n"
+	"  bench      sweep scheduling policies, sizes and tiles into CSV, plots and a report\n"
+	"  help       help on a command (hetsched help run)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help       this help\n"
@@ -87,6 +88,8 @@ int main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(command, "bench"))
 		return cli_bench(argc - 1, argv + 1);
+	if (!strcmp(command, "calibrate"))
+		return cli_calibrate(argc - 1, argv + 1);
 	fprintf(stderr, "hetsched: unknown command '%s'\n\n%s", command, usage);
 	return EXIT_USAGE;
 }

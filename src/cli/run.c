@@ -345,28 +345,6 @@ static double problem_bytes(const struct run_options *o, const struct problem *p
 	return bytes;
 }
 
-/* --tile auto: square tiles, large enough for BLAS efficiency (CPU tasks of a few to tens of
- * milliseconds, as StarPU advises), small enough to give every worker several output tiles. */
-static size_t auto_tile(size_t rows, const struct problem *p)
-{
-	int nworkers = hetsched_worker_count();
-	int accel = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
-	size_t largest = rows, tile;
-
-	for (size_t l = 0; l <= p->nlayers; l++)
-		largest = p->dims[l] > largest ? p->dims[l] : largest;
-	tile = accel ? 2048 : 1024;
-	/* At least about 4 output tiles per worker on the widest layer. */
-	while (tile > 256) {
-		size_t tiles = ((rows + tile - 1) / tile) * ((p->dims[p->nlayers] + tile - 1) / tile);
-
-		if (tiles >= (size_t)(4 * nworkers))
-			break;
-		tile /= 2;
-	}
-	return tile < largest ? tile : largest;
-}
-
 static size_t max_dimension(size_t rows, const struct problem *p)
 {
 	size_t largest = rows;
@@ -504,7 +482,7 @@ int cli_run(int argc, char **argv)
 		goto out;
 	started = 1;
 	rc = EXIT_RUNTIME;
-	tile = o.tile ? o.tile : auto_tile(rows, &p);
+	tile = o.tile ? o.tile : cli_auto_tile(rows, p.dims, p.nlayers);
 
 	/* Input and weights: generated where the policy puts their tiles, or copied in. */
 	if (p.x) {
