@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <starpu.h>
+
 #include "cli.h"
+#include "codelets.h"
 
 #define MIN_SAMPLES 10
 #define MAX_PASSES 40
@@ -87,6 +90,35 @@ static size_t count(struct key *keys, size_t *nkeys, size_t size, size_t tile)
 	return fewest;
 }
 
+/* The fewest samples StarPU itself holds in the history of \p model, over the task shapes it has
+ * seen on the worker kinds present (StarPU drops a shape's samples when they deviate too much,
+ * so counting the tasks we ran is not enough). SIZE_MAX when it holds none. */
+static size_t model_fewest(struct starpu_perfmodel *model)
+{
+	size_t fewest = SIZE_MAX;
+	int seen[HETSCHED_NKINDS] = {0};
+
+	for (int w = 0; w < hetsched_worker_count(); w++) {
+		struct hetsched_worker_info info;
+		struct starpu_perfmodel_arch *arch;
+		struct starpu_perfmodel_per_arch *per_arch;
+
+		if (hetsched_worker_get_info(w, &info) < 0 || seen[info.kind])
+			continue;
+		seen[info.kind] = 1;
+		arch = starpu_worker_get_perf_archtype(w, 0);
+		per_arch = arch ? starpu_perfmodel_get_model_per_arch(model, arch, 0) : NULL;
+		if (!per_arch || !per_arch->list) {
+			fewest = 0;
+			continue;
+		}
+		for (struct starpu_perfmodel_history_list *l = per_arch->list; l; l = l->next)
+			if (l->entry && l->entry->nsample < fewest)
+				fewest = l->entry->nsample;
+	}
+	return fewest;
+}
+
 static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 {
 	static struct key keys[MAX_KEYS];
@@ -115,6 +147,11 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 		hetsched_linear_destroy(layer);
 		nkeys = 0;
 		fewest = count(keys, &nkeys, size, tile);
+		if (fewest >= MIN_SAMPLES) {
+			size_t held = model_fewest(hetsched_cl_linear.model);
+
+			fewest = held < fewest ? held : fewest;
+		}
 		if (!quiet)
 			fprintf(stderr, "calibrate: size %zu, tile %zu, pass %d: %zu task classes, "
 					"fewest samples %zu of %d\n",
