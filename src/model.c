@@ -20,8 +20,8 @@
 
 /* One weight or bias found in the source. */
 struct param {
-	char *display;  /* how messages name it: the tensor's name, or the .npy file's name */
-	char *file;     /* the .npy file to load; NULL for a tensor of the .safetensors file */
+	char *display; /* how messages name it: the tensor's name, or the .npy file's name */
+	char *file;    /* the .npy file to load; NULL for a tensor of the .safetensors file */
 	const struct hetsched__st_tensor *tensor;
 	size_t prefix_len; /* display[0, prefix_len) is the prefix, e.g. "model." */
 	int indexed;       /* 0 for a lone nn.Linear's "weight" and "bias" */
@@ -57,9 +57,9 @@ static enum key_kind classify(const char *key, size_t len, struct param *p)
 		p->prefix_len = 0;
 		p->index = 0;
 		return (len == 6 && strncmp(key, "weight", 6) == 0) ||
-				       (len == 4 && strncmp(key, "bias", 4) == 0)
-			       ? KEY_LAYER
-			       : KEY_UNRELATED;
+		               (len == 4 && strncmp(key, "bias", 4) == 0)
+		           ? KEY_LAYER
+		           : KEY_UNRELATED;
 	}
 	param = dot + 1;
 	for (seg = dot; seg > key && seg[-1] != '.'; seg--)
@@ -121,14 +121,14 @@ static int gather_safetensors(const struct hetsched__safetensors *st, struct par
 		switch (classify(t->name, strlen(t->name), &p)) {
 		case KEY_UNRELATED:
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: tensor '%s' is not a layer's weight or bias "
-					       "(expected names like '0.weight', '0.bias')",
-					       st->name, t->name);
+			                       "%s: tensor '%s' is not a layer's weight or bias "
+			                       "(expected names like '0.weight', '0.bias')",
+			                       st->name, t->name);
 		case KEY_OTHER_PARAM:
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: tensor '%s' is not a linear layer's weight or "
-					       "bias (only nn.Linear layers are supported)",
-					       st->name, t->name);
+			                       "%s: tensor '%s' is not a linear layer's weight or "
+			                       "bias (only nn.Linear layers are supported)",
+			                       st->name, t->name);
 		case KEY_LAYER:
 			break;
 		}
@@ -157,7 +157,7 @@ static int gather_folder(const char *folder, struct params *ps)
 	dir = opendir(folder);
 	if (!dir)
 		return hetsched__error(HETSCHED_EIO, "cannot read folder %s: %s", folder,
-				       strerror(errno));
+		                       strerror(errno));
 	for (;;) {
 		struct param p = {0};
 		size_t len;
@@ -167,7 +167,7 @@ static int gather_folder(const char *folder, struct params *ps)
 		if (!entry) {
 			if (errno)
 				rc = hetsched__error(HETSCHED_EIO, "cannot read folder %s: %s",
-						     folder, strerror(errno));
+				                     folder, strerror(errno));
 			break;
 		}
 		len = strlen(entry->d_name);
@@ -179,9 +179,9 @@ static int gather_folder(const char *folder, struct params *ps)
 			continue;
 		case KEY_OTHER_PARAM:
 			rc = hetsched__error(HETSCHED_EFORMAT,
-					     "%s%s%s: not a linear layer's weight or bias (only "
-					     "nn.Linear layers are supported)",
-					     folder, sep, entry->d_name);
+			                     "%s%s%s: not a linear layer's weight or bias (only "
+			                     "nn.Linear layers are supported)",
+			                     folder, sep, entry->d_name);
 			goto out;
 		case KEY_LAYER:
 			break;
@@ -219,8 +219,8 @@ static int compare_params(const void *a, const void *b)
 
 /* A parameter's values as float32, with its shape as stored (ndim 1 or 2 for .npy files, whose
  * loader refuses the rest by itself). */
-static int load_param(const struct hetsched__safetensors *st, const struct param *p,
-		      float **data, size_t *ndim, size_t dims[2])
+static int load_param(const struct hetsched__safetensors *st, const struct param *p, float **data,
+                      size_t *ndim, size_t dims[2])
 {
 	if (p->file) {
 		size_t rows, cols;
@@ -238,58 +238,59 @@ static int load_param(const struct hetsched__safetensors *st, const struct param
 
 /* Check one layer's weight and bias and take their values. */
 static int load_layer(const char *source, const struct hetsched__safetensors *st,
-		      const struct param *w, const struct param *b,
-		      struct hetsched__layer_data *layer)
+                      const struct param *w, const struct param *b,
+                      struct hetsched__layer_data *layer)
 {
 	size_t ndim, dims[2];
 
 	/* Shapes known from the header are checked before anything is converted. */
 	if (!w->file && w->tensor->ndim != 2)
 		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
-				       "(out_features x in_features)",
-				       source, w->display, w->tensor->ndim);
+		                       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
+		                       "(out_features x in_features)",
+		                       source, w->display, w->tensor->ndim);
 	HETSCHED_CALL(load_param(st, w, &layer->weight, &ndim, dims));
 	if (ndim != 2)
 		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
-				       "(out_features x in_features)",
-				       source, w->display, ndim);
+		                       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
+		                       "(out_features x in_features)",
+		                       source, w->display, ndim);
 	if (dims[0] == 0 || dims[1] == 0)
 		return hetsched__error(HETSCHED_ESHAPE, "%s: '%s' is empty (%zux%zu)", source,
-				       w->display, dims[0], dims[1]);
+		                       w->display, dims[0], dims[1]);
 	layer->out_features = dims[0];
 	layer->in_features = dims[1];
 	if (!b)
 		return 0;
 	if (!b->file && (b->tensor->ndim != 1 || b->tensor->shape[0] != layer->out_features))
-		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: '%s' is %zu-D of %zu elements, but '%s' has %zu outputs "
-				       "(a bias is 1-D of length out_features)",
-				       source, b->display, b->tensor->ndim,
-				       hetsched__st_tensor_numel(b->tensor), w->display,
-				       layer->out_features);
+		return hetsched__error(
+		    HETSCHED_ESHAPE,
+		    "%s: '%s' is %zu-D of %zu elements, but '%s' has %zu outputs "
+		    "(a bias is 1-D of length out_features)",
+		    source, b->display, b->tensor->ndim, hetsched__st_tensor_numel(b->tensor),
+		    w->display, layer->out_features);
 	HETSCHED_CALL(load_param(st, b, &layer->bias, &ndim, dims));
 	if (ndim != 1 || dims[0] != layer->out_features)
-		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: '%s' is %zu-D of %zu elements, but '%s' has %zu outputs "
-				       "(a bias is 1-D of length out_features)",
-				       source, b->display, ndim, ndim == 1 ? dims[0] : dims[0] * dims[1],
-				       w->display, layer->out_features);
+		return hetsched__error(
+		    HETSCHED_ESHAPE,
+		    "%s: '%s' is %zu-D of %zu elements, but '%s' has %zu outputs "
+		    "(a bias is 1-D of length out_features)",
+		    source, b->display, ndim, ndim == 1 ? dims[0] : dims[0] * dims[1], w->display,
+		    layer->out_features);
 	return 0;
 }
 
 /* From the gathered parameters to checked layers. */
 static int build(const char *source, const char *no_layers_hint,
-		 const struct hetsched__safetensors *st, struct params *ps,
-		 struct hetsched__model *model)
+                 const struct hetsched__safetensors *st, struct params *ps,
+                 struct hetsched__model *model)
 {
 	const struct param *v, *first, *prev = NULL;
 	size_t i, l, nlayers = 0;
 
 	if (ps->n == 0)
 		return hetsched__error(HETSCHED_EFORMAT, "%s: no layers (%s)", source,
-				       no_layers_hint);
+		                       no_layers_hint);
 	/* One prefix for all, or the names may come from two models (an encoder and a decoder)
 	 * whose layers cannot be told apart. */
 	first = &ps->v[0];
@@ -298,20 +299,20 @@ static int build(const char *source, const char *no_layers_hint,
 		if (v->indexed != first->indexed || v->prefix_len != first->prefix_len ||
 		    strncmp(v->display, first->display, first->prefix_len) != 0)
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: cannot tell which tensors form the model: '%s' "
-					       "and '%s' have different prefixes",
-					       source, first->display, v->display);
+			                       "%s: cannot tell which tensors form the model: '%s' "
+			                       "and '%s' have different prefixes",
+			                       source, first->display, v->display);
 	}
 	qsort(ps->v, ps->n, sizeof(*ps->v), compare_params);
 	v = ps->v;
 	for (i = 0; i < ps->n; i++) {
 		if (i > 0 && v[i].index == v[i - 1].index && v[i].is_bias == v[i - 1].is_bias)
-			return hetsched__error(HETSCHED_EFORMAT, "%s: '%s' and '%s' name the same %s",
-					       source, v[i - 1].display, v[i].display,
-					       v[i].is_bias ? "bias" : "weight");
+			return hetsched__error(
+			    HETSCHED_EFORMAT, "%s: '%s' and '%s' name the same %s", source,
+			    v[i - 1].display, v[i].display, v[i].is_bias ? "bias" : "weight");
 		if (v[i].is_bias && (i == 0 || v[i - 1].index != v[i].index))
 			return hetsched__error(HETSCHED_EFORMAT, "%s: '%s' has no matching weight",
-					       source, v[i].display);
+			                       source, v[i].display);
 		if (!v[i].is_bias)
 			nlayers++;
 	}
@@ -322,15 +323,17 @@ static int build(const char *source, const char *no_layers_hint,
 	model->nlayers = nlayers;
 	/* Sorted, each weight is followed by its bias when there is one. */
 	for (i = 0, l = 0; i < ps->n; l++) {
-		const struct param *w = &v[i], *b = i + 1 < ps->n && v[i + 1].is_bias ? &v[i + 1] : NULL;
+		const struct param *w = &v[i],
+		                   *b = i + 1 < ps->n && v[i + 1].is_bias ? &v[i + 1] : NULL;
 
 		HETSCHED_CALL(load_layer(source, st, w, b, &model->layers[l]));
 		if (l > 0 && model->layers[l].in_features != model->layers[l - 1].out_features)
-			return hetsched__error(HETSCHED_ESHAPE,
-					       "%s: layers do not chain: '%s' gives %zu outputs but "
-					       "'%s' takes %zu inputs",
-					       source, prev->display, model->layers[l - 1].out_features,
-					       w->display, model->layers[l].in_features);
+			return hetsched__error(
+			    HETSCHED_ESHAPE,
+			    "%s: layers do not chain: '%s' gives %zu outputs but "
+			    "'%s' takes %zu inputs",
+			    source, prev->display, model->layers[l - 1].out_features, w->display,
+			    model->layers[l].in_features);
 		prev = w;
 		i += b ? 2 : 1;
 	}
@@ -352,26 +355,25 @@ int hetsched__model_load(const char *path, struct hetsched__model *model)
 		int err = errno;
 
 		return hetsched__error(err == ENOENT || err == ENOTDIR ? HETSCHED_ENOENT
-								       : HETSCHED_EIO,
-				       "cannot open %s: %s", path, strerror(err));
+		                                                       : HETSCHED_EIO,
+		                       "cannot open %s: %s", path, strerror(err));
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		HETSCHED_TRY(rc, gather_folder(path, &ps), fail);
-		HETSCHED_TRY(rc,
-			     build(path, "no files named like '0.weight.npy'", NULL, &ps, model),
-			     fail);
+		HETSCHED_TRY(
+		    rc, build(path, "no files named like '0.weight.npy'", NULL, &ps, model), fail);
 	} else {
 		/* A lone .npy would otherwise be reported as a corrupt .safetensors file. */
 		len = strlen(path);
 		if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: a model is a .safetensors file or a folder of "
-					       "'<i>.weight.npy' files, not one .npy file",
-					       path);
+			                       "%s: a model is a .safetensors file or a folder of "
+			                       "'<i>.weight.npy' files, not one .npy file",
+			                       path);
 		HETSCHED_CALL(hetsched__safetensors_open(path, &st));
 		HETSCHED_TRY(rc, gather_safetensors(&st, &ps), fail);
 		HETSCHED_TRY(rc, build(path, "no tensor named like '0.weight'", &st, &ps, model),
-			     fail);
+		             fail);
 	}
 	params_free(&ps);
 	hetsched__safetensors_close(&st);

@@ -55,8 +55,8 @@ static int open_regular(const char *path, int *fd_out, size_t *size_out)
 	if (fd < 0) {
 		err = errno;
 		return hetsched__error(err == ENOENT || err == ENOTDIR ? HETSCHED_ENOENT
-								       : HETSCHED_EIO,
-				       "cannot open %s: %s", path, strerror(err));
+		                                                       : HETSCHED_EIO,
+		                       "cannot open %s: %s", path, strerror(err));
 	}
 	if (fstat(fd, &sb) != 0) {
 		err = errno;
@@ -66,12 +66,13 @@ static int open_regular(const char *path, int *fd_out, size_t *size_out)
 	if (!S_ISREG(sb.st_mode)) {
 		close(fd);
 		return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
-				       S_ISDIR(sb.st_mode) ? "it is a folder" : "not a regular file");
+		                       S_ISDIR(sb.st_mode) ? "it is a folder"
+		                                           : "not a regular file");
 	}
 	if ((uintmax_t)sb.st_size > SIZE_MAX) {
 		close(fd);
 		return hetsched__error(HETSCHED_ENOMEM, "cannot read %s: too large for memory",
-				       path);
+		                       path);
 	}
 	*fd_out = fd;
 	*size_out = (size_t)sb.st_size;
@@ -91,11 +92,11 @@ static int pread_exact(int fd, void *buf, size_t n, size_t offset, const char *p
 			continue;
 		if (got < 0)
 			return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
-					       strerror(errno));
+			                       strerror(errno));
 		if (got == 0)
-			return hetsched__error(HETSCHED_EIO,
-					       "cannot read %s: file ended early (changed while read?)",
-					       path);
+			return hetsched__error(
+			    HETSCHED_EIO, "cannot read %s: file ended early (changed while read?)",
+			    path);
 		p += got;
 		n -= (size_t)got;
 		offset += (size_t)got;
@@ -115,7 +116,7 @@ int hetsched__read_file(const char *path, unsigned char **buf, size_t *len)
 	bytes = malloc(size ? size : 1);
 	if (!bytes) {
 		rc = hetsched__error(HETSCHED_ENOMEM, "cannot read %s: out of memory for %zu bytes",
-				     path, size);
+		                     path, size);
 		goto fail_close;
 	}
 	HETSCHED_TRY(rc, pread_exact(fd, bytes, size, 0, path), fail_free);
@@ -152,40 +153,44 @@ static void format_shape(char *buf, size_t cap, const size_t *shape, size_t ndim
 /* Where the header starts and how long it is, from the first \p have bytes (at least
  * min(total, 12)) of a file of \p total bytes. */
 static int parse_preamble(const unsigned char *b, size_t have, size_t total, const char *name,
-			  size_t *hstart, size_t *hlen)
+                          size_t *hstart, size_t *hlen)
 {
 	size_t magic = have < NPY_MAGIC_LEN ? have : NPY_MAGIC_LEN;
 
 	if (memcmp(b, NPY_MAGIC, magic) != 0)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: not a .npy file (it does not start with \\x93NUMPY)", name);
+		                       "%s: not a .npy file (bad magic: it does not start with "
+		                       "\\x93NUMPY)",
+		                       name);
 	if (total < 10)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: truncated: %zu bytes, shorter than a .npy preamble", name,
-				       total);
+		                       "%s: truncated: %zu bytes, shorter than a .npy preamble",
+		                       name, total);
 	if (b[6] == 1 && b[7] == 0) {
 		*hstart = 10;
 		*hlen = (size_t)b[8] | (size_t)b[9] << 8;
 	} else if ((b[6] == 2 || b[6] == 3) && b[7] == 0) {
 		if (total < 12)
-			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: truncated: %zu bytes, shorter than a .npy preamble",
-					       name, total);
+			return hetsched__error(
+			    HETSCHED_EFORMAT,
+			    "%s: truncated: %zu bytes, shorter than a .npy preamble", name, total);
 		*hstart = 12;
-		*hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
-			(size_t)b[11] << 24;
+		*hlen =
+		    (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
 	} else {
-		return hetsched__error(HETSCHED_EFORMAT, "%s: unsupported .npy format version %u.%u",
-				       name, b[6], b[7]);
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: unsupported .npy format version %u.%u", name, b[6],
+		                       b[7]);
 	}
 	if (*hlen > NPY_MAX_HEADER)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: header of %zu bytes is too long (at most %u)", name, *hlen,
-				       NPY_MAX_HEADER);
+		                       "%s: header of %zu bytes is too long (at most %u)", name,
+		                       *hlen, NPY_MAX_HEADER);
 	if (*hlen > total - *hstart)
-		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: truncated: header of %zu bytes but only %zu bytes follow",
-				       name, *hlen, total - *hstart);
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: truncated: header of %zu bytes but only %zu bytes follow", name, *hlen,
+		    total - *hstart);
 	return 0;
 }
 
@@ -198,8 +203,8 @@ struct cursor {
 static int syntax_error(const struct cursor *c, const char *expected)
 {
 	return hetsched__error(HETSCHED_EFORMAT,
-			       "%s: malformed .npy header: expected %s at byte %zu of the header",
-			       c->name, expected, (size_t)(c->p - c->start));
+	                       "%s: malformed .npy header: expected %s at byte %zu of the header",
+	                       c->name, expected, (size_t)(c->p - c->start));
 }
 
 static void skip_space(struct cursor *c)
@@ -276,8 +281,8 @@ static int parse_shape(struct cursor *c, struct npy_info *info)
 		while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
 			if (value > (SIZE_MAX - 9) / 10)
 				return hetsched__error(HETSCHED_EFORMAT,
-						       "%s: a dimension of the shape is too large",
-						       c->name);
+				                       "%s: a dimension of the shape is too large",
+				                       c->name);
 			value = value * 10 + (size_t)(*c->p - '0');
 			c->p++;
 			digits++;
@@ -288,7 +293,7 @@ static int parse_shape(struct cursor *c, struct npy_info *info)
 			c->p++;
 		if (info->ndim == NPY_MAX_NDIM)
 			return hetsched__error(HETSCHED_EFORMAT, "%s: more than %d dimensions",
-					       c->name, NPY_MAX_NDIM);
+			                       c->name, NPY_MAX_NDIM);
 		info->shape[info->ndim++] = value;
 		if (eat(c, ')'))
 			return 0;
@@ -317,10 +322,11 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 			skip_space(&c);
 			/* Structured dtypes are lists of fields; a record is not a matrix. */
 			if (c.p < c.end && (*c.p == '[' || *c.p == '('))
-				return hetsched__error(HETSCHED_EDTYPE,
-						       "%s: dtype is a structured type, not supported "
-						       "(float32 or float64 only)",
-						       name);
+				return hetsched__error(
+				    HETSCHED_EDTYPE,
+				    "%s: dtype is a structured type, not supported "
+				    "(float32 or float64 only)",
+				    name);
 			HETSCHED_CALL(parse_string(&c, descr, sizeof(descr)));
 			have_descr = 1;
 		} else if (strcmp(key, "fortran_order") == 0 && !have_fortran) {
@@ -331,9 +337,9 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 			have_shape = 1;
 		} else {
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: malformed .npy header: unexpected or repeated "
-					       "key '%s'",
-					       name, key);
+			                       "%s: malformed .npy header: unexpected or repeated "
+			                       "key '%s'",
+			                       name, key);
 		}
 		if (eat(&c, '}'))
 			break;
@@ -345,37 +351,39 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 		return syntax_error(&c, "only spaces after the closing '}'");
 	if (!have_descr || !have_fortran || !have_shape)
 		return hetsched__error(HETSCHED_EFORMAT, "%s: malformed .npy header: no '%s' key",
-				       name,
-				       !have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape");
+		                       name,
+		                       !have_descr     ? "descr"
+		                       : !have_fortran ? "fortran_order"
+		                                       : "shape");
 
 	/* Every platform numpy writes '=' or '|' on is little-endian; numpy itself always
 	 * writes '<' or '>' for floats. */
 	if (strlen(descr) != 3 || !strchr("<>=|", descr[0]) || descr[1] != 'f' ||
 	    (descr[2] != '4' && descr[2] != '8'))
 		return hetsched__error(HETSCHED_EDTYPE,
-				       "%s: dtype '%s' not supported (float32 or float64 only)", name,
-				       descr);
+		                       "%s: dtype '%s' not supported (float32 or float64 only)",
+		                       name, descr);
 	info->big_endian = descr[0] == '>';
 	info->itemsize = descr[2] == '4' ? 4 : 8;
 
 	format_shape(shape, sizeof(shape), info->shape, info->ndim);
 	if (info->ndim == 0)
-		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: 0-D array (a scalar); only 1-D or 2-D arrays are supported",
-				       name);
+		return hetsched__error(
+		    HETSCHED_ESHAPE,
+		    "%s: 0-D array (a scalar); only 1-D or 2-D arrays are supported", name);
 	if (info->ndim > 2)
 		return hetsched__error(HETSCHED_ESHAPE,
-				       "%s: %zu-D array (shape %s); only 1-D or 2-D arrays are "
-				       "supported",
-				       name, info->ndim, shape);
+		                       "%s: %zu-D array (shape %s); only 1-D or 2-D arrays are "
+		                       "supported",
+		                       name, info->ndim, shape);
 	info->rows = info->ndim == 1 ? 1 : info->shape[0];
 	info->cols = info->shape[info->ndim - 1];
 	/* A single row or column is laid out the same in both orders. */
 	if (fortran && info->rows > 1 && info->cols > 1)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: fortran_order is True, not supported (save a C-order "
-				       "array: numpy.ascontiguousarray)",
-				       name);
+		                       "%s: fortran_order is True, not supported (save a C-order "
+		                       "array: numpy.ascontiguousarray)",
+		                       name);
 	if (info->rows == 0 || info->cols == 0)
 		return hetsched__error(HETSCHED_ESHAPE, "%s: empty array (shape %s)", name, shape);
 	if (__builtin_mul_overflow(info->rows, info->cols, &info->nbytes) ||
@@ -393,10 +401,10 @@ static int check_data_size(const struct npy_info *info, size_t avail, const char
 	if (info->nbytes <= avail)
 		return 0;
 	format_shape(shape, sizeof(shape), info->shape, info->ndim);
-	return hetsched__error(HETSCHED_EFORMAT,
-			       "%s: truncated: header says %s %s (%zu bytes) but only %zu data bytes",
-			       name, shape, info->itemsize == 4 ? "float32" : "float64",
-			       info->nbytes, avail);
+	return hetsched__error(
+	    HETSCHED_EFORMAT,
+	    "%s: truncated: header says %s %s (%zu bytes) but only %zu data bytes", name, shape,
+	    info->itemsize == 4 ? "float32" : "float64", info->nbytes, avail);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -420,8 +428,7 @@ static uint64_t get_u64(const unsigned char *p, int big)
 
 /* Convert \p count elements at \p src to float32. \p dst may be \p src itself for float32:
  * each element is read before it is written. */
-static void convert(const unsigned char *src, size_t count, const struct npy_info *info,
-		    float *dst)
+static void convert(const unsigned char *src, size_t count, const struct npy_info *info, float *dst)
 {
 	size_t i;
 
@@ -443,7 +450,7 @@ static void convert(const unsigned char *src, size_t count, const struct npy_inf
 }
 
 static int load_mem(const unsigned char *b, size_t len, const char *name, float **data,
-		    size_t *rows, size_t *cols, size_t *ndim)
+                    size_t *rows, size_t *cols, size_t *ndim)
 {
 	struct npy_info info;
 	size_t hstart, hlen;
@@ -463,7 +470,7 @@ static int load_mem(const unsigned char *b, size_t len, const char *name, float 
 	out = malloc(info.rows * info.cols * sizeof(float));
 	if (!out)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for %zux%zu floats",
-				       name, info.rows, info.cols);
+		                       name, info.rows, info.cols);
 	convert(b + info.data_offset, info.rows * info.cols, &info, out);
 	*data = out;
 	*rows = info.rows;
@@ -473,8 +480,8 @@ static int load_mem(const unsigned char *b, size_t len, const char *name, float 
 	return 0;
 }
 
-int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_messages,
-			   float **data, size_t *rows, size_t *cols)
+int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_messages, float **data,
+                           size_t *rows, size_t *cols)
 {
 	return load_mem(buf, len, name_for_messages, data, rows, cols, NULL);
 }
@@ -482,7 +489,7 @@ int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_mes
 /* From a file, the header is read first and the data then go straight into the result (through
  * a bounded buffer for float64), so a large input is never held twice. */
 int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
-			    size_t *ndim)
+                            size_t *ndim)
 {
 	unsigned char pre[12], *chunk = NULL;
 	struct npy_info info;
@@ -516,12 +523,12 @@ int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t
 	out = malloc(count * sizeof(float));
 	if (!out) {
 		rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for %zux%zu floats", path,
-				     info.rows, info.cols);
+		                     info.rows, info.cols);
 		goto fail_header;
 	}
 	if (info.itemsize == sizeof(float)) {
 		HETSCHED_TRY(rc, pread_exact(fd, out, info.nbytes, info.data_offset, path),
-			     fail_out);
+		             fail_out);
 		convert((const unsigned char *)out, count, &info, out);
 	} else {
 		chunk = malloc(NPY_CHUNK);
@@ -532,10 +539,9 @@ int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t
 		for (done = 0; done < count;) {
 			size_t n = count - done < NPY_CHUNK / 8 ? count - done : NPY_CHUNK / 8;
 
-			HETSCHED_TRY(rc,
-				     pread_exact(fd, chunk, n * 8, info.data_offset + done * 8,
-						 path),
-				     fail_chunk);
+			HETSCHED_TRY(
+			    rc, pread_exact(fd, chunk, n * 8, info.data_offset + done * 8, path),
+			    fail_chunk);
 			convert(chunk, n, &info, out + done);
 			done += n;
 		}
@@ -594,21 +600,21 @@ int hetsched__check_writable(const char *path)
 	/* rename() would replace a device or a FIFO as readily as a file: refuse them. */
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
 		return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path,
-				       S_ISDIR(sb.st_mode) ? "it is a folder"
-							   : "it exists and is not a regular file");
+		                       S_ISDIR(sb.st_mode) ? "it is a folder"
+		                                           : "it exists and is not a regular file");
 	folder = parent_folder(path);
 	if (!folder)
 		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
 	if (stat(folder, &sb) != 0)
 		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
-				     strerror(errno));
+		                     strerror(errno));
 	else if (!S_ISDIR(sb.st_mode))
 		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s is not a folder", path,
-				     folder);
+		                     folder);
 	/* Replacing the file needs the folder's permissions, not the file's. */
 	else if (access(folder, W_OK | X_OK) != 0)
 		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
-				     strerror(errno));
+		                     strerror(errno));
 	free(folder);
 	return rc;
 }
@@ -651,7 +657,7 @@ static int create_temp(const char *path, char **tmp_out, int *fd_out)
 	for (attempt = 0; attempt < 100; attempt++) {
 		/* splitmix64 of (time, pid, counter): distinct names for concurrent writers. */
 		uint64_t z = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 30 ^
-			     (uint64_t)getpid() << 40 ^ atomic_fetch_add(&counter, 1);
+		             (uint64_t)getpid() << 40 ^ atomic_fetch_add(&counter, 1);
 		int fd;
 
 		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ull;
@@ -684,19 +690,19 @@ int hetsched__npy_save(const char *path, const float *data, size_t rows, size_t 
 		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
 	if (rows == 0 || cols == 0)
 		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
-				       path, rows, cols);
+		                       path, rows, cols);
 	if (ld < cols)
 		return hetsched__error(HETSCHED_EINVAL,
-				       "cannot write %s: ld must be >= cols (%zu), got %zu", path, cols,
-				       ld);
+		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
+		                       cols, ld);
 	HETSCHED_CALL(hetsched__check_writable(path));
 
 	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
 	 * boundary; two 20-digit sizes still fit in 128 bytes. */
 	memcpy(header, NPY_MAGIC "\x01\x00", 8);
 	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
-				"{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
-				rows, cols);
+	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
+	                        rows, cols);
 	total = (10 + dict + 1 + 63) / 64 * 64;
 	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
 	header[total - 1] = '\n';

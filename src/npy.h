@@ -18,12 +18,12 @@ int hetsched__npy_load(const char *path, float **data, size_t *rows, size_t *col
 /* As hetsched__npy_load(), also giving the number of dimensions in the file (1 or 2), so that
  * a caller can tell a vector from a one-row matrix. */
 int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
-			    size_t *ndim);
+                            size_t *ndim);
 
 /* As hetsched__npy_load(), from the \p len bytes at \p buf (the fuzzing entry point);
  * \p name_for_messages stands for the file in error messages. */
-int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_messages,
-			   float **data, size_t *rows, size_t *cols);
+int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_messages, float **data,
+                           size_t *rows, size_t *cols);
 
 /* Save rows x cols float32 values (row-major, leading dimension ld >= cols) as a .npy version
  * 1.0 file, '<f4', C order, shape (rows, cols). The data go to a temporary file in the same

@@ -25,10 +25,10 @@ static const struct {
 	const char *name;
 	unsigned bits;
 } st_dtypes[] = {
-	{"BOOL", 8},  {"U8", 8},     {"I8", 8},      {"F8_E5M2", 8},  {"F8_E4M3", 8},
-	{"F8_E8M0", 8}, {"I16", 16},  {"U16", 16},    {"F16", 16},     {"BF16", 16},
-	{"I32", 32},  {"U32", 32},   {"F32", 32},    {"F64", 64},     {"I64", 64},
-	{"U64", 64},  {"C64", 64},   {"F4", 4},      {"F6_E2M3", 6},  {"F6_E3M2", 6},
+    {"BOOL", 8},    {"U8", 8},   {"I8", 8},   {"F8_E5M2", 8}, {"F8_E4M3", 8},
+    {"F8_E8M0", 8}, {"I16", 16}, {"U16", 16}, {"F16", 16},    {"BF16", 16},
+    {"I32", 32},    {"U32", 32}, {"F32", 32}, {"F64", 64},    {"I64", 64},
+    {"U64", 64},    {"C64", 64}, {"F4", 4},   {"F6_E2M3", 6}, {"F6_E3M2", 6},
 };
 
 static unsigned dtype_bits(const char *dtype)
@@ -89,7 +89,7 @@ static int get_size(const json_t *value, size_t *out)
 /* Check one header entry and fill \p t; the name is set last, so that a failure leaves
  * nothing to free. */
 static int parse_tensor(const struct hetsched__safetensors *st, const char *key, size_t key_len,
-			json_t *entry, struct hetsched__st_tensor *t)
+                        json_t *entry, struct hetsched__st_tensor *t)
 {
 	const char *name = st->name, *dtype_str;
 	json_t *dtype, *shape, *offsets, *dim;
@@ -98,41 +98,42 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 
 	if (has_control_char(key, key_len))
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: a tensor name contains a control character", name);
+		                       "%s: a tensor name contains a control character", name);
 	if (!json_is_object(entry))
 		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': entry is not an object",
-				       name, key);
+		                       name, key);
 
 	dtype = json_object_get(entry, "dtype");
 	if (!json_is_string(dtype))
 		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': no \"dtype\" string",
-				       name, key);
+		                       name, key);
 	dtype_str = json_string_value(dtype);
 	dtype_len = json_string_length(dtype);
 	if (dtype_len == 0 || dtype_len >= sizeof(t->dtype) ||
 	    strspn(dtype_str, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != dtype_len)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: tensor '%s': \"dtype\" is not a dtype name", name, key);
+		                       "%s: tensor '%s': \"dtype\" is not a dtype name", name, key);
 	memcpy(t->dtype, dtype_str, dtype_len + 1);
 
 	shape = json_object_get(entry, "shape");
 	if (!json_is_array(shape))
 		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': no \"shape\" array",
-				       name, key);
+		                       name, key);
 	if (json_array_size(shape) > HETSCHED__ST_MAX_NDIM)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: tensor '%s': %zu dimensions (at most %d supported)", name,
-				       key, json_array_size(shape), HETSCHED__ST_MAX_NDIM);
+		                       "%s: tensor '%s': %zu dimensions (at most %d supported)",
+		                       name, key, json_array_size(shape), HETSCHED__ST_MAX_NDIM);
 	t->ndim = json_array_size(shape);
-	json_array_foreach(shape, i, dim) {
+	for (i = 0; i < t->ndim; i++) {
+		dim = json_array_get(shape, i);
 		if (get_size(dim, &t->shape[i]) != 0)
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: tensor '%s': \"shape\" holds something other "
-					       "than non-negative integers",
-					       name, key);
+			                       "%s: tensor '%s': \"shape\" holds something other "
+			                       "than non-negative integers",
+			                       name, key);
 		if (__builtin_mul_overflow(numel, t->shape[i], &numel))
 			return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': shape too large",
-					       name, key);
+			                       name, key);
 	}
 
 	offsets = json_object_get(entry, "data_offsets");
@@ -140,15 +141,16 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 	    get_size(json_array_get(offsets, 0), &t->begin) != 0 ||
 	    get_size(json_array_get(offsets, 1), &t->end) != 0)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: tensor '%s': \"data_offsets\" is not a pair of "
-				       "non-negative integers",
-				       name, key);
+		                       "%s: tensor '%s': \"data_offsets\" is not a pair of "
+		                       "non-negative integers",
+		                       name, key);
 	if (t->begin > t->end || t->end > st->data_size)
-		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: tensor '%s': data_offsets [%zu, %zu] outside the %zu bytes "
-				       "of data%s",
-				       name, key, t->begin, t->end, st->data_size,
-				       t->begin <= t->end ? " (truncated file?)" : "");
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: tensor '%s': data_offsets [%zu, %zu] outside the %zu bytes "
+		    "of data%s",
+		    name, key, t->begin, t->end, st->data_size,
+		    t->begin <= t->end ? " (truncated file?)" : "");
 
 	/* Sub-byte dtypes (F4, F6_*) are packed: the range holds whole bytes. */
 	bits = dtype_bits(t->dtype);
@@ -160,10 +162,11 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 			need = need / 8 + (need % 8 != 0);
 		if (need != have) {
 			format_shape(shape_str, sizeof(shape_str), t->shape, t->ndim);
-			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: tensor '%s': data_offsets hold %zu bytes but %s "
-					       "%s needs %zu",
-					       name, key, have, t->dtype, shape_str, need);
+			return hetsched__error(
+			    HETSCHED_EFORMAT,
+			    "%s: tensor '%s': data_offsets hold %zu bytes but %s "
+			    "%s needs %zu",
+			    name, key, have, t->dtype, shape_str, need);
 		}
 	}
 	t->name = strndup(key, key_len);
@@ -174,17 +177,16 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 
 static int check_metadata(const struct hetsched__safetensors *st, json_t *meta)
 {
-	const char *key;
-	json_t *value;
+	void *it;
 
 	if (!json_is_object(meta))
 		return hetsched__error(HETSCHED_EFORMAT, "%s: \"__metadata__\" is not an object",
-				       st->name);
-	json_object_foreach(meta, key, value)
-		if (!json_is_string(value))
+		                       st->name);
+	for (it = json_object_iter(meta); it; it = json_object_iter_next(meta, it))
+		if (!json_is_string(json_object_iter_value(it)))
 			return hetsched__error(HETSCHED_EFORMAT,
-					       "%s: \"__metadata__\" must map strings to strings",
-					       st->name);
+			                       "%s: \"__metadata__\" must map strings to strings",
+			                       st->name);
 	return 0;
 }
 
@@ -197,23 +199,25 @@ static int parse(struct hetsched__safetensors *st)
 	json_error_t jerr;
 	json_t *root, *value;
 	uint64_t hlen = 0;
+	void *it;
 	int rc = 0;
 
 	if (st->size < 8)
-		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: truncated: %zu bytes, shorter than the 8-byte header length",
-				       st->name, st->size);
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: truncated: %zu bytes, shorter than the 8-byte header length", st->name,
+		    st->size);
 	for (i = 0; i < 8; i++)
 		hlen |= (uint64_t)b[i] << (8 * i);
 	if (hlen > ST_MAX_HEADER)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: header length %llu is over the 100 MB limit (not a "
-				       ".safetensors file?)",
-				       st->name, (unsigned long long)hlen);
+		                       "%s: header length %llu is over the 100 MB limit (not a "
+		                       ".safetensors file?)",
+		                       st->name, (unsigned long long)hlen);
 	if (hlen > st->size - 8)
-		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: truncated: header length %llu but only %zu bytes follow",
-				       st->name, (unsigned long long)hlen, st->size - 8);
+		return hetsched__error(
+		    HETSCHED_EFORMAT, "%s: truncated: header length %llu but only %zu bytes follow",
+		    st->name, (unsigned long long)hlen, st->size - 8);
 	st->data = b + 8 + hlen;
 	st->data_size = st->size - 8 - (size_t)hlen;
 
@@ -224,9 +228,9 @@ static int parse(struct hetsched__safetensors *st)
 		for (i = 0; jerr.text[i]; i++)
 			if ((unsigned char)jerr.text[i] < 0x20)
 				jerr.text[i] = '?';
-		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: header is not valid JSON: %s (at byte %d of the header)",
-				       st->name, jerr.text, jerr.position);
+		return hetsched__error(
+		    HETSCHED_EFORMAT, "%s: header is not valid JSON: %s (at byte %d of the header)",
+		    st->name, jerr.text, jerr.position);
 	}
 	if (!json_is_object(root)) {
 		rc = hetsched__error(HETSCHED_EFORMAT, "%s: header is not a JSON object", st->name);
@@ -240,13 +244,15 @@ static int parse(struct hetsched__safetensors *st)
 	}
 	/* jansson refuses NUL bytes in keys, so strlen() is a key's length; it also keeps the
 	 * header's order (since 2.8), which messages then follow. */
-	json_object_foreach(root, key, value) {
+	for (it = json_object_iter(root); it; it = json_object_iter_next(root, it)) {
+		key = json_object_iter_key(it);
+		value = json_object_iter_value(it);
 		if (strcmp(key, "__metadata__") == 0) {
 			HETSCHED_TRY(rc, check_metadata(st, value), out);
 			continue;
 		}
-		HETSCHED_TRY(rc, parse_tensor(st, key, strlen(key), value, &st->tensors[st->ntensors]),
-			     out);
+		HETSCHED_TRY(
+		    rc, parse_tensor(st, key, strlen(key), value, &st->tensors[st->ntensors]), out);
 		st->ntensors++;
 	}
 out:
@@ -256,7 +262,7 @@ out:
 
 /* Takes ownership of \p bytes, whatever happens. */
 static int open_bytes(unsigned char *bytes, size_t len, const char *name,
-		      struct hetsched__safetensors *st)
+                      struct hetsched__safetensors *st)
 {
 	int rc;
 
@@ -289,7 +295,7 @@ int hetsched__safetensors_open(const char *path, struct hetsched__safetensors *s
 }
 
 int hetsched__safetensors_open_mem(const void *buf, size_t len, const char *name_for_messages,
-				   struct hetsched__safetensors *st)
+                                   struct hetsched__safetensors *st)
 {
 	const char *name = name_for_messages ? name_for_messages : "(memory)";
 	unsigned char *bytes;
@@ -300,14 +306,14 @@ int hetsched__safetensors_open_mem(const void *buf, size_t len, const char *name
 	bytes = malloc(len ? len : 1);
 	if (!bytes)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for %zu bytes", name,
-				       len);
+		                       len);
 	if (len)
 		memcpy(bytes, buf, len);
 	return open_bytes(bytes, len, name, st);
 }
 
 const struct hetsched__st_tensor *hetsched__safetensors_find(const struct hetsched__safetensors *st,
-							     const char *name)
+                                                             const char *name)
 {
 	size_t i;
 
@@ -361,7 +367,7 @@ static float half_to_float(uint16_t h)
 }
 
 int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
-				   const struct hetsched__st_tensor *tensor, float **out)
+                                   const struct hetsched__st_tensor *tensor, float **out)
 {
 	const unsigned char *src;
 	size_t numel, size, i;
@@ -377,22 +383,23 @@ int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
 	else if (strcmp(tensor->dtype, "F16") == 0 || strcmp(tensor->dtype, "BF16") == 0)
 		size = 2;
 	else
-		return hetsched__error(HETSCHED_EDTYPE,
-				       "%s: tensor '%s' has dtype %s, not supported (F32, F64, F16 or "
-				       "BF16 only)",
-				       st->name, tensor->name, tensor->dtype);
+		return hetsched__error(
+		    HETSCHED_EDTYPE,
+		    "%s: tensor '%s' has dtype %s, not supported (F32, F64, F16 or "
+		    "BF16 only)",
+		    st->name, tensor->name, tensor->dtype);
 	/* open() checked this already; a tensor described by hand is checked here. */
 	numel = hetsched__st_tensor_numel(tensor);
 	if (tensor->begin > tensor->end || tensor->end > st->data_size ||
 	    numel > (tensor->end - tensor->begin) / size ||
 	    numel * size != tensor->end - tensor->begin)
 		return hetsched__error(HETSCHED_EFORMAT,
-				       "%s: tensor '%s': byte range does not match its shape",
-				       st->name, tensor->name);
+		                       "%s: tensor '%s': byte range does not match its shape",
+		                       st->name, tensor->name);
 	dst = malloc((numel ? numel : 1) * sizeof(float));
 	if (!dst)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for tensor '%s'",
-				       st->name, tensor->name);
+		                       st->name, tensor->name);
 	src = st->data + tensor->begin;
 	switch (size) {
 	case 4:
@@ -401,7 +408,8 @@ int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
 		break;
 	case 8:
 		for (i = 0; i < numel; i++) {
-			uint64_t u = (uint64_t)get_u32(src + 8 * i + 4) << 32 | get_u32(src + 8 * i);
+			uint64_t u =
+			    (uint64_t)get_u32(src + 8 * i + 4) << 32 | get_u32(src + 8 * i);
 			double d;
 
 			memcpy(&d, &u, sizeof(d));

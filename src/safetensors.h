@@ -22,12 +22,12 @@ struct hetsched__st_tensor {
 
 /* An open file: owns the whole file's bytes and the parsed header. */
 struct hetsched__safetensors {
-	char *name;                       /* the file, for messages */
-	unsigned char *bytes;             /* the whole file */
-	size_t size;                      /* its length */
-	const unsigned char *data;        /* the data region, after the header */
-	size_t data_size;                 /* its length */
-	size_t ntensors;                  /* tensors, in the header's order */
+	char *name;                /* the file, for messages */
+	unsigned char *bytes;      /* the whole file */
+	size_t size;               /* its length */
+	const unsigned char *data; /* the data region, after the header */
+	size_t data_size;          /* its length */
+	size_t ntensors;           /* tensors, in the header's order */
 	struct hetsched__st_tensor *tensors;
 };
 
@@ -41,11 +41,11 @@ int hetsched__safetensors_open(const char *path, struct hetsched__safetensors *s
 /* As hetsched__safetensors_open(), from a copy of the \p len bytes at \p buf (the fuzzing entry
  * point); \p name_for_messages stands for the file in messages. */
 int hetsched__safetensors_open_mem(const void *buf, size_t len, const char *name_for_messages,
-				   struct hetsched__safetensors *st);
+                                   struct hetsched__safetensors *st);
 
 /* The tensor called \p name, or NULL. */
 const struct hetsched__st_tensor *hetsched__safetensors_find(const struct hetsched__safetensors *st,
-							     const char *name);
+                                                             const char *name);
 
 /* Number of elements: the product of the shape (1 for a 0-D tensor). */
 size_t hetsched__st_tensor_numel(const struct hetsched__st_tensor *tensor);
@@ -55,7 +55,7 @@ size_t hetsched__st_tensor_numel(const struct hetsched__st_tensor *tensor);
  * F64 rounds to nearest. Returns 0; HETSCHED_EDTYPE naming the dtype and the tensor for other
  * dtypes; HETSCHED_ENOMEM. */
 int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
-				   const struct hetsched__st_tensor *tensor, float **out);
+                                   const struct hetsched__st_tensor *tensor, float **out);
 
 /* Release everything \p st holds and empty it (an empty or closed one is accepted). */
 void hetsched__safetensors_close(struct hetsched__safetensors *st);

@@ -1,0 +1,924 @@
+/* test_formats.c: the file formats, without StarPU. Checks that
+ *  - .npy files round-trip bit for bit (odd shapes, ld > cols, special values), are laid out
+ *    as numpy lays them out, and that a failed save leaves neither a partial nor a temporary file;
+ *  - x.npy, model.safetensors (plain, prefixed, without biases, a lone nn.Linear) and the
+ *    model_npy/ folder written by make_model.py give the same float32 values, bit for bit, and a
+ *    float64 forward pass through the loaded layers matches numpy's (y_ref.npy);
+ *  - F32, F64, F16 and BF16 tensors convert to the float32 values numpy computes (every F16 and
+ *    BF16 bit pattern included);
+ *  - every broken file gives its expected error code and a one-line message naming the file,
+ *    and every truncation of a good file is refused.
+ * Usage: test_formats MODEL_DIR BAD_DIR [MODEL_DIR...], the folders written by
+ *   make_model.py MODEL_DIR [--layers ...] [--dtype ...] and make_model.py --bad BAD_DIR;
+ * further model folders (other dtypes, other shapes) get the model and dtype checks too.
+ * Scratch files go to a fresh folder under $TMPDIR (or /tmp), removed at the end.
+ * Output: TAP, with the plan at the end. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "model.h"
+#include "npy.h"
+#include "safetensors.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* A minimal TAP producer */
+
+static int tests_run, tests_failed;
+
+static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - ", cond ? "ok" : "not ok", ++tests_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		tests_failed++;
+	fflush(stdout);
+	return cond;
+}
+
+static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static void skip(const char *what, const char *why)
+{
+	printf("ok %d - %s # SKIP %s\n", ++tests_run, what, why);
+}
+
+/* A failing call must give \p want and a message naming \p name (and containing \p substr). */
+static int expect_error(int rc, int want, const char *name, const char *substr, const char *what)
+{
+	const char *msg = hetsched_last_error();
+	int good = rc == want && strstr(msg, name) && (!substr || strstr(msg, substr)) &&
+	           !strchr(msg, '\n');
+
+	ok(good, "%s: %s", what, hetsched_strerror(want));
+	if (!good)
+		diag("got %d (%s), message \"%s\"; want %d, message naming '%s' with '%s'", rc,
+		     hetsched_strerror(rc), msg, want, name, substr ? substr : "");
+	return good;
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = malloc(n);
+
+	if (!s) {
+		perror("malloc");
+		exit(99);
+	}
+	snprintf(s, n, "%s/%s", a, b);
+	return s;
+}
+
+static int same_bits(float a, float b)
+{
+	if (isnan(a) && isnan(b)) /* NaN payloads may differ between conversion paths */
+		return 1;
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+static int read_all(const char *path, unsigned char **buf, size_t *len)
+{
+	return hetsched__read_file(path, buf, len);
+}
+
+/* Entries of \p dir whose names contain ".tmp": what a failed save must not leave. */
+static int count_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strstr(e->d_name, ".tmp"))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Remove the test's scratch folder: files and empty folders, one level deep. */
+static void remove_scratch(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = join(dir, e->d_name);
+		remove(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* .npy round trips */
+
+static float from_bits(uint32_t u)
+{
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+static void test_roundtrip(const char *dir)
+{
+	static const size_t shapes[][2] = {{1, 1}, {1, 7}, {5, 1}, {3, 5}, {17, 33}, {64, 3}};
+	size_t s, r, c;
+	mode_t mask = umask(022);
+
+	umask(mask);
+	for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		size_t rows = shapes[s][0], cols = shapes[s][1], ld = cols + 3, lrows, lcols, hlen;
+		float *src = malloc(rows * ld * sizeof(float)), *back = NULL, *back_mem = NULL;
+		unsigned char *bytes = NULL;
+		char name[64], *path;
+		size_t len = 0;
+		struct stat sb;
+		int rc, good = 1;
+		uint32_t state = 12345u + (uint32_t)s;
+
+		for (r = 0; r < rows; r++)
+			for (c = 0; c < ld; c++) {
+				state = state * 1664525u + 1013904223u;
+				/* Random bit patterns cover every class of float: subnormals,
+				 * infinities, NaNs with payloads, negative zero. */
+				src[r * ld + c] = c < cols ? from_bits(state) : 12345.0f;
+			}
+		src[0] = -0.0f;
+		snprintf(name, sizeof(name), "rt_%zux%zu.npy", rows, cols);
+		path = join(dir, name);
+		rc = hetsched__npy_save(path, src, rows, cols, ld);
+		ok(rc == 0, "save %zux%zu with ld %zu", rows, cols, ld);
+		if (rc)
+			diag("%s", hetsched_last_error());
+
+		/* numpy's layout: version 1.0, header padded to a multiple of 64 bytes. */
+		rc = read_all(path, &bytes, &len);
+		hlen = rc == 0 && len >= 10 ? (size_t)bytes[8] | (size_t)bytes[9] << 8 : 0;
+		ok(rc == 0 && len >= 10 && memcmp(bytes, "\x93NUMPY\x01\x00", 8) == 0 &&
+		       (10 + hlen) % 64 == 0 && len == 10 + hlen + rows * cols * 4 &&
+		       bytes[10 + hlen - 1] == '\n',
+		   "%s: magic, version 1.0, 64-byte aligned header, size %zu", name, len);
+		ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == (0666 & ~mask),
+		   "%s: permissions follow the umask (%03o)", name, (unsigned)(0666 & ~mask));
+
+		rc = hetsched__npy_load(path, &back, &lrows, &lcols);
+		good = rc == 0 && lrows == rows && lcols == cols;
+		for (r = 0; good && r < rows; r++)
+			good = memcmp(&src[r * ld], &back[r * cols], cols * sizeof(float)) == 0;
+		ok(good, "%s: loads back bit for bit", name);
+		if (rc)
+			diag("%s", hetsched_last_error());
+
+		rc = hetsched__npy_load_mem(bytes, len, name, &back_mem, &lrows, &lcols);
+		ok(rc == 0 && lrows == rows && lcols == cols && back &&
+		       memcmp(back, back_mem, rows * cols * sizeof(float)) == 0,
+		   "%s: the in-memory loader agrees", name);
+		free(back_mem);
+		free(back);
+		free(bytes);
+		free(path);
+		free(src);
+	}
+	ok(count_temps(dir) == 0, "no temporary files left after saving");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Hand-made .npy buffers */
+
+/* Preamble + header (padded like numpy's) + data, into \p buf; returns the length. */
+static size_t make_npy(unsigned char *buf, size_t cap, int major, const char *header,
+                       const void *data, size_t ndata)
+{
+	size_t pre = major == 1 ? 10 : 12, hl = strlen(header), total = pre + hl + 1;
+
+	total += (64 - total % 64) % 64;
+	if (total + ndata > cap)
+		abort();
+	memcpy(buf, "\x93NUMPY", 6);
+	buf[6] = (unsigned char)major;
+	buf[7] = 0;
+	memset(buf + 8, 0, 4);
+	buf[8] = (unsigned char)((total - pre) & 0xff);
+	buf[9] = (unsigned char)((total - pre) >> 8);
+	memcpy(buf + pre, header, hl);
+	memset(buf + pre + hl, ' ', total - pre - hl - 1);
+	buf[total - 1] = '\n';
+	memcpy(buf + total, data, ndata);
+	return total + ndata;
+}
+
+static void put_le32(unsigned char *p, float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	p[0] = (unsigned char)u;
+	p[1] = (unsigned char)(u >> 8);
+	p[2] = (unsigned char)(u >> 16);
+	p[3] = (unsigned char)(u >> 24);
+}
+
+static void test_npy_mem(void)
+{
+	static const struct {
+		const char *what, *header;
+		int major, want;
+		size_t ndata;
+		const char *substr;
+	} bad[] = {
+	    {"missing shape", "{'descr': '<f4', 'fortran_order': False, }", 1, HETSCHED_EFORMAT, 16,
+	     "no 'shape'"},
+	    {"repeated key",
+	     "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", 1,
+	     HETSCHED_EFORMAT, 16, "repeated key 'descr'"},
+	    {"unknown key", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", 1,
+	     HETSCHED_EFORMAT, 16, "key 'x'"},
+	    {"int32", "{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", 1,
+	     HETSCHED_EDTYPE, 16, "dtype '<i4' not supported (float32 or float64 only)"},
+	    {"float16", "{'descr': '<f2', 'fortran_order': False, 'shape': (2, 2), }", 1,
+	     HETSCHED_EDTYPE, 16, "'<f2'"},
+	    {"structured", "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 1,
+	     HETSCHED_EDTYPE, 16, "structured"},
+	    {"3-D", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 4), }", 1,
+	     HETSCHED_ESHAPE, 96, "3-D array (shape 2x3x4)"},
+	    {"0-D", "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 1, HETSCHED_ESHAPE,
+	     4, "0-D"},
+	    {"empty", "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 3), }", 1,
+	     HETSCHED_ESHAPE, 0, "empty array (shape 0x3)"},
+	    {"fortran 2x2", "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", 1,
+	     HETSCHED_EFORMAT, 16, "fortran_order"},
+	    {"product overflow",
+	     "{'descr': '<f8', 'fortran_order': False, "
+	     "'shape': (4611686018427387904, 4611686018427387904), }",
+	     1, HETSCHED_EFORMAT, 16, "too large"},
+	    {"digit overflow",
+	     "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999, 1), }", 1,
+	     HETSCHED_EFORMAT, 16, "too large"},
+	    {"junk after dict", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), } x", 1,
+	     HETSCHED_EFORMAT, 16, "after the closing"},
+	    {"escape in string", "{'descr': '<f\\4', 'fortran_order': False, 'shape': (2, 2), }", 1,
+	     HETSCHED_EFORMAT, 16, "malformed"},
+	    {"unterminated", "{'descr': '<f4", 1, HETSCHED_EFORMAT, 16, "malformed"},
+	    {"truncated data", "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 10), }", 1,
+	     HETSCHED_EFORMAT, 123,
+	     "mem.npy: truncated: header says 1000x10 float32 (40000 bytes) but only 123 data "
+	     "bytes"},
+	    {"truncated 1-D float64", "{'descr': '<f8', 'fortran_order': False, 'shape': (7,), }",
+	     3, HETSCHED_EFORMAT, 55, "header says 7 float64 (56 bytes) but only 55"},
+	};
+	static const struct {
+		const char *what, *header;
+		int major;
+		size_t rows, cols;
+	} good[] = {
+	    {"'<f4' 2-D", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 1, 2, 3},
+	    {"'|f4', Python 2 longs",
+	     "{'descr': '|f4', 'fortran_order': False, 'shape': (2L, 3L), }", 1, 2, 3},
+	    {"'=f4', version 2.0, keys reordered",
+	     "{'shape': (3, 2), 'fortran_order': False, 'descr': '=f4'}", 2, 3, 2},
+	    {"double quotes, version 3.0",
+	     "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (6,)}", 3, 1, 6},
+	    {"fortran_order True for one row",
+	     "{'descr': '<f4', 'fortran_order': True, 'shape': (1, 6), }", 1, 1, 6},
+	};
+	const float values[6] = {1.5f, -2.25f, 0.0f, 3e38f, -1e-40f, 7.0f};
+	unsigned char buf[1 << 17], data[1 << 16];
+	size_t i, len, rows, cols;
+	float *out;
+	int rc;
+
+	memset(data, 0, sizeof(data));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		len = make_npy(buf, sizeof(buf), bad[i].major, bad[i].header, data, bad[i].ndata);
+		out = (float *)1;
+		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
+		expect_error(rc, bad[i].want, "mem.npy", bad[i].substr, bad[i].what);
+		if (rc == 0)
+			free(out);
+		else
+			ok(out == NULL, "%s: no array returned", bad[i].what);
+	}
+
+	for (i = 0; i < 6; i++)
+		put_le32(data + 4 * i, values[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		len = make_npy(buf, sizeof(buf), good[i].major, good[i].header, data, 24);
+		/* Bytes after the data (another array appended by np.save) are allowed. */
+		buf[len++] = 0xAB;
+		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
+		ok(rc == 0 && rows == good[i].rows && cols == good[i].cols &&
+		       memcmp(out, values, sizeof(values)) == 0,
+		   "accepted: %s", good[i].what);
+		if (rc)
+			diag("%s", hetsched_last_error());
+		else
+			free(out);
+	}
+
+	/* Big-endian float32 and float64 (a 1-D array is one row). */
+	{
+		static const unsigned char be32[8] = {0x3f, 0xc0, 0, 0, 0xc0, 0x10, 0, 0};
+		static const unsigned char le64[24] = {
+		    0, 0, 0,    0,    0,    0,    0xf8, 0x3f, 0,    0,    0,    0,
+		    0, 0, 0x02, 0xc0, 0x9c, 0x75, 0x88, 0x3c, 0xe4, 0x37, 0x7e, 0x7e};
+		static const unsigned char be64[16] = {
+		    0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a};
+
+		len = make_npy(buf, sizeof(buf), 1,
+		               "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1), }", be32,
+		               8);
+		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
+		ok(rc == 0 && rows == 2 && cols == 1 && out[0] == 1.5f && out[1] == -2.25f,
+		   "'>f4' read big-endian");
+		if (rc == 0)
+			free(out);
+		len =
+		    make_npy(buf, sizeof(buf), 1,
+		             "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", le64, 24);
+		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
+		ok(rc == 0 && rows == 1 && cols == 3 && out[0] == 1.5f && out[1] == -2.25f &&
+		       isinf(out[2]) && out[2] > 0,
+		   "'<f8' 1-D is one row, rounded to float32 (1e300 -> inf)");
+		if (rc == 0)
+			free(out);
+		len =
+		    make_npy(buf, sizeof(buf), 1,
+		             "{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", be64, 16);
+		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
+		ok(rc == 0 && rows == 1 && cols == 2 && out[0] == 1.5f && out[1] == (float)0.1,
+		   "'>f8' read big-endian, rounded to nearest");
+		if (rc == 0)
+			free(out);
+	}
+
+	/* Short and broken preambles. */
+	rc = hetsched__npy_load_mem(NULL, 0, "mem.npy", &out, &rows, &cols);
+	expect_error(rc, HETSCHED_EFORMAT, "mem.npy", "empty", "0 bytes");
+	rc = hetsched__npy_load_mem("\x93NUM", 4, "mem.npy", &out, &rows, &cols);
+	expect_error(rc, HETSCHED_EFORMAT, "mem.npy", "truncated", "4 bytes of magic");
+	rc = hetsched__npy_load_mem("\x93NUMPY\x02\x00\x10\x00", 10, "mem.npy", &out, &rows, &cols);
+	expect_error(rc, HETSCHED_EFORMAT, "mem.npy", "truncated",
+	             "version 2.0 with a 10-byte file");
+	rc = hetsched__npy_load_mem("PK\x03\x04 not numpy", 15, "mem.npy", &out, &rows, &cols);
+	expect_error(rc, HETSCHED_EFORMAT, "mem.npy", "not a .npy file", "a zip (.npz) file");
+}
+
+/* Every strict prefix of a good file must be refused, never over-read (ASan/valgrind watch). */
+static void test_truncations(const char *mdir)
+{
+	char *path = join(mdir, "x.npy");
+	unsigned char *bytes;
+	size_t len, n, rows, cols, accepted = 0, wrong = 0;
+	struct hetsched__safetensors st;
+	float *out;
+	int rc;
+
+	if (read_all(path, &bytes, &len) == 0) {
+		for (n = 0; n < len; n++) {
+			/* A fresh copy of exactly n bytes, so that an over-read is caught. */
+			unsigned char *copy = malloc(n ? n : 1);
+
+			memcpy(copy, bytes, n);
+			rc = hetsched__npy_load_mem(copy, n, "x.npy", &out, &rows, &cols);
+			if (rc == 0) {
+				accepted++;
+				free(out);
+			} else if (rc != HETSCHED_EFORMAT) {
+				wrong++;
+			}
+			free(copy);
+		}
+		ok(accepted == 0 && wrong == 0, "x.npy: all %zu truncations refused as EFORMAT",
+		   len);
+		free(bytes);
+	} else {
+		ok(0, "x.npy: read: %s", hetsched_last_error());
+	}
+	free(path);
+
+	path = join(mdir, "model.safetensors");
+	accepted = wrong = 0;
+	if (read_all(path, &bytes, &len) == 0) {
+		for (n = 0; n < len; n++) {
+			rc = hetsched__safetensors_open_mem(bytes, n, "model.safetensors", &st);
+			if (rc == 0) {
+				accepted++;
+				hetsched__safetensors_close(&st);
+			} else if (rc != HETSCHED_EFORMAT) {
+				wrong++;
+			}
+		}
+		ok(accepted == 0 && wrong == 0,
+		   "model.safetensors: all %zu truncations refused as EFORMAT", len);
+		free(bytes);
+	} else {
+		ok(0, "model.safetensors: read: %s", hetsched_last_error());
+	}
+	free(path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Writing where one cannot */
+
+static void test_write_failures(const char *dir)
+{
+	char *y = join(dir, "y.npy"), *nodir = join(dir, "nonexistent/y.npy"),
+	     *sub = join(dir, "sub");
+	char *keep = join(dir, "keep.npy"), *slash;
+	static float big[100 * 100];
+	const float small[4] = {1, 2, 3, 4};
+	float *back = NULL;
+	size_t rows, cols;
+	struct stat sb;
+	struct rlimit old, lim;
+	int rc;
+
+	ok(hetsched__check_writable(y) == 0 && stat(y, &sb) != 0 && errno == ENOENT,
+	   "check_writable: a new file in a writable folder is fine, and is not created");
+	rc = hetsched__check_writable(nodir);
+	expect_error(rc, HETSCHED_EIO, "nonexistent", "nonexistent",
+	             "check_writable: no such folder");
+	rc = hetsched__npy_save(nodir, small, 2, 2, 2);
+	expect_error(rc, HETSCHED_EIO, "nonexistent/y.npy", NULL, "save into a missing folder");
+
+	mkdir(sub, 0777);
+	rc = hetsched__check_writable(sub);
+	expect_error(rc, HETSCHED_EIO, "sub", "folder", "check_writable: the path is a folder");
+	rc = hetsched__npy_save(sub, small, 2, 2, 2);
+	expect_error(rc, HETSCHED_EIO, "sub", "folder", "save over a folder");
+	ok(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode), "the folder is still there");
+	slash = join(dir, "y/");
+	rc = hetsched__check_writable(slash);
+	expect_error(rc, HETSCHED_EIO, "y/", "folder", "check_writable: a path ending in '/'");
+	free(slash);
+	rc = hetsched__check_writable("");
+	expect_error(rc, HETSCHED_EINVAL, "", "empty", "check_writable: empty path");
+	rc = hetsched__check_writable("/dev/null");
+	expect_error(rc, HETSCHED_EIO, "/dev/null", "not a regular file",
+	             "check_writable: a device");
+	rc = hetsched__npy_save(y, small, 2, 2, 1);
+	expect_error(rc, HETSCHED_EINVAL, "y.npy", "ld must be >= cols", "save with ld < cols");
+	rc = hetsched__npy_save(y, small, 0, 2, 2);
+	expect_error(rc, HETSCHED_EINVAL, "y.npy", "empty", "save with 0 rows");
+
+	if (geteuid() != 0) {
+		char *ro = join(dir, "readonly"), *inro = join(dir, "readonly/y.npy");
+
+		mkdir(ro, 0555);
+		chmod(ro, 0555);
+		rc = hetsched__check_writable(inro);
+		expect_error(rc, HETSCHED_EIO, "readonly", NULL,
+		             "check_writable: read-only folder");
+		rc = hetsched__npy_save(inro, small, 2, 2, 2);
+		expect_error(rc, HETSCHED_EIO, "readonly", NULL, "save into a read-only folder");
+		rmdir(ro);
+		free(ro);
+		free(inro);
+	} else {
+		skip("check_writable: read-only folder", "root writes anywhere");
+		skip("save into a read-only folder", "root writes anywhere");
+	}
+
+	/* A write that fails midway (the file-size limit stands in for a full disk) must keep
+	 * the file already there intact and leave no temporary file. */
+	rc = hetsched__npy_save(keep, small, 2, 2, 2);
+	ok(rc == 0, "save keep.npy");
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 4096;
+	if (setrlimit(RLIMIT_FSIZE, &lim) == 0) {
+		rc = hetsched__npy_save(keep, big, 100, 100, 100);
+		setrlimit(RLIMIT_FSIZE, &old);
+		expect_error(rc, HETSCHED_EIO, "keep.npy", "too large",
+		             "a write that fails midway");
+		rc = hetsched__npy_load(keep, &back, &rows, &cols);
+		ok(rc == 0 && rows == 2 && cols == 2 && memcmp(back, small, sizeof(small)) == 0,
+		   "the previous keep.npy is intact");
+		free(back);
+	} else {
+		skip("a write that fails midway", "setrlimit(RLIMIT_FSIZE) refused");
+		skip("the previous keep.npy is intact", "setrlimit(RLIMIT_FSIZE) refused");
+	}
+	signal(SIGXFSZ, SIG_DFL);
+
+	/* A successful save replaces the old file. */
+	rc = hetsched__npy_save(keep, big, 3, 7, 9);
+	ok(rc == 0 && hetsched__npy_load(keep, &back, &rows, &cols) == 0 && rows == 3 && cols == 7,
+	   "saving over a file replaces it");
+	free(back);
+	ok(count_temps(dir) == 0, "no temporary files left after the failures");
+
+	free(y);
+	free(nodir);
+	free(sub);
+	free(keep);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models */
+
+static int layers_equal(const struct hetsched__model *a, const struct hetsched__model *b,
+                        size_t nlayers, int check_bias)
+{
+	size_t l;
+
+	if (a->nlayers < nlayers || b->nlayers < nlayers)
+		return 0;
+	for (l = 0; l < nlayers; l++) {
+		const struct hetsched__layer_data *x = &a->layers[l], *y = &b->layers[l];
+
+		if (x->in_features != y->in_features || x->out_features != y->out_features ||
+		    memcmp(x->weight, y->weight, x->in_features * x->out_features * sizeof(float)))
+			return 0;
+		if (check_bias && (!x->bias || !y->bias ||
+		                   memcmp(x->bias, y->bias, x->out_features * sizeof(float))))
+			return 0;
+	}
+	return 1;
+}
+
+static void test_models(const char *mdir)
+{
+	struct hetsched__model st = {0}, npy = {0}, other = {0};
+	char *path;
+	float *x = NULL, *yref = NULL;
+	size_t xr = 0, xc = 0, yr = 0, yc = 0, l, i, j, k;
+	int rc, good;
+
+	path = join(mdir, "x.npy");
+	rc = hetsched__npy_load(path, &x, &xr, &xc);
+	ok(rc == 0 && xr > 0 && xc > 0, "x.npy loads (%zux%zu)", xr, xc);
+	free(path);
+	path = join(mdir, "y_ref.npy");
+	rc = hetsched__npy_load(path, &yref, &yr, &yc);
+	ok(rc == 0 && yr == xr, "y_ref.npy (float64) loads (%zux%zu)", yr, yc);
+	free(path);
+
+	path = join(mdir, "model.safetensors");
+	rc = hetsched__model_load(path, &st);
+	ok(rc == 0 && st.nlayers > 0, "model.safetensors loads (%zu layers)", st.nlayers);
+	if (rc)
+		diag("%s", hetsched_last_error());
+	free(path);
+	path = join(mdir, "model_npy");
+	rc = hetsched__model_load(path, &npy);
+	ok(rc == 0 && npy.nlayers > 0, "model_npy/ loads (%zu layers)", npy.nlayers);
+	if (rc)
+		diag("%s", hetsched_last_error());
+	free(path);
+	ok(st.nlayers == npy.nlayers && layers_equal(&st, &npy, st.nlayers, 1),
+	   "model.safetensors and model_npy/ hold the same values, bit for bit");
+
+	good = st.nlayers > 0 && st.layers[0].in_features == xc &&
+	       st.layers[st.nlayers - 1].out_features == yc;
+	for (l = 1; good && l < st.nlayers; l++)
+		good = st.layers[l].in_features == st.layers[l - 1].out_features;
+	ok(good, "layers chain from x's %zu columns to y_ref's %zu", xc, yc);
+
+	/* The forward pass in float64, against numpy's: checks the layer order (0, 2, ..., 10 sort
+	 * as numbers), the weight layout (out x in) and which bias goes with which weight. */
+	if (good && x && yref) {
+		double *h = NULL, *next;
+		size_t width = xc;
+		double max_err = 0;
+
+		h = malloc(xr * xc * sizeof(double));
+		for (i = 0; i < xr * xc; i++)
+			h[i] = x[i];
+		for (l = 0; l < st.nlayers; l++) {
+			const struct hetsched__layer_data *L = &st.layers[l];
+
+			next = malloc(xr * L->out_features * sizeof(double));
+			for (i = 0; i < xr; i++)
+				for (j = 0; j < L->out_features; j++) {
+					double acc = L->bias[j];
+
+					for (k = 0; k < width; k++)
+						acc += h[i * width + k] *
+						       (double)L->weight[j * L->in_features + k];
+					if (l + 1 < st.nlayers && acc < 0)
+						acc = 0;
+					next[i * L->out_features + j] = acc;
+				}
+			free(h);
+			h = next;
+			width = L->out_features;
+		}
+		for (i = 0; i < xr * yc; i++) {
+			double err =
+			    fabs(h[i] - (double)yref[i]) / fmax(1.0, fabs((double)yref[i]));
+
+			max_err = fmax(max_err, err);
+		}
+		ok(max_err <= 1e-6, "forward pass matches numpy's y_ref (max rel err %.2g <= 1e-6)",
+		   max_err);
+		free(h);
+	} else {
+		ok(0, "forward pass matches numpy's y_ref (not run: shapes)");
+	}
+
+	path = join(mdir, "model_prefixed.safetensors");
+	rc = hetsched__model_load(path, &other);
+	ok(rc == 0 && other.nlayers == st.nlayers && layers_equal(&st, &other, st.nlayers, 1),
+	   "prefixed names ('model.layers.0.weight') give the same model");
+	if (rc)
+		diag("%s", hetsched_last_error());
+	hetsched__model_free(&other);
+	free(path);
+
+	path = join(mdir, "model_nobias.safetensors");
+	rc = hetsched__model_load(path, &other);
+	good = rc == 0 && other.nlayers == st.nlayers && layers_equal(&st, &other, st.nlayers, 0);
+	for (l = 0; good && l < other.nlayers; l++)
+		good = other.layers[l].bias == NULL;
+	ok(good, "weights without biases: same weights, bias NULL");
+	hetsched__model_free(&other);
+	free(path);
+
+	path = join(mdir, "linear.safetensors");
+	rc = hetsched__model_load(path, &other);
+	ok(rc == 0 && other.nlayers == 1 && layers_equal(&st, &other, 1, 1),
+	   "a lone nn.Linear ('weight', 'bias') is one layer");
+	if (rc)
+		diag("%s", hetsched_last_error());
+	hetsched__model_free(&other);
+	free(path);
+
+	/* A folder named with a trailing slash, as shells complete it. */
+	path = join(mdir, "model_npy/");
+	rc = hetsched__model_load(path, &other);
+	ok(rc == 0 && layers_equal(&npy, &other, npy.nlayers, 1), "model_npy/ with a trailing '/'");
+	hetsched__model_free(&other);
+	free(path);
+
+	hetsched__model_free(&st);
+	ok(st.nlayers == 0 && st.layers == NULL, "model_free empties the model");
+	hetsched__model_free(&st);
+	hetsched__model_free(&npy);
+	free(x);
+	free(yref);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* safetensors: lookup and dtype conversions */
+
+static void test_safetensors(const char *mdir)
+{
+	static const char *names[] = {"f32", "f64", "f16", "bf16", "f16_all", "bf16_all"};
+	struct hetsched__safetensors st, mem;
+	const struct hetsched__st_tensor *t;
+	char *path, *ref_path, name[64];
+	unsigned char *bytes;
+	size_t len, i, n, rows, cols, bad;
+	float *conv, *ref;
+	int rc;
+
+	path = join(mdir, "model.safetensors");
+	rc = hetsched__safetensors_open(path, &st);
+	ok(rc == 0 && st.ntensors > 0, "open model.safetensors (%zu tensors)", st.ntensors);
+	if (rc == 0) {
+		t = hetsched__safetensors_find(&st, "0.weight");
+		ok(t && t->ndim == 2 && hetsched__st_tensor_numel(t) == t->shape[0] * t->shape[1],
+		   "find '0.weight': 2-D");
+		ok(hetsched__safetensors_find(&st, "nope") == NULL, "find 'nope': NULL");
+		read_all(path, &bytes, &len);
+		rc = hetsched__safetensors_open_mem(bytes, len, "model.safetensors", &mem);
+		ok(rc == 0 && mem.ntensors == st.ntensors && mem.data_size == st.data_size,
+		   "open_mem agrees with open");
+		if (rc == 0)
+			hetsched__safetensors_close(&mem);
+		free(bytes);
+		hetsched__safetensors_close(&st);
+	}
+	free(path);
+
+	path = join(mdir, "dtypes.safetensors");
+	rc = hetsched__safetensors_open(path, &st);
+	ok(rc == 0, "open dtypes.safetensors (unaligned data)");
+	if (rc) {
+		diag("%s", hetsched_last_error());
+		free(path);
+		return;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		t = hetsched__safetensors_find(&st, names[i]);
+		snprintf(name, sizeof(name), "dtypes_ref/%s.npy", names[i]);
+		ref_path = join(mdir, name);
+		conv = ref = NULL;
+		rc = t ? hetsched__safetensors_to_float(&st, t, &conv) : -1;
+		if (rc == 0)
+			rc = hetsched__npy_load(ref_path, &ref, &rows, &cols);
+		n = t ? hetsched__st_tensor_numel(t) : 0;
+		bad = 0;
+		if (rc == 0 && rows * cols == n)
+			for (size_t e = 0; e < n; e++)
+				if (!same_bits(conv[e], ref[e]) && bad++ == 0)
+					diag("%s[%zu]: got %a, numpy %a", names[i], e, conv[e],
+					     ref[e]);
+		ok(rc == 0 && rows * cols == n && bad == 0,
+		   "%s (%s): %zu values as numpy converts them", names[i], t ? t->dtype : "?", n);
+		if (rc)
+			diag("%s", hetsched_last_error());
+		free(conv);
+		free(ref);
+		free(ref_path);
+	}
+	t = hetsched__safetensors_find(&st, "i32");
+	conv = (float *)1;
+	rc = t ? hetsched__safetensors_to_float(&st, t, &conv) : -1;
+	expect_error(rc, HETSCHED_EDTYPE, "dtypes.safetensors", "tensor 'i32' has dtype I32",
+	             "I32 is refused, naming tensor and dtype");
+	ok(conv == NULL, "no array for a refused dtype");
+	hetsched__safetensors_close(&st);
+	free(path);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Broken files */
+
+enum loader { NPY, ST, MODEL };
+
+static void test_bad(const char *bdir)
+{
+	static const struct {
+		const char *file;
+		enum loader loader;
+		int want;
+		const char *substr;
+	} cases[] = {
+	    {"truncated.npy", NPY, HETSCHED_EFORMAT,
+	     "truncated: header says 1000x10 float32 (40000 bytes) but only 123 data bytes"},
+	    {"badmagic.npy", NPY, HETSCHED_EFORMAT, "not a .npy file"},
+	    {"badversion.npy", NPY, HETSCHED_EFORMAT, "version 4.0"},
+	    {"shortheader.npy", NPY, HETSCHED_EFORMAT, "truncated"},
+	    {"headerpastend.npy", NPY, HETSCHED_EFORMAT, "truncated"},
+	    {"badheader.npy", NPY, HETSCHED_EFORMAT, "True or False"},
+	    {"nokey.npy", NPY, HETSCHED_EFORMAT, "no 'fortran_order'"},
+	    {"int32.npy", NPY, HETSCHED_EDTYPE,
+	     "dtype '<i4' not supported (float32 or float64 only)"},
+	    {"structured.npy", NPY, HETSCHED_EDTYPE, "structured"},
+	    {"fortran.npy", NPY, HETSCHED_EFORMAT, "fortran_order"},
+	    {"3d.npy", NPY, HETSCHED_ESHAPE, "3-D array (shape 2x3x4)"},
+	    {"scalar.npy", NPY, HETSCHED_ESHAPE, "0-D"},
+	    {"empty.npy", NPY, HETSCHED_ESHAPE, "empty"},
+	    {"bigshape.npy", NPY, HETSCHED_EFORMAT, "(40000000000 bytes) but only 16 data bytes"},
+	    {"hugeshape.npy", NPY, HETSCHED_EFORMAT, "too large"},
+	    {"truncated.safetensors", ST, HETSCHED_EFORMAT, "outside"},
+	    {"hugeheader.safetensors", ST, HETSCHED_EFORMAT, "100 MB"},
+	    {"badjson.safetensors", ST, HETSCHED_EFORMAT, "not valid JSON"},
+	    {"duplicate.safetensors", ST, HETSCHED_EFORMAT, "duplicate"},
+	    {"badoffsets.safetensors", ST, HETSCHED_EFORMAT, "data_offsets [0, 1000000] outside"},
+	    {"sizemismatch.safetensors", ST, HETSCHED_EFORMAT,
+	     "hold 40 bytes but F32 [4, 3] needs 48"},
+	    {"truncated.safetensors", MODEL, HETSCHED_EFORMAT, "outside"},
+	    {"truncatedheader.safetensors", MODEL, HETSCHED_EFORMAT, "truncated"},
+	    {"short.safetensors", MODEL, HETSCHED_EFORMAT, "truncated"},
+	    {"badjson.safetensors", MODEL, HETSCHED_EFORMAT, "not valid JSON"},
+	    {"hugeheader.safetensors", MODEL, HETSCHED_EFORMAT, "100 MB"},
+	    {"notobject.safetensors", MODEL, HETSCHED_EFORMAT, "not a JSON object"},
+	    {"duplicate.safetensors", MODEL, HETSCHED_EFORMAT, "duplicate"},
+	    {"badoffsets.safetensors", MODEL, HETSCHED_EFORMAT, "outside"},
+	    {"sizemismatch.safetensors", MODEL, HETSCHED_EFORMAT, "needs 48"},
+	    {"negshape.safetensors", MODEL, HETSCHED_EFORMAT, "non-negative"},
+	    {"badmeta.safetensors", MODEL, HETSCHED_EFORMAT, "__metadata__"},
+	    {"i32.safetensors", MODEL, HETSCHED_EDTYPE, "tensor '0.weight' has dtype I32"},
+	    {"mismatch.safetensors", MODEL, HETSCHED_ESHAPE,
+	     "layers do not chain: '0.weight' gives 8 outputs but '2.weight' takes 5 inputs"},
+	    {"empty.safetensors", MODEL, HETSCHED_EFORMAT, "no layers"},
+	    {"badbias.safetensors", MODEL, HETSCHED_ESHAPE, "'0.bias' is 1-D of 7 elements"},
+	    {"weight3d.safetensors", MODEL, HETSCHED_ESHAPE, "'0.weight' is 3-D"},
+	    {"twoprefix.safetensors", MODEL, HETSCHED_EFORMAT, "different prefixes"},
+	    {"batchnorm.safetensors", MODEL, HETSCHED_EFORMAT, "'1.running_mean'"},
+	    {"unrelated.safetensors", MODEL, HETSCHED_EFORMAT, "'classifier_scale'"},
+	    {"biasonly.safetensors", MODEL, HETSCHED_EFORMAT, "'2.bias' has no matching weight"},
+	    {"sametensor.safetensors", MODEL, HETSCHED_EFORMAT, "name the same weight"},
+	    {"npy_mismatch", MODEL, HETSCHED_ESHAPE,
+	     "'0.weight.npy' gives 8 outputs but '2.weight.npy' takes 5 inputs"},
+	    {"npy_int32", MODEL, HETSCHED_EDTYPE, "0.weight.npy: dtype '<i4'"},
+	    {"npy_empty", MODEL, HETSCHED_EFORMAT, "no layers"},
+	    {"npy_batchnorm", MODEL, HETSCHED_EFORMAT, "1.running_mean.npy"},
+	    {"npy_badbias", MODEL, HETSCHED_ESHAPE, "a bias is 1-D"},
+	    {"npy_weight1d", MODEL, HETSCHED_ESHAPE, "must be 2-D"},
+	    {"int32.npy", MODEL, HETSCHED_EFORMAT, "not one .npy file"},
+	    {"missing.npy", NPY, HETSCHED_ENOENT, "cannot open"},
+	    {"missing.safetensors", ST, HETSCHED_ENOENT, "No such file or directory"},
+	    {"missing.safetensors", MODEL, HETSCHED_ENOENT, "No such file or directory"},
+	    {"npy_empty", NPY, HETSCHED_EIO, "folder"},
+	};
+	static const char *loader_names[] = {"npy_load", "safetensors_open", "model_load"};
+	size_t i, rows, cols;
+	char what[160];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *path = join(bdir, cases[i].file);
+		struct hetsched__safetensors st;
+		struct hetsched__model model;
+		float *data = (float *)1;
+		int rc, empty = 1;
+
+		switch (cases[i].loader) {
+		case NPY:
+			rc = hetsched__npy_load(path, &data, &rows, &cols);
+			empty = data == NULL;
+			if (rc == 0)
+				free(data);
+			break;
+		case ST:
+			rc = hetsched__safetensors_open(path, &st);
+			empty = st.bytes == NULL && st.tensors == NULL && st.ntensors == 0;
+			if (rc == 0)
+				hetsched__safetensors_close(&st);
+			break;
+		default:
+			rc = hetsched__model_load(path, &model);
+			empty = model.nlayers == 0 && model.layers == NULL;
+			if (rc == 0)
+				hetsched__model_free(&model);
+			break;
+		}
+		snprintf(what, sizeof(what), "%s(%s)", loader_names[cases[i].loader],
+		         cases[i].file);
+		expect_error(rc, cases[i].want, cases[i].file, cases[i].substr, what);
+		if (!empty)
+			ok(0, "%s: outputs left empty on failure", what);
+		free(path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char tmpl[4096];
+	const char *tmpdir = getenv("TMPDIR");
+	int i;
+
+	if (argc < 3) {
+		printf("Bail out! usage: %s MODEL_DIR BAD_DIR [MODEL_DIR...] (written by "
+		       "make_model.py)\n",
+		       argv[0]);
+		return 99;
+	}
+	snprintf(tmpl, sizeof(tmpl), "%s/hs_formats_XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		printf("Bail out! mkdtemp %s: %s\n", tmpl, strerror(errno));
+		return 99;
+	}
+
+	test_roundtrip(tmpl);
+	test_npy_mem();
+	test_write_failures(tmpl);
+	test_models(argv[1]);
+	test_safetensors(argv[1]);
+	test_truncations(argv[1]);
+	test_bad(argv[2]);
+	for (i = 3; i < argc; i++) {
+		diag("model folder %s", argv[i]);
+		test_models(argv[i]);
+		test_safetensors(argv[i]);
+	}
+
+	remove_scratch(tmpl);
+	printf("1..%d\n", tests_run);
+	if (tests_failed)
+		diag("%d of %d failed", tests_failed, tests_run);
+	return tests_failed ? 1 : 0;
+}
