@@ -42,6 +42,8 @@ int main(void)
 	hetsched_stats_reset();
 	CALL(hetsched_linear_forward(layer, x, &y));
 	CALL(hetsched_tensor_to_host(y));
+	/* Statistics are recorded by task callbacks: wait for the last ones. */
+	CALL(hetsched_wait_all());
 	n = hetsched_stats_records(&rec);
 	for (size_t i = 0; i < n; i++) {
 		if (rec[i].op != HETSCHED_OP_LINEAR)

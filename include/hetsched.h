@@ -359,7 +359,8 @@ struct hetsched_task_record {
 void hetsched_stats_reset(void);
 
 /**
- * \brief Tasks recorded since the last reset (after hetsched_wait_all()).
+ * \brief Tasks recorded since the last reset. Records are written by task callbacks, which may
+ * still run after hetsched_tensor_to_host() returns: call hetsched_wait_all() first.
  * \return the number of records; *records points to an array valid until the next reset.
  */
 size_t hetsched_stats_records(const struct hetsched_task_record **records);

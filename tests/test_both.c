@@ -23,6 +23,7 @@ static double forward(hetsched_tensor_t x, hetsched_linear_t layer, size_t per_k
 	hetsched_stats_reset();
 	HS_CHECK(hetsched_linear_forward(layer, x, &y));
 	HS_CHECK(hetsched_tensor_to_host(y));
+	HS_CHECK(hetsched_wait_all());
 	n = hetsched_stats_records(&rec);
 	per_kind[0] = per_kind[1] = per_kind[2] = 0;
 	for (size_t i = 0; i < n; i++) {
