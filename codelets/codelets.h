@@ -29,6 +29,7 @@ struct hetsched_linear_args {
 	uint32_t last;  /* last k tile: apply the activation */
 	uint32_t act;   /* enum hetsched_activation */
 	uint32_t tile_row, tile_col, tile_k; /* coordinates, for statistics and traces */
+	double flops;                        /* 2 m n k, for statistics */
 };
 
 extern struct starpu_codelet hetsched_cl_rand;

@@ -127,14 +127,12 @@ static void linear_done(void *arg)
 	const struct hetsched_linear_args *args = arg;
 	struct starpu_task *task = starpu_task_get_current();
 	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
-	double m = starpu_matrix_get_ny(task->handles[0]);
-	double k = starpu_matrix_get_nx(task->handles[0]);
-	double n = starpu_matrix_get_ny(task->handles[1]);
 
+	/* The task's data are already released (and may be unregistered): use only its args. */
 	hetsched__stats_record(HETSCHED_OP_LINEAR, info ? info->workerid : starpu_worker_get_id(),
 			       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
 			       info ? starpu_timing_timespec_to_us(&info->end_time) : 0,
-			       args->tile_row, args->tile_col, args->tile_k, 2.0 * m * n * k);
+			       args->tile_row, args->tile_col, args->tile_k, args->flops);
 }
 
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
@@ -168,6 +166,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 			for (size_t k = 0; k < x->ntile_cols; k++) {
 				struct starpu_task *task = starpu_task_create();
 				struct hetsched_linear_args *args = malloc(sizeof(*args));
+				size_t m, n, kk;
 				int rc;
 
 				if (!args) {
@@ -180,6 +179,9 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				args->tile_row = (uint32_t)i;
 				args->tile_col = (uint32_t)j;
 				args->tile_k = (uint32_t)k;
+				hetsched__tile_extent(out, i, j, &m, &n, NULL, NULL);
+				hetsched__tile_extent(x, i, k, NULL, &kk, NULL, NULL);
+				args->flops = 2.0 * (double)m * (double)n * (double)kk;
 				task->cl = &hetsched_cl_linear;
 				task->nbuffers = 4;
 				task->handles[0] = hetsched__tensor_tile(x, i, k);

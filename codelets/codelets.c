@@ -1,0 +1,44 @@
+/* codelets.c: set-up of the codelets' device programs. The codelets themselves are defined next to
+ * their kernels (rand.c, linear.c). */
+#include "config.h"
+
+#include "codelets.h"
+#include "internal.h"
+
+#ifdef HETSCHED_HAVE_OPENCL_BUILD
+#include "opencl_programs.h"
+
+struct starpu_opencl_program hetsched__opencl_program;
+static int opencl_loaded;
+#endif
+
+int hetsched__codelets_init(void)
+{
+#ifdef HETSCHED_HAVE_OPENCL_BUILD
+	int rc;
+
+	/* Building the program costs a JIT compilation per device (about 0.5 s with PoCL): skip it
+	 * when StarPU drives no OpenCL device, since no OpenCL kernel can then run. */
+	if (opencl_loaded || starpu_opencl_worker_get_count() == 0)
+		return 0;
+	rc = starpu_opencl_load_opencl_from_string(hetsched__opencl_source,
+						   &hetsched__opencl_program, NULL);
+	if (rc != 0)
+		return hetsched__error(HETSCHED_ESTARPU,
+				       "building the OpenCL kernels failed (StarPU status %d); "
+				       "the compiler's log is printed above",
+				       rc);
+	opencl_loaded = 1;
+#endif
+	return 0;
+}
+
+void hetsched__codelets_shutdown(void)
+{
+#ifdef HETSCHED_HAVE_OPENCL_BUILD
+	if (opencl_loaded) {
+		starpu_opencl_unload_opencl(&hetsched__opencl_program);
+		opencl_loaded = 0;
+	}
+#endif
+}

@@ -1,0 +1,115 @@
+/* linear_opencl.c: the OpenCL implementation of the linear codelet: queues one of linear.cl's
+ * kernels on the worker's command queue (STARPU_OPENCL_ASYNC: StarPU waits for it).
+ *
+ * Which kernel: GPUs get the local-memory tiled one (hetsched_linear); CPU devices (PoCL) get the
+ * register-blocked dot-product one (hetsched_linear_dot), about 8 times faster there because a CPU
+ * runtime serialises work-items around barriers. HETSCHED_OPENCL_GEMM=tiled or =dot in the
+ * environment forces one, so that both can be tested on any device.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codelets.h"
+#include "hetsched.h"
+#include "opencl_programs.h"
+
+/* Work-group edge of hetsched_linear (TS in linear.cl). */
+#define LINEAR_TS 16
+/* Block of y per work-item of hetsched_linear_dot (RB x CB in linear.cl). */
+#define LINEAR_RB 4
+#define LINEAR_CB 4
+
+/* A tile as the kernel takes it: buffer, offset in floats (StarPU's is in bytes), leading dim. */
+struct cl_tile {
+	cl_mem mem;
+	cl_ulong offset;
+	cl_uint ld;
+};
+
+static struct cl_tile cl_tile(void *buffer)
+{
+	struct cl_tile t;
+
+	t.mem = (cl_mem)STARPU_MATRIX_GET_DEV_HANDLE(buffer);
+	t.offset = STARPU_MATRIX_GET_OFFSET(buffer) / sizeof(float);
+	t.ld = STARPU_MATRIX_GET_LD(buffer);
+	return t;
+}
+
+static size_t round_up(size_t v, size_t to)
+{
+	return (v + to - 1) / to * to;
+}
+
+/* 1: use the dot-product kernel on this device (see the top of the file). */
+static int use_dot_kernel(int devid)
+{
+	const char *force = getenv("HETSCHED_OPENCL_GEMM");
+	cl_device_type type = 0;
+	cl_device_id device;
+
+	if (force && !strcmp(force, "tiled"))
+		return 0;
+	if (force && !strcmp(force, "dot"))
+		return 1;
+	starpu_opencl_get_device(devid, &device);
+	HETSCHED_CL_CHECK(clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof(type), &type, NULL));
+	return (type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
+void hetsched__linear_opencl(void *buffers[], void *cl_arg)
+{
+	const struct hetsched_linear_args *args = cl_arg;
+	struct cl_tile x = cl_tile(buffers[0]), w = cl_tile(buffers[1]);
+	struct cl_tile b = cl_tile(buffers[2]), y = cl_tile(buffers[3]);
+	cl_uint first = args->first != 0;
+	cl_uint relu = args->last && args->act == HETSCHED_ACT_RELU;
+	const size_t local[2] = {LINEAR_TS, LINEAR_TS};
+	const int devid = starpu_worker_get_devid(starpu_worker_get_id());
+	const int dot = use_dot_kernel(devid);
+	size_t global[2];
+	cl_command_queue queue;
+	cl_kernel kernel;
+	uint32_t m, n, k;
+	cl_uint cm, cn, ck;
+	int arg = 0;
+
+	hetsched__linear_shape(buffers, &m, &n, &k);
+	cm = m;
+	cn = n;
+	ck = k;
+	/* Dimension 0 runs over the columns of y, dimension 1 over its rows: one work-item per
+	 * element in TS x TS groups (tiled), or per RB x CB block with groups left to the runtime. */
+	if (dot) {
+		global[0] = (n + LINEAR_CB - 1) / LINEAR_CB;
+		global[1] = (m + LINEAR_RB - 1) / LINEAR_RB;
+	} else {
+		global[0] = round_up(n, LINEAR_TS);
+		global[1] = round_up(m, LINEAR_TS);
+	}
+
+	HETSCHED_CL_CHECK(starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program,
+						    dot ? "hetsched_linear_dot" : "hetsched_linear",
+						    devid));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.mem), &x.mem));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.offset), &x.offset));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.ld), &x.ld));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(w.mem), &w.mem));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(w.offset), &w.offset));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(w.ld), &w.ld));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(b.mem), &b.mem));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(b.offset), &b.offset));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.mem), &y.mem));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.offset), &y.offset));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.ld), &y.ld));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(cm), &cm));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(cn), &cn));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ck), &ck));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(first), &first));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(relu), &relu));
+	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, dot ? NULL : local,
+						 0, NULL, NULL));
+	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
+}
