@@ -202,6 +202,35 @@ const char *hetsched_blas_best_core(void);
 int hetsched_blas_core_is_poorer(void);
 
 /* ------------------------------------------------------------------------------------------ */
+/** \name Several nodes (StarPU-MPI) */
+
+/** \brief This process's MPI rank: 0 without MPI or with one rank. Under mpirun or srun with more
+ * than one rank (and StarPU-MPI built in), hetsched_init() starts StarPU-MPI; tiles are then
+ * distributed 2-D block-cyclic over the ranks, tasks run where the tile they write lives, and
+ * hetsched_tensor_to_host() gathers on rank 0 only. */
+int hetsched_rank(void);
+
+/** \brief Number of MPI ranks (1 without MPI). */
+int hetsched_nranks(void);
+
+/** \brief What one rank did since the last hetsched_stats_reset(). */
+struct hetsched_rank_info {
+	int rank;                               /**< MPI rank */
+	char host[64];                          /**< its host name */
+	uint64_t tasks_by_kind[HETSCHED_NKINDS]; /**< tasks run, per kind of worker */
+	double busy_s;                          /**< sum of the durations of its tasks */
+	uint64_t bytes_sent;                    /**< bytes StarPU-MPI sent to other ranks */
+	uint64_t bytes_received;                /**< bytes other ranks sent to it */
+};
+
+/**
+ * \brief Collect every rank's figures on rank 0 (collective: every rank calls it, after
+ * hetsched_wait_all()). \p info has hetsched_nranks() entries, filled on rank 0 only.
+ * \return 0.
+ */
+int hetsched_ranks_gather(struct hetsched_rank_info *info);
+
+/* ------------------------------------------------------------------------------------------ */
 /** \name Tensors */
 
 /** \brief A 2-D float32 tensor split into tiles, living wherever StarPU put its tiles. */
@@ -266,7 +295,9 @@ int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
 
 /**
  * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
- * the tasks that write it. Read it with hetsched_tensor_data(). \return 0; HETSCHED_ESTARPU.
+ * the tasks that write it. Read it with hetsched_tensor_data(). With several MPI ranks every rank
+ * calls it and the tensor is gathered on rank 0 only. \return 0; HETSCHED_ESTATE for a tensor
+ * that holds no values; HETSCHED_ESTARPU.
  */
 int hetsched_tensor_to_host(hetsched_tensor_t tensor);
 

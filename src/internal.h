@@ -41,6 +41,8 @@ struct hetsched_tensor {
 	int partitioned; /* tiles are the handles in use */
 	int acquired;    /* gathered on the host and held for reading */
 	int written;     /* holds values (a home buffer, or every tile written by a task) */
+	int64_t mpi_tag; /* first StarPU-MPI tag of its tiles (0: not registered) */
+	int gathered;    /* MPI: gathered on rank 0 since the last operation (on every rank) */
 };
 
 /* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are
@@ -57,6 +59,19 @@ void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, 
 /* The two filters that cut a matrix handle into fixed-size tiles (columns, then rows). */
 void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
 			    const struct hetsched_tensor *t);
+
+/* Distribution over MPI ranks (mpi.c); one rank without StarPU-MPI. */
+int hetsched__mpi_launched_size(void);
+int hetsched__mpi_launched_rank(void);
+int hetsched__mpi_active(void);
+int hetsched__mpi_init(struct starpu_conf *sconf);
+void hetsched__mpi_shutdown(void);
+int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j);
+void hetsched__mpi_register_tiles(struct hetsched_tensor *t);
+void hetsched__mpi_gather(struct hetsched_tensor *t);
+/* Submit a task built with starpu_task_create: with MPI, only on the owner of its written tile
+ * (the task object itself is then consumed). */
+int hetsched__mpi_submit(struct starpu_task *task);
 
 /* 1 between hetsched_init() and hetsched_shutdown(). */
 int hetsched__initialized(void);

@@ -152,8 +152,17 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				       "input tiles have %zu columns but the layer's weight tiles "
 				       "have %zu",
 				       x->tile_cols, l->tile_in);
-	HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features, x->tile_rows,
-						   l->tile_out));
+	/* One rank: y gets a host buffer of its own, which CPU workers write in place. Several
+	 * ranks: each allocates only the tiles it computes, and rank 0 gathers. */
+	if (hetsched__mpi_active()) {
+		HETSCHED_CALL(hetsched_tensor_create(&out, x->rows, l->out_features, x->tile_rows,
+						     l->tile_out));
+		HETSCHED_CALL(hetsched__tensor_tiles(out));
+		out->written = 1;
+	} else {
+		HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features,
+							   x->tile_rows, l->tile_out));
+	}
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->weight));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->bias));
@@ -197,7 +206,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				task->cl_arg_free = 1;
 				task->callback_func = linear_done;
 				task->callback_arg = args;
-				rc = starpu_task_submit(task);
+				rc = hetsched__mpi_submit(task);
 				if (rc != 0) {
 					hetsched_tensor_destroy(out);
 					return hetsched__error(HETSCHED_ESTARPU,

@@ -115,7 +115,8 @@ int hetsched_init(const struct hetsched_conf *conf)
 		sconf.ncuda = conf->ncuda;
 	if (conf->nopencl >= 0)
 		sconf.nopencl = conf->nopencl;
-	rc = starpu_init(&sconf);
+	/* Under mpirun or srun with several ranks this is starpu_mpi_init_conf. */
+	rc = hetsched__mpi_init(&sconf);
 	if (rc == -ENODEV)
 		return hetsched__error(HETSCHED_ENODEV,
 				       "StarPU found no worker for this configuration (ncpu %d, ncuda "
@@ -124,7 +125,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	if (rc != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "starpu_init failed: %s", strerror(-rc));
 	if (starpu_worker_get_count() == 0) {
-		starpu_shutdown();
+		hetsched__mpi_shutdown();
 		return hetsched__error(HETSCHED_ENODEV, "StarPU started with no worker");
 	}
 	starpu_cublas_init();
@@ -133,7 +134,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	rc = hetsched__codelets_init();
 	if (rc < 0) {
 		starpu_cublas_shutdown();
-		starpu_shutdown();
+		hetsched__mpi_shutdown();
 		return rc;
 	}
 	snprintf(runtime.sched, sizeof(runtime.sched), "%s", sched);
@@ -158,7 +159,7 @@ int hetsched_shutdown(void)
 	starpu_task_wait_for_all();
 	hetsched__codelets_shutdown();
 	starpu_cublas_shutdown();
-	starpu_shutdown();
+	hetsched__mpi_shutdown();
 	runtime.initialized = 0;
 	return 0;
 }

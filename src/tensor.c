@@ -48,6 +48,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 {
 	struct starpu_data_filter by_cols, by_rows;
 
+	t->gathered = 0;
 	if (t->acquired) {
 		starpu_data_release(t->handle);
 		t->acquired = 0;
@@ -56,6 +57,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 		hetsched__tile_filters(&by_cols, &by_rows, t);
 		starpu_data_map_filters(t->handle, 2, &by_cols, &by_rows);
 		t->partitioned = 1;
+		hetsched__mpi_register_tiles(t);
 	}
 	return 0;
 }
@@ -132,6 +134,14 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 		return;
 	if (t->acquired)
 		starpu_data_release(t->handle);
+	if (t->partitioned && hetsched__mpi_active()) {
+		/* Tiles that other ranks own hold no values here (unless gathered), and StarPU 1.3
+		 * cannot unpartition (nor unregister) a handle whose tiles have no value on this
+		 * node: leave the handle to StarPU's shutdown. */
+		starpu_task_wait_for_all();
+		free(t);
+		return;
+	}
 	if (t->partitioned)
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 	starpu_data_unregister_no_coherency(t->handle);
@@ -223,9 +233,8 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 			task->cl_arg_free = 1;
 			task->callback_func = rand_done;
 			task->callback_arg = note;
-			rc = starpu_task_submit(task);
+			rc = hetsched__mpi_submit(task);
 			if (rc != 0) {
-				free(note);
 				return hetsched__error(HETSCHED_ESTARPU, "cannot submit a rand task: %s",
 						       rc == -ENODEV ? "no worker can run it"
 								     : strerror(-rc));
@@ -260,6 +269,18 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 		return 0;
 	if (!t->written)
 		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
+	/* With several ranks, every rank sends the tiles it owns to rank 0, which alone gathers;
+	 * every rank remembers it, so that a second call is skipped everywhere alike. */
+	if (hetsched__mpi_active() && t->gathered)
+		return 0;
+	if (hetsched__mpi_active() && t->partitioned) {
+		hetsched__mpi_gather(t);
+		t->gathered = 1;
+		if (hetsched_rank() != 0) {
+			starpu_task_wait_for_all();
+			return 0;
+		}
+	}
 	/* Unpartitioning waits for the tasks on the tiles and gathers them in main memory. */
 	if (t->partitioned) {
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
@@ -275,6 +296,9 @@ int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *
 {
 	if (!t || !data)
 		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
+	if (!t->acquired && hetsched_rank() != 0)
+		return hetsched__error(HETSCHED_ESTATE, "tensors are gathered on rank 0, not on rank %d",
+				       hetsched_rank());
 	if (!t->acquired)
 		return hetsched__error(HETSCHED_ESTATE,
 				       "tensor is not on the host: call hetsched_tensor_to_host first");

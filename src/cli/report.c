@@ -95,6 +95,18 @@ void report_print_text(const struct run_report *r)
 			printf(" %s %.1f%%", hetsched_kind_name((enum hetsched_kind)k),
 			       flops > 0 ? 100.0 * kinds[k].flops / flops : 0.0);
 	printf("\n");
+	if (r->nranks > 1) {
+		printf("\n  %-4s %-20s %7s %7s %7s %9s %12s %12s\n", "rank", "host", "cpu", "cuda",
+		       "opencl", "busy s", "sent MB", "received MB");
+		for (size_t i = 0; i < r->nranks; i++)
+			printf("  %-4d %-20.20s %7llu %7llu %7llu %9.3f %12.1f %12.1f\n",
+			       r->ranks[i].rank, r->ranks[i].host,
+			       (unsigned long long)r->ranks[i].tasks_by_kind[HETSCHED_KIND_CPU],
+			       (unsigned long long)r->ranks[i].tasks_by_kind[HETSCHED_KIND_CUDA],
+			       (unsigned long long)r->ranks[i].tasks_by_kind[HETSCHED_KIND_OPENCL],
+			       r->ranks[i].busy_s, r->ranks[i].bytes_sent / 1e6,
+			       r->ranks[i].bytes_received / 1e6);
+	}
 	if (r->check)
 		printf("check: %s (%s reference, %zu values, max abs err %.3g, max rel err %.3g, "
 		       "tolerance %.3g)\n",
@@ -151,6 +163,25 @@ void report_print_json(const struct run_report *r)
 		json_object_set_new(by_kind, hetsched_kind_name((enum hetsched_kind)k),
 				    json_integer((json_int_t)kinds[k].tasks));
 	json_object_set_new(root, "tasks_by_kind", by_kind);
+	{
+		json_t *ranks = json_array();
+
+		for (size_t i = 0; i < r->nranks; i++) {
+			json_t *kinds = json_object();
+
+			for (int k = 0; k < HETSCHED_NKINDS; k++)
+				json_object_set_new(kinds, hetsched_kind_name((enum hetsched_kind)k),
+						    json_integer((json_int_t)r->ranks[i].tasks_by_kind[k]));
+			json_array_append_new(
+				ranks, json_pack("{s:i, s:s, s:o, s:f, s:I, s:I}", "rank",
+						 r->ranks[i].rank, "host", r->ranks[i].host,
+						 "tasks_by_kind", kinds, "busy_s", r->ranks[i].busy_s,
+						 "bytes_sent", (json_int_t)r->ranks[i].bytes_sent,
+						 "bytes_received",
+						 (json_int_t)r->ranks[i].bytes_received));
+		}
+		json_object_set_new(root, "ranks", ranks);
+	}
 	if (r->check)
 		json_object_set_new(root, "check",
 				    json_pack("{s:f, s:f, s:f, s:s, s:I, s:b}", "max_abs_err",

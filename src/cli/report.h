@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "check.h"
+#include "hetsched.h"
 
 struct run_report {
 	size_t batch;
@@ -18,6 +19,8 @@ struct run_report {
 	size_t repeat;
 	const struct hetsched__check_result *check; /* NULL without --check */
 	const char *save;
+	const struct hetsched_rank_info *ranks; /* per-rank figures (nranks entries) */
+	size_t nranks;
 };
 
 void report_print_text(const struct run_report *r);

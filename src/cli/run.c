@@ -389,7 +389,16 @@ static int run_check(const struct run_options *o, const struct problem *p, hetsc
 	double flops = 0;
 	int rc = 0;
 
-	if (hetsched_tensor_to_host(x) < 0 || hetsched_tensor_data(x, &xdata, &ldx) < 0)
+	/* Gathering is collective under MPI: every rank takes part, rank 0 alone checks. */
+	if (hetsched_tensor_to_host(x) < 0)
+		return -1;
+	for (size_t l = 0; l < p->nlayers; l++)
+		if (hetsched_tensor_to_host(hetsched_linear_weight(layers[l])) < 0 ||
+		    hetsched_tensor_to_host(hetsched_linear_bias(layers[l])) < 0)
+			return -1;
+	if (hetsched_rank() != 0)
+		return 0;
+	if (hetsched_tensor_data(x, &xdata, &ldx) < 0)
 		return -1;
 	for (size_t l = 0; l < p->nlayers; l++) {
 		hetsched_tensor_t w = hetsched_linear_weight(layers[l]);
@@ -398,8 +407,7 @@ static int run_check(const struct run_options *o, const struct problem *p, hetsc
 		size_t ld;
 		enum hetsched_activation act;
 
-		if (hetsched_tensor_to_host(w) < 0 || hetsched_tensor_data(w, &wd, &ld) < 0 ||
-		    hetsched_tensor_to_host(b) < 0 || hetsched_tensor_data(b, &bd, &ld) < 0)
+		if (hetsched_tensor_data(w, &wd, &ld) < 0 || hetsched_tensor_data(b, &bd, &ld) < 0)
 			return -1;
 		hetsched_linear_shape(layers[l], &cl[l].in, &cl[l].out, &act);
 		cl[l].w = wd;
@@ -431,9 +439,10 @@ int cli_run(int argc, char **argv)
 	struct hetsched__check_result check = {0};
 	hetsched_linear_t layers[65] = {NULL};
 	hetsched_tensor_t x = NULL, y = NULL;
+	struct hetsched_rank_info *ranks = NULL;
 	double *times = NULL, bytes;
 	size_t rows, tile, ldy;
-	const float *ydata;
+	const float *ydata = NULL;
 	int rc = EXIT_USAGE, started = 0;
 
 	/* A bad value is one line naming it; an unknown option also shows the usage. */
@@ -482,6 +491,9 @@ int cli_run(int argc, char **argv)
 		goto out;
 	started = 1;
 	rc = EXIT_RUNTIME;
+	/* Under MPI only rank 0 speaks. */
+	if (hetsched_rank() != 0)
+		o.quiet = 1, o.json = 0, o.trace = NULL;
 	tile = o.tile ? o.tile : cli_auto_tile(rows, p.dims, p.nlayers);
 
 	/* Input and weights: generated where the policy puts their tiles, or copied in. */
@@ -556,7 +568,14 @@ int cli_run(int argc, char **argv)
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
-	hetsched_tensor_data(y, &ydata, &ldy);
+	if (hetsched_rank() == 0)
+		hetsched_tensor_data(y, &ydata, &ldy);
+	ranks = calloc((size_t)hetsched_nranks(), sizeof(*ranks));
+	if (!ranks) {
+		cli_error("run", "out of memory");
+		goto out;
+	}
+	hetsched_ranks_gather(ranks);
 
 	if (o.check && run_check(&o, &p, x, layers, ydata, ldy, rows, &check) < 0) {
 		rc = fail_runtime("check failed to run");
@@ -565,6 +584,17 @@ int cli_run(int argc, char **argv)
 
 	/* Outputs: complete or absent, even if a signal arrives now. */
 	block_signals(1);
+	if (o.save_input && hetsched_tensor_to_host(x) < 0) {
+		block_signals(0);
+		rc = fail_runtime("cannot gather the input");
+		goto out;
+	}
+	if (hetsched_rank() != 0) {
+		/* Other ranks computed and sent their tiles; rank 0 reports and writes. */
+		block_signals(0);
+		rc = EXIT_OK;
+		goto out;
+	}
 	if (o.save && hetsched__npy_save(o.save, ydata, rows, p.dims[p.nlayers], ldy) < 0) {
 		block_signals(0);
 		rc = fail_runtime("cannot save the result");
@@ -574,7 +604,7 @@ int cli_run(int argc, char **argv)
 		const float *xdata;
 		size_t ldx;
 
-		if (hetsched_tensor_to_host(x) < 0 || hetsched_tensor_data(x, &xdata, &ldx) < 0 ||
+		if (hetsched_tensor_data(x, &xdata, &ldx) < 0 ||
 		    hetsched__npy_save(o.save_input, xdata, rows, p.dims[0], ldx) < 0) {
 			block_signals(0);
 			rc = fail_runtime("cannot save the input");
@@ -593,6 +623,8 @@ int cli_run(int argc, char **argv)
 			.repeat = o.repeat,
 			.check = o.check ? &check : NULL,
 			.save = o.save,
+			.ranks = ranks,
+			.nranks = (size_t)hetsched_nranks(),
 		};
 
 		qsort(times, o.repeat, sizeof(double), cmp_double);
@@ -621,6 +653,7 @@ out:
 		hetsched_shutdown();
 	}
 	free(times);
+	free(ranks);
 	free(p.x);
 	if (p.have_model)
 		hetsched__model_free(&p.model);

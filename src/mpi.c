@@ -1,0 +1,360 @@
+/* mpi.c: several nodes through StarPU-MPI. When hetsched runs under mpirun or srun with more
+ * than one rank (and StarPU-MPI is built in), tiles are distributed 2-D block-cyclic over a
+ * P x Q grid of ranks: each tile is registered with its owner, tasks run where the tile they
+ * write lives (owner computes) and StarPU-MPI moves the tiles they read. Rank 0 gathers what must
+ * be saved or checked. Without MPI every function here describes one rank. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <starpu.h>
+#ifdef HETSCHED_HAVE_MPI_BUILD
+#include <starpu_mpi.h>
+#endif
+
+#include "internal.h"
+
+static struct {
+	int active;      /* StarPU-MPI initialised by hetsched_init */
+	int rank, size;  /* this rank, number of ranks */
+	int p, q;        /* process grid */
+	int64_t next_tag; /* first MPI tag of the next tensor */
+} mpi = {0, 0, 1, 1, 1, 1};
+
+/* STARPU_COMM_STATS was set by hetsched, not by the user. */
+static int comm_stats_ours;
+
+/* The rank and size the launcher announces, before MPI is initialised. */
+static int env_int(const char *const *names, int fallback)
+{
+	for (int i = 0; names[i]; i++) {
+		const char *v = getenv(names[i]);
+
+		if (v && *v)
+			return atoi(v);
+	}
+	return fallback;
+}
+
+int hetsched__mpi_launched_size(void)
+{
+	static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
+					    "MPI_LOCALNRANKS", NULL};
+	int size = env_int(names, 0);
+
+	/* srun --mpi=pmix announces the job's task count through SLURM. */
+	if (size == 0 && getenv("PMIX_RANK") && getenv("SLURM_NTASKS"))
+		size = atoi(getenv("SLURM_NTASKS"));
+	return size > 0 ? size : 1;
+}
+
+int hetsched__mpi_launched_rank(void)
+{
+	static const char *const names[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK",
+					    "SLURM_PROCID", NULL};
+
+	return hetsched__mpi_launched_size() > 1 ? env_int(names, 0) : 0;
+}
+
+int hetsched_rank(void)
+{
+	return mpi.active ? mpi.rank : hetsched__mpi_launched_rank();
+}
+
+int hetsched_nranks(void)
+{
+	return mpi.active ? mpi.size : 1;
+}
+
+int hetsched__mpi_active(void)
+{
+	return mpi.active;
+}
+
+int hetsched__mpi_init(struct starpu_conf *sconf)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	int rc;
+
+	if (hetsched__mpi_launched_size() > 1) {
+		/* Byte counts per destination, for the per-rank report. */
+		comm_stats_ours = !getenv("STARPU_COMM_STATS");
+		setenv("STARPU_COMM_STATS", "1", 0);
+		rc = starpu_mpi_init_conf(NULL, NULL, 1, MPI_COMM_WORLD, sconf);
+		if (rc != 0)
+			return rc;
+		starpu_mpi_comm_rank(MPI_COMM_WORLD, &mpi.rank);
+		starpu_mpi_comm_size(MPI_COMM_WORLD, &mpi.size);
+		/* The squarest grid: P the largest divisor of size not above its square root. */
+		mpi.p = 1;
+		for (int d = 1; d * d <= mpi.size; d++)
+			if (mpi.size % d == 0)
+				mpi.p = d;
+		mpi.q = mpi.size / mpi.p;
+		mpi.next_tag = 1;
+		mpi.active = 1;
+		return 0;
+	}
+#endif
+	return starpu_init(sconf);
+}
+
+void hetsched__mpi_shutdown(void)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (mpi.active) {
+		int saved = -1;
+
+		starpu_mpi_wait_for_all(MPI_COMM_WORLD);
+		starpu_mpi_barrier(MPI_COMM_WORLD);
+		/* StarPU-MPI prints its communication statistics at shutdown; they were turned on
+		 * for the report, not for the user's terminal. */
+		if (comm_stats_ours) {
+			int devnull = open("/dev/null", O_WRONLY);
+
+			fflush(stderr);
+			saved = dup(STDERR_FILENO);
+			if (devnull >= 0) {
+				dup2(devnull, STDERR_FILENO);
+				close(devnull);
+			}
+		}
+		starpu_mpi_shutdown();
+		if (saved >= 0) {
+			fflush(stderr);
+			dup2(saved, STDERR_FILENO);
+			close(saved);
+		}
+		mpi.active = 0;
+		if (starpu_is_initialized())
+			starpu_shutdown();
+		return;
+	}
+#endif
+	starpu_shutdown();
+}
+
+int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j)
+{
+	if (!mpi.active)
+		return 0;
+	return (int)(i % (size_t)mpi.p) * mpi.q + (int)(j % (size_t)mpi.q);
+}
+
+void hetsched__mpi_register_tiles(struct hetsched_tensor *t)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (!mpi.active)
+		return;
+	/* Every rank creates the same tensors in the same order, so the tags agree; a tensor
+	 * keeps its tags when it is split again after a gather. */
+	if (t->mpi_tag == 0) {
+		t->mpi_tag = mpi.next_tag;
+		mpi.next_tag += (int64_t)(t->ntile_rows * t->ntile_cols);
+	}
+	for (size_t i = 0; i < t->ntile_rows; i++)
+		for (size_t j = 0; j < t->ntile_cols; j++)
+			starpu_mpi_data_register(hetsched__tensor_tile(t, i, j),
+						 t->mpi_tag + (int64_t)(i * t->ntile_cols + j),
+						 hetsched__mpi_owner(t, i, j));
+#else
+	(void)t;
+#endif
+}
+
+#ifdef HETSCHED_HAVE_MPI_BUILD
+/* Copy a tile between its main-memory copy and a contiguous buffer (to_tile: buffer into tile). */
+static void copy_tile(starpu_data_handle_t tile, float *buf, size_t rows, size_t cols, int to_tile)
+{
+	float *p;
+	size_t ld;
+
+	starpu_data_acquire(tile, to_tile ? STARPU_W : STARPU_R);
+	p = (float *)starpu_matrix_get_local_ptr(tile);
+	ld = starpu_matrix_get_local_ld(tile);
+	for (size_t r = 0; r < rows; r++) {
+		if (to_tile)
+			memcpy(p + r * ld, buf + r * cols, cols * sizeof(float));
+		else
+			memcpy(buf + r * cols, p + r * ld, cols * sizeof(float));
+	}
+	starpu_data_release(tile);
+}
+#endif
+
+void hetsched__mpi_gather(struct hetsched_tensor *t)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (!mpi.active)
+		return;
+	/* Each tile rank 0 lacks travels once, owner to rank 0, through a fresh vector handle:
+	 * StarPU-MPI's own data transfers (starpu_mpi_get_data_on_node) deadlocked here on tiles
+	 * that had already been sent to rank 0 for tasks. */
+	starpu_task_wait_for_all();
+	for (size_t i = 0; i < t->ntile_rows; i++)
+		for (size_t j = 0; j < t->ntile_cols; j++) {
+			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j), h;
+			int owner = hetsched__mpi_owner(t, i, j);
+			starpu_mpi_tag_t tag = ((starpu_mpi_tag_t)1 << 51) + t->mpi_tag +
+					       (starpu_mpi_tag_t)(i * t->ntile_cols + j);
+			size_t rows, cols;
+			float *buf;
+
+			if (owner == 0 || (mpi.rank != 0 && mpi.rank != owner))
+				continue;
+			hetsched__tile_extent(t, i, j, &rows, &cols, NULL, NULL);
+			buf = malloc(rows * cols * sizeof(float));
+			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf,
+						    (uint32_t)(rows * cols), sizeof(float));
+			if (mpi.rank == owner) {
+				copy_tile(tile, buf, rows, cols, 0);
+				starpu_mpi_send(h, 0, tag, MPI_COMM_WORLD);
+			} else {
+				MPI_Status status;
+
+				starpu_mpi_recv(h, owner, tag, MPI_COMM_WORLD, &status);
+			}
+			starpu_data_unregister(h);
+			if (mpi.rank == 0)
+				copy_tile(tile, buf, rows, cols, 1);
+			free(buf);
+		}
+#else
+	(void)t;
+#endif
+}
+
+int hetsched__mpi_submit(struct starpu_task *task)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (mpi.active) {
+		/* Build on every rank; only the owner of the written tile gets a task to run, the
+		 * others post the transfers it needs. */
+		struct starpu_codelet *cl = task->cl;
+		struct starpu_task *local;
+		int rc;
+
+		if (task->nbuffers == 4 || cl->nbuffers == 4) {
+			local = starpu_mpi_task_build(MPI_COMM_WORLD, cl, task->modes[0],
+						      task->handles[0], task->modes[1],
+						      task->handles[1], task->modes[2],
+						      task->handles[2], task->modes[3],
+						      task->handles[3], 0);
+		} else {
+			local = starpu_mpi_task_build(MPI_COMM_WORLD, cl, task->modes[0],
+						      task->handles[0], 0);
+		}
+		if (local) {
+			/* starpu_mpi_task_build may have set its own callback wrapper: replace it. */
+			if (local->callback_arg_free)
+				free(local->callback_arg);
+			if (local->cl_arg_free)
+				free(local->cl_arg);
+			local->callback_arg_free = 0;
+			local->cl_arg = task->cl_arg;
+			local->cl_arg_size = task->cl_arg_size;
+			local->cl_arg_free = task->cl_arg_free;
+			local->callback_func = task->callback_func;
+			local->callback_arg = task->callback_arg;
+			rc = starpu_task_submit(local);
+		} else {
+			/* Not ours to run: the arguments die here. */
+			if (task->cl_arg_free)
+				free(task->cl_arg);
+			if (task->callback_arg && task->callback_arg != task->cl_arg)
+				free(task->callback_arg);
+			rc = 0;
+		}
+		if (task->nbuffers == 4 || cl->nbuffers == 4)
+			starpu_mpi_task_post_build(MPI_COMM_WORLD, cl, task->modes[0],
+						   task->handles[0], task->modes[1], task->handles[1],
+						   task->modes[2], task->handles[2], task->modes[3],
+						   task->handles[3], 0);
+		else
+			starpu_mpi_task_post_build(MPI_COMM_WORLD, cl, task->modes[0],
+						   task->handles[0], 0);
+		task->cl_arg = NULL;
+		task->callback_arg = NULL;
+		task->destroy = 0;
+		starpu_task_destroy(task);
+		return rc;
+	}
+#endif
+	return starpu_task_submit(task);
+}
+
+int hetsched_ranks_gather(struct hetsched_rank_info *info)
+{
+	struct hetsched_rank_info mine;
+	const struct hetsched_task_record *rec;
+	size_t n = hetsched_stats_records(&rec);
+
+	memset(&mine, 0, sizeof(mine));
+	mine.rank = hetsched_rank();
+	gethostname(mine.host, sizeof(mine.host) - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct hetsched_worker_info w;
+
+		if (hetsched_worker_get_info(rec[i].worker, &w) < 0)
+			continue;
+		mine.tasks_by_kind[w.kind]++;
+		mine.busy_s += rec[i].end_s - rec[i].start_s;
+	}
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (mpi.active) {
+		/* Through StarPU-MPI (its thread owns MPI): each rank sends its figures and its
+		 * bytes sent to every other rank, rank 0 receives them. */
+		size_t words = (size_t)mpi.size, bytes = sizeof(mine) + words * sizeof(uint64_t);
+		size_t *sent = calloc(words, sizeof(size_t));
+		unsigned char *buf = calloc((size_t)mpi.size, bytes);
+		const starpu_mpi_tag_t tag = (starpu_mpi_tag_t)1 << 50;
+
+		starpu_mpi_comm_amounts_retrieve(sent);
+		for (int r = 0; r < mpi.size; r++) {
+			uint64_t v = sent[r];
+
+			mine.bytes_sent += v;
+			memcpy(buf + (size_t)mpi.rank * bytes + sizeof(mine) + r * sizeof(uint64_t), &v,
+			       sizeof(v));
+		}
+		memcpy(buf + (size_t)mpi.rank * bytes, &mine, sizeof(mine));
+		for (int r = 1; r < mpi.size; r++) {
+			starpu_data_handle_t h;
+
+			if (mpi.rank != 0 && mpi.rank != r)
+				continue;
+			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)(buf + r * bytes),
+						    (uint32_t)bytes, 1);
+			if (mpi.rank == 0) {
+				MPI_Status status;
+
+				starpu_mpi_recv(h, r, tag + r, MPI_COMM_WORLD, &status);
+			} else {
+				starpu_mpi_send(h, 0, tag + r, MPI_COMM_WORLD);
+			}
+			starpu_data_unregister(h);
+		}
+		if (mpi.rank == 0) {
+			for (int r = 0; r < mpi.size; r++)
+				memcpy(&info[r], buf + r * bytes, sizeof(mine));
+			for (int src = 0; src < mpi.size; src++)
+				for (int dst = 0; dst < mpi.size; dst++) {
+					uint64_t v;
+
+					memcpy(&v, buf + src * bytes + sizeof(mine) + dst * sizeof(v),
+					       sizeof(v));
+					info[dst].bytes_received += v;
+				}
+		}
+		free(sent);
+		free(buf);
+		return 0;
+	}
+#endif
+	info[0] = mine;
+	return 0;
+}
