@@ -54,7 +54,22 @@ fi
 make -j"$(nproc)"
 
 if [ "$mode" = check ]; then
-	exec make check
+	rc=0
+	make check || rc=$?
+	# In CI (or on request), also build the CUDA glue against Debian contrib's CUDA StarPU.
+	if [ "${CI:-}" = true ] || [ "${HETSCHED_CUDA_GLUE:-0}" = 1 ]; then
+		glue=0
+		make check-cuda-glue || glue=$?
+		if [ $glue = 77 ]; then
+			echo "check-cuda-glue: SKIPPED (contrib packages or nvcc unavailable)"
+		elif [ $glue != 0 ]; then
+			echo "check-cuda-glue: FAILED"
+			[ $rc = 0 ] && rc=$glue
+		fi
+		# The tests' closing line stays last.
+		sh tests/summary.sh tests/test-suite.log
+	fi
+	exit $rc
 fi
 # The main job: a forward pass of the default problem on every worker, checked.
 exec ./hetsched run --check

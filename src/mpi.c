@@ -25,8 +25,10 @@ static struct {
 	int64_t next_tag; /* first MPI tag of the next tensor */
 } mpi = {0, 0, 1, 1, 1, 1};
 
+#ifdef HETSCHED_HAVE_MPI_BUILD
 /* STARPU_COMM_STATS was set by hetsched, not by the user. */
 static int comm_stats_ours;
+#endif
 
 /* The rank and size the launcher announces, before MPI is initialised. */
 static int env_int(const char *const *names, int fallback)

@@ -66,18 +66,37 @@ static inline void hs_diag(const char *fmt, ...)
 	} while (0)
 
 /* Worker sets a test body runs on. "mixed" is the CPU + OpenCL set of the opencl world. */
-enum hs_workers { HS_CPU_ONLY, HS_OPENCL_ONLY, HS_MIXED };
+enum hs_workers { HS_CPU_ONLY, HS_OPENCL_ONLY, HS_MIXED, HS_CUDA_ONLY, HS_CPU_CUDA };
 
 static inline const char *hs_workers_name(enum hs_workers w)
 {
-	return w == HS_CPU_ONLY ? "cpu-only" : w == HS_OPENCL_ONLY ? "opencl-only" : "cpu+opencl";
+	switch (w) {
+	case HS_CPU_ONLY:
+		return "cpu-only";
+	case HS_OPENCL_ONLY:
+		return "opencl-only";
+	case HS_MIXED:
+		return "cpu+opencl";
+	case HS_CUDA_ONLY:
+		return "cuda-only";
+	default:
+		return "cpu+cuda";
+	}
 }
 
 /* The worker sets of this world: {cpu-only} in the cpu world; {mixed, opencl-only, cpu-only}
- * in the opencl world. Returns how many were written to sets. */
+ * in the opencl world; {cpu+cuda, cuda-only, cpu-only} in the cuda world (a GPU node, see
+ * tests/gpu/run-on-gpu.sh). Returns how many were written to sets. */
 static inline int hs_worker_sets(enum hs_workers sets[3])
 {
 	const char *world = getenv("HS_WORKERS");
+
+	if (world && !strcmp(world, "cuda")) {
+		sets[0] = HS_CPU_CUDA;
+		sets[1] = HS_CUDA_ONLY;
+		sets[2] = HS_CPU_ONLY;
+		return 3;
+	}
 
 	if (world && !strcmp(world, "opencl")) {
 		sets[0] = HS_MIXED;
@@ -89,11 +108,19 @@ static inline int hs_worker_sets(enum hs_workers sets[3])
 	return 1;
 }
 
+/* A world with two kinds of worker and two memory nodes (CPU + OpenCL, or CPU + CUDA). */
 static inline int hs_opencl_world(void)
 {
 	const char *world = getenv("HS_WORKERS");
 
-	return world && !strcmp(world, "opencl");
+	return world && (!strcmp(world, "opencl") || !strcmp(world, "cuda"));
+}
+
+static inline int hs_cuda_world(void)
+{
+	const char *world = getenv("HS_WORKERS");
+
+	return world && !strcmp(world, "cuda");
 }
 
 /* Start hetsched with a policy on a worker set. */
@@ -107,6 +134,13 @@ static inline void hs_start(const char *sched, enum hs_workers w)
 	if (w == HS_CPU_ONLY) {
 		conf.nopencl = 0;
 		conf.ncuda = 0;
+	} else if (w == HS_CUDA_ONLY) {
+		conf.ncpu = 0;
+		conf.ncuda = 1;
+		conf.nopencl = 0;
+	} else if (w == HS_CPU_CUDA) {
+		conf.ncuda = 1;
+		conf.nopencl = 0;
 	} else if (w == HS_OPENCL_ONLY) {
 		conf.ncpu = 0;
 		conf.nopencl = 1;

@@ -63,7 +63,7 @@ int main(void)
 		double err = 0;
 		int ok = 0;
 
-		hs_start(policies[p], HS_MIXED);
+		hs_start(policies[p], hs_cuda_world() ? HS_CPU_CUDA : HS_MIXED);
 		HS_CHECK(hetsched_tensor_create(&x, N, N, TILE, TILE));
 		HS_CHECK(hetsched_tensor_rand(x, &spec));
 		HS_CHECK(hetsched_linear_create(&layer, N, N, HETSCHED_ACT_NONE, TILE, TILE));
@@ -76,9 +76,11 @@ int main(void)
 				per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
 		}
 		err = forward(x, layer, per_kind, &ok);
-		hs_ok(per_kind[HETSCHED_KIND_CPU] > 0 && per_kind[HETSCHED_KIND_OPENCL] > 0,
-		      "%s: linear tasks ran on both kinds: cpu %zu, opencl %zu", policies[p],
-		      per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
+		hs_ok(per_kind[HETSCHED_KIND_CPU] > 0 &&
+			      per_kind[hs_cuda_world() ? HETSCHED_KIND_CUDA : HETSCHED_KIND_OPENCL] > 0,
+		      "%s: linear tasks ran on both kinds: cpu %zu, opencl %zu, cuda %zu",
+		      policies[p], per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL],
+		      per_kind[HETSCHED_KIND_CUDA]);
 		hs_ok(ok, "%s: result right (projection rel err %.3g)", policies[p], err);
 		hetsched_tensor_destroy(x);
 		hetsched_linear_destroy(layer);

@@ -24,8 +24,9 @@ int main(void)
 		hs_skip_all("needs the OpenCL worker (run as test_evict.ocl)");
 	/* x, h, y and two weights of 1024 x 1024 floats: 20 MiB; the device gets 6 MiB. */
 	setenv("STARPU_LIMIT_OPENCL_MEM", "6", 1);
+	setenv("STARPU_LIMIT_CUDA_MEM", "6", 1);
 	hs_plan(2);
-	hs_start("dmda", HS_OPENCL_ONLY);
+	hs_start("dmda", hs_cuda_world() ? HS_CUDA_ONLY : HS_OPENCL_ONLY);
 	HS_CHECK(hetsched_tensor_create(&x, N, N, TILE, TILE));
 	HS_CHECK(hetsched_tensor_rand(x, &spec));
 	HS_CHECK(hetsched_linear_create(&l1, N, N, HETSCHED_ACT_RELU, TILE, TILE));
