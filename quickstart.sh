@@ -17,7 +17,7 @@ esac
 # Everything comes from the distribution's archive.
 PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config \
 libstarpu-dev libhwloc-dev libopenblas-dev libjansson-dev \
-ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy"
+ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy gnuplot-nox"
 
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -33,11 +33,13 @@ const char cli_bench_help[] =
     "\n"
     "Compare scheduling policies on the same work. A size N is an N x N random input (batch = in\n"
     "= out = N) through --layers linear layers of N -> N features, ReLU between layers, so one\n"
-    "pass is 2 N^3 L floating-point operations. Each policy runs in a fresh StarPU. Each\n"
-    "(size, tile) first gets warm-up passes (at least --warmup; policies with performance\n"
-    "models, dm* and *heft*, continue until the models are calibrated, at most --max-warmup),\n"
-    "which are not recorded; then --repeat timed passes, each checked against a\n"
-    "double-precision random projection of the last layer (outside the timed region).\n"
+    "pass is 2 N^3 L floating-point operations. When some policies schedule from performance\n"
+    "models (dm*, *heft*), a calibration phase under dmda first runs every (size, tile) until\n"
+    "StarPU's models are calibrated (at most 3 x --max-warmup passes). Then each policy runs in\n"
+    "a fresh StarPU: each (size, tile) gets --warmup passes, more while its models are not\n"
+    "calibrated (at most --max-warmup), none of them recorded; then --repeat timed passes,\n"
+    "each checked against a double-precision random projection of the last layer (outside the\n"
+    "timed region).\n"
     "\n"
     "sweep:\n"
     "  --sched P1,P2,..|all  policies (default eager,lws,dmda,dmdas; all: every policy this\n"
@@ -772,60 +774,74 @@ static void resolve_tiles(struct bench *b)
 
 /* ------------------------------------------------------------------ performance models */
 
-/* The samples StarPU holds for the linear codelet's history-based model: one per (arch,
- * footprint). dm* policies count a (arch, footprint) as calibrated from STARPU_CALIBRATE_MINIMUM
- * samples (10 by default) and, until then, send such tasks to that arch to measure them. */
+/* The samples StarPU holds in the history-based models of the two codelets (linear, and rand
+ * for the set-up): one per (model, arch, footprint). dm* policies count an (arch, footprint) as
+ * calibrated from STARPU_CALIBRATE_MINIMUM samples (10 by default) and, until then, send such
+ * tasks to that arch to measure them. StarPU also drops the samples of a footprint whose times
+ * vary too much, so only its own history tells whether a model is calibrated. */
+enum { MODEL_LINEAR, MODEL_RAND, NMODELS };
+
 struct model_sample {
-	const void *arch;
+	const void *arch; /* StarPU's per-arch model: unique per (model, arch) */
 	uint32_t footprint;
 	unsigned nsample;
 };
 
 struct model_snapshot {
-	const void *archs[STARPU_NMAXWORKERS];
-	size_t narchs;
+	const void *archs[NMODELS][STARPU_NMAXWORKERS];
+	size_t narchs[NMODELS];
 	struct model_sample *s;
 	size_t n, cap;
 };
 
+static int snapshot_add(struct model_snapshot *snap, const void *arch, uint32_t footprint,
+                        unsigned nsample)
+{
+	if (snap->n == snap->cap) {
+		size_t cap = snap->cap ? 2 * snap->cap : 64;
+		struct model_sample *s = realloc(snap->s, cap * sizeof(*s));
+
+		if (!s)
+			return -1;
+		snap->s = s;
+		snap->cap = cap;
+	}
+	snap->s[snap->n].arch = arch;
+	snap->s[snap->n].footprint = footprint;
+	snap->s[snap->n].nsample = nsample;
+	snap->n++;
+	return 0;
+}
+
 static void model_snapshot(struct model_snapshot *snap)
 {
-	struct starpu_perfmodel *model = hetsched_cl_linear.model;
+	struct starpu_perfmodel *models[NMODELS] = {hetsched_cl_linear.model,
+	                                            hetsched_cl_rand.model};
 
-	snap->n = snap->narchs = 0;
-	/* The model is loaded with the first task that uses it. */
-	if (!model || !model->is_loaded)
-		return;
-	for (int w = 0; w < hetsched_worker_count() && snap->narchs < STARPU_NMAXWORKERS; w++) {
-		struct starpu_perfmodel_arch *arch =
-		    starpu_worker_get_perf_archtype(w, STARPU_NMAX_SCHED_CTXS);
-		struct starpu_perfmodel_per_arch *pa =
-		    arch ? starpu_perfmodel_get_model_per_arch(model, arch, 0) : NULL;
-		int seen = 0;
+	snap->n = 0;
+	for (int m = 0; m < NMODELS; m++) {
+		snap->narchs[m] = 0;
+		/* A model is loaded with the first task that uses it. */
+		if (!models[m] || !models[m]->is_loaded)
+			continue;
+		for (int w = 0; w < hetsched_worker_count() && w < STARPU_NMAXWORKERS; w++) {
+			struct starpu_perfmodel_arch *arch =
+			    starpu_worker_get_perf_archtype(w, STARPU_NMAX_SCHED_CTXS);
+			struct starpu_perfmodel_per_arch *pa =
+			    arch ? starpu_perfmodel_get_model_per_arch(models[m], arch, 0) : NULL;
+			int seen = 0;
 
-		if (!pa)
-			continue;
-		for (size_t a = 0; a < snap->narchs; a++)
-			seen |= snap->archs[a] == pa;
-		if (seen)
-			continue;
-		snap->archs[snap->narchs++] = pa;
-		for (struct starpu_perfmodel_history_list *l = pa->list; l; l = l->next) {
-			if (!l->entry)
+			if (!pa)
 				continue;
-			if (snap->n == snap->cap) {
-				size_t cap = snap->cap ? 2 * snap->cap : 64;
-				struct model_sample *s = realloc(snap->s, cap * sizeof(*s));
-
-				if (!s)
+			for (size_t a = 0; a < snap->narchs[m]; a++)
+				seen |= snap->archs[m][a] == pa;
+			if (seen)
+				continue;
+			snap->archs[m][snap->narchs[m]++] = pa;
+			for (struct starpu_perfmodel_history_list *l = pa->list; l; l = l->next)
+				if (l->entry && snapshot_add(snap, pa, l->entry->footprint,
+				                             l->entry->nsample) < 0)
 					return;
-				snap->s = s;
-				snap->cap = cap;
-			}
-			snap->s[snap->n].arch = pa;
-			snap->s[snap->n].footprint = l->entry->footprint;
-			snap->s[snap->n].nsample = l->entry->nsample;
-			snap->n++;
 		}
 	}
 }
@@ -838,8 +854,8 @@ static unsigned samples_of(const struct model_snapshot *snap, const void *arch, 
 	return 0;
 }
 
-/* Calibrated for this configuration: every footprint that its warm-up passes measured (its
- * sample count grew on some arch) has enough samples on every arch of the workers. */
+/* Calibrated for this configuration: every footprint that its passes measured (its sample count
+ * grew on some arch) has enough samples on every arch of the workers, in its model. */
 static int model_calibrated(const struct model_snapshot *before, const struct model_snapshot *now)
 {
 	const char *env = getenv("STARPU_CALIBRATE_MINIMUM");
@@ -850,9 +866,15 @@ static int model_calibrated(const struct model_snapshot *before, const struct mo
 
 		if (s->nsample <= samples_of(before, s->arch, s->footprint))
 			continue;
-		for (size_t a = 0; a < now->narchs; a++)
-			if (samples_of(now, now->archs[a], s->footprint) < minimum)
-				return 0;
+		for (int m = 0; m < NMODELS; m++) {
+			int in_model = 0;
+
+			for (size_t a = 0; a < now->narchs[m]; a++)
+				in_model |= now->archs[m][a] == s->arch;
+			for (size_t a = 0; in_model && a < now->narchs[m]; a++)
+				if (samples_of(now, now->archs[m][a], s->footprint) < minimum)
+					return 0;
+		}
 	}
 	return 1;
 }
@@ -1212,6 +1234,72 @@ out:
 	return rc;
 }
 
+/* The calibration phase, before any policy when some of them schedule from the performance
+ * models: one StarPU under dmda (which sends each task shape to every kind of worker until it
+ * is measured) runs the set-up and a pass of every (size, tile) until both models are calibrated,
+ * at most 3 x --max-warmup times. Every policy then starts from the same calibrated models (they
+ * live in $STARPU_HOME and outlast each StarPU), and none pays for the measuring. It also keeps
+ * modular-heteroprio-heft of StarPU 1.3, which hangs on uncalibrated models, usable. */
+static int calibrate(struct bench *b)
+{
+	struct cli_workers w = b->o.workers;
+	struct model_snapshot before = {0}, now = {0};
+	int rc;
+
+	w.sched = "dmda";
+	rc = cli_start(&w, 1);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!b->resolved) {
+		if (record_workers(b) < 0) {
+			hetsched_shutdown();
+			return EXIT_RUNTIME;
+		}
+		resolve_tiles(b);
+	}
+	for (size_t s = 0; s < b->o.nsizes && rc == EXIT_OK; s++)
+		for (size_t t = 0; t < b->nrtiles[s] && rc == EXIT_OK; t++) {
+			size_t n = b->o.sizes[s], tile = b->rtiles[s][t], passes = 0;
+			int calibrated = 0;
+			char phase[64];
+
+			model_snapshot(&before);
+			while (!calibrated && passes < 3 * b->o.max_warmup) {
+				struct problem p;
+				double elapsed;
+
+				snprintf(phase, sizeof(phase), "calibration %zu", passes + 1);
+				progress(b, "dmda", n, tile, phase);
+				watchdog_arm(b->o.pass_timeout, "dmda", n, tile,
+				             "a calibration pass");
+				if (problem_setup(&p, n, tile, b->o.layers, b->o.seed) < 0 ||
+				    problem_pass(&p, &elapsed) < 0)
+					rc = fail_runtime("calibration pass failed");
+				watchdog_disarm();
+				problem_free(&p);
+				if (rc != EXIT_OK)
+					break;
+				passes++;
+				model_snapshot(&now);
+				calibrated = model_calibrated(&before, &now);
+			}
+			if (rc == EXIT_OK && !b->o.quiet && (!b->tty || !calibrated)) {
+				progress_clear();
+				fprintf(
+				    stderr,
+				    "hetsched: bench: calibration n=%zu tile=%zu: %zu pass%s under "
+				    "dmda, models %s\n",
+				    n, tile, passes, passes == 1 ? "" : "es",
+				    calibrated ? "calibrated"
+				               : "NOT calibrated (raise --max-warmup)");
+			}
+		}
+	hetsched_shutdown();
+	free(before.s);
+	free(now.s);
+	return rc;
+}
+
 /* One policy: a fresh StarPU, every (size, tile), StarPU stopped again. */
 static int run_policy(struct bench *b, size_t sched)
 {
@@ -1369,7 +1457,7 @@ static int csv_print(const struct bench *b, FILE *f)
 }
 
 /* Write a file through a temporary name in the same folder, then rename: a reader sees the old
- * file or the complete new one. \p write returns 0 or -1. */
+ * file or the complete new one. \p emit returns 0 or -1. */
 static int write_atomic(const char *path, int (*emit)(const struct bench *, FILE *),
                         const struct bench *b)
 {
@@ -1445,13 +1533,15 @@ static void print_summary(const struct bench *b)
 static const char *kind_color[HETSCHED_NKINDS] = {"#4477aa", "#228833", "#ee7733"};
 static const char *op_color[HETSCHED_NOPS] = {"#ee7733", "#4477aa"};
 
-/* A string safe inside a gnuplot double-quoted string and in a file name. */
+/* A string safe inside a gnuplot double-quoted string, also where gnuplot reads it as a format
+ * (tic labels). */
 static void plain(char *out, size_t size, const char *in)
 {
 	size_t o = 0;
 
 	for (; *in && o + 1 < size; in++)
-		out[o++] = (*in == '"' || *in == '\\' || *in == '\'' || (unsigned char)*in < 32)
+		out[o++] = (*in == '"' || *in == '\\' || *in == '\'' || *in == '%' ||
+		            (unsigned char)*in < 32)
 		               ? '_'
 		               : *in;
 	out[o] = '\0';
@@ -2067,6 +2157,11 @@ int cli_bench(int argc, char **argv)
 	b.total_runs = b.total_configs * b.o.repeat;
 
 	rc = EXIT_OK;
+	for (size_t p = 0; p < b.o.nsched; p++)
+		if (uses_models(b.o.scheds[p])) {
+			rc = calibrate(&b);
+			break;
+		}
 	for (size_t p = 0; p < b.o.nsched && rc == EXIT_OK; p++)
 		rc = run_policy(&b, p);
 	progress_clear();
