@@ -69,6 +69,9 @@ void hetsched__mpi_shutdown(void);
 int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j);
 void hetsched__mpi_register_tiles(struct hetsched_tensor *t);
 void hetsched__mpi_gather(struct hetsched_tensor *t);
+/* Collective: rank 0 gets every rank's text (at most max bytes each; all[] has one entry per
+ * rank, malloc'd, on rank 0 only). */
+int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
 /* Submit a task built with starpu_task_create: with MPI, only on the owner of its written tile
  * (the task object itself is then consumed). */
 int hetsched__mpi_submit(struct starpu_task *task);

@@ -360,3 +360,41 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 	info[0] = mine;
 	return 0;
 }
+
+int hetsched__mpi_gather_text(const char *mine, char **all, size_t max)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	if (mpi.active) {
+		const starpu_mpi_tag_t tag = (starpu_mpi_tag_t)3 << 50;
+
+		if (mpi.rank == 0) {
+			all[0] = strdup(mine);
+			for (int r = 1; r < mpi.size; r++) {
+				starpu_data_handle_t h;
+				MPI_Status status;
+
+				all[r] = calloc(1, max);
+				starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)all[r],
+							    (uint32_t)max, 1);
+				starpu_mpi_recv(h, r, tag + r, MPI_COMM_WORLD, &status);
+				starpu_data_unregister(h);
+				all[r][max - 1] = '\0';
+			}
+		} else {
+			char *buf = calloc(1, max);
+			starpu_data_handle_t h;
+
+			snprintf(buf, max, "%s", mine);
+			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf, (uint32_t)max,
+						    1);
+			starpu_mpi_send(h, 0, tag + mpi.rank, MPI_COMM_WORLD);
+			starpu_data_unregister(h);
+			free(buf);
+		}
+		return 0;
+	}
+#endif
+	(void)max;
+	all[0] = strdup(mine);
+	return 0;
+}

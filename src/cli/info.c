@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli.h"
+#include "internal.h"
 
 static json_t *info_json(const struct hetsched_topology *topo)
 {
@@ -194,6 +196,58 @@ int cli_info(int argc, char **argv)
 	rc = cli_start(&workers, json);
 	if (rc != EXIT_OK)
 		return rc;
+	if (hetsched_nranks() > 1) {
+		/* Under MPI, rank 0 lists every rank's devices. */
+		int nranks = hetsched_nranks();
+		char **all = calloc((size_t)nranks, sizeof(char *));
+		json_t *root = info_json(&topo);
+		char host[64] = "";
+		char *mine;
+
+		gethostname(host, sizeof(host) - 1);
+		json_object_set_new(root, "rank", json_integer(hetsched_rank()));
+		json_object_set_new(root, "host", json_string(host));
+		mine = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		hetsched__mpi_gather_text(mine, all, 1 << 18);
+		if (hetsched_rank() == 0) {
+			json_t *ranks = json_array();
+
+			for (int r = 0; r < nranks; r++) {
+				json_t *one = json_loads(all[r], 0, NULL);
+
+				if (!one)
+					continue;
+				if (!json) {
+					printf("rank %d on %s: %d workers:", r,
+					       json_string_value(json_object_get(one, "host")),
+					       (int)json_array_size(json_object_get(one, "workers")));
+					for (size_t w = 0; w < json_array_size(json_object_get(one, "workers")); w++) {
+						json_t *wk = json_array_get(json_object_get(one, "workers"), w);
+
+						printf(" %s(%s)", json_string_value(json_object_get(wk, "name")),
+						       json_string_value(json_object_get(wk, "kind")));
+					}
+					printf("\n");
+				}
+				json_array_append_new(ranks, one);
+			}
+			json_object_set_new(root, "ranks", ranks);
+			if (json) {
+				json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				putchar('\n');
+			} else {
+				printf("\nrank 0 in detail:\n");
+				info_text(&topo);
+			}
+		}
+		for (int r = 0; r < nranks; r++)
+			free(all[r]);
+		free(all);
+		free(mine);
+		json_decref(root);
+		hetsched_shutdown();
+		return EXIT_OK;
+	}
 	if (json) {
 		json_t *root = info_json(&topo);
 
