@@ -17,7 +17,11 @@ esac
 # Everything comes from the distribution's archive.
 PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config \
 libstarpu-dev libhwloc-dev libopenblas-dev libjansson-dev \
-ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy gnuplot-nox"
+ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy gnuplot-nox \
+openmpi-bin libopenmpi-dev"
+# The cluster tests (tests/mpi.sh, tests/slurm.sh) start real SLURM daemons of their own; on a
+# host running systemd, installing slurm-wlm also starts its services, so only for check.
+[ "$mode" = check ] && PACKAGES="$PACKAGES slurm-wlm munge"
 
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then

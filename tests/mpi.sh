@@ -1,0 +1,112 @@
+# mpi.sh: `hetsched run` over 2 MPI ranks (mpirun -np 2, one CPU worker each, on loopback) does
+# the same job as one process: it exits 0 with its check OK, rank 0 prints one JSON report whose
+# `ranks` array shows both ranks executing tasks, as many in all as one process runs (each tile
+# computed once), and the tensors it saves equal those of a single-process run: the random input x
+# bit for bit (counter-based RNG, whoever writes the tile), y within 1e-5 relative to max |y|.
+# Skipped when hetsched has no MPI (info --json: features.mpi false) or when mpirun is missing
+# and cannot be installed.
+. "$HS_TOP_SRCDIR/tests/tap.sh"
+need_numpy
+d=$HS_TMPDIR
+
+"$HETSCHED" info --json >"$d/info.json" 2>"$d/info.err" ||
+	{ echo "Bail out! hetsched info --json failed: $(tail -n 1 "$d/info.err")"; exit 1; }
+mpi=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["features"]["mpi"])' "$d/info.json")
+[ "$mpi" = True ] || skip_all "hetsched is built without MPI (features.mpi: $mpi)"
+if ! command -v mpirun >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openmpi-bin >"$d/apt.log" 2>&1 ||
+		{ apt-get update -q >>"$d/apt.log" 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openmpi-bin >>"$d/apt.log" 2>&1; }
+fi
+command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed and cannot be installed"
+plan 6
+
+# Launched here, not by a batch system an enclosing job may belong to.
+for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+args="--batch 256 --in 192 --out 160 --hidden 96 --tile 64 --seed 7 --check"
+
+# shellcheck disable=SC2086 # $args: several options
+"$HETSCHED" run $args --json --save "$d/y1.npy" --save-input "$d/x1.npy" >"$d/one.json" 2>"$d/one.err"
+ok $? "one process: exits 0 $(tail -n 1 "$d/one.err")"
+
+# Two ranks on this machine's cores: shared memory between them, the runtime's own traffic on
+# the loopback interface only; StarPU's MPI thread shares a core, as its testsuite does.
+t0=$(date +%s%N)
+# shellcheck disable=SC2086
+STARPU_NCPU=1 STARPU_MPI_NOBIND=1 mpirun --allow-run-as-root --oversubscribe -np 2 \
+	--mca btl self,vader --mca oob_tcp_if_include lo \
+	"$HETSCHED" run $args --json --save "$d/y2.npy" --save-input "$d/x2.npy" >"$d/two.json" 2>"$d/two.err"
+rc=$?
+diag "mpirun -np 2 took $((($(date +%s%N) - t0) / 1000000)) ms"
+sed 's/^/# /' "$d/two.err" | tail -n 20
+ok $rc "mpirun -np 2: exits 0"
+
+python3 - "$d/two.json" "$d/one.json" <<'PY'
+import json, sys
+text, dec, objs, i = open(sys.argv[1]).read(), json.JSONDecoder(), [], 0
+fails = []
+try:
+    while True:
+        while i < len(text) and text[i].isspace(): i += 1
+        if i >= len(text): break
+        obj, i = dec.raw_decode(text, i); objs.append(obj)
+except ValueError as e:
+    fails.append("not JSON at char %d: %s" % (i, e))
+if len(objs) != 1:
+    fails.append("%d JSON objects on stdout, want 1 (rank 0 reports)" % len(objs))
+for k, run in enumerate(objs):
+    if not run.get("check", {}).get("ok"):
+        fails.append("object %d: check %r" % (k, run.get("check")))
+for f in fails: print("# " + f)
+sys.exit(1 if fails or not objs else 0)
+PY
+ok $? "mpirun -np 2: one JSON report on stdout, check OK"
+
+python3 - "$d/two.json" "$d/one.json" <<'PY'
+import json, sys
+fails = []
+try:
+    run = json.load(open(sys.argv[1]))
+except ValueError as e:
+    run = {}; fails.append("two.json: %s" % e)
+one = json.load(open(sys.argv[2]))
+ranks = run.get("ranks")
+if not isinstance(ranks, list) or len(ranks) != 2:
+    fails.append("ranks: %r, want 2 entries" % (ranks,))
+    ranks = []
+for r, entry in enumerate(ranks):
+    n = sum(entry.get("tasks_by_kind", {}).values())
+    print("# rank %s: %d tasks %r" % (entry.get("rank", r), n, entry.get("tasks_by_kind")))
+    if n <= 0: fails.append("rank %d executed no task" % r)
+if ranks:
+    total = sum(sum(e.get("tasks_by_kind", {}).values()) for e in ranks)
+    want = sum(w["tasks"] for w in one["workers"])
+    if total != want:
+        fails.append("the ranks executed %d tasks in all, one process %d" % (total, want))
+for f in fails: print("# " + f)
+sys.exit(1 if fails else 0)
+PY
+ok $? "ranks: both executed tasks, as many in all as one process did"
+
+"$PYTHON_NUMPY" - "$d/x1.npy" "$d/x2.npy" <<'PY'
+import sys, numpy as np
+a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+same = a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+if not same:
+    diff = (a.view(np.uint32) != b.view(np.uint32)).sum() if a.shape == b.shape else "n/a"
+    print("# x: %s %s vs %s %s, %s words differ" % (a.dtype, a.shape, b.dtype, b.shape, diff))
+sys.exit(0 if same else 1)
+PY
+ok $? "the input x of 2 ranks is bit-identical to that of one process"
+
+"$PYTHON_NUMPY" - "$d/y1.npy" "$d/y2.npy" <<'PY'
+import sys, numpy as np
+y1, y2 = np.load(sys.argv[1]), np.load(sys.argv[2])
+if y1.shape != y2.shape or y2.dtype != np.float32:
+    print("# y: %s %s vs %s %s" % (y1.dtype, y1.shape, y2.dtype, y2.shape)); sys.exit(1)
+err = np.abs(y2.astype(np.float64) - y1).max() / np.abs(y1).max()
+print("# max |y2 - y1| / max |y1| = %.3g" % err)
+sys.exit(0 if err <= 1e-5 else 1)
+PY
+ok $? "the output y of 2 ranks equals that of one process within 1e-5"
+finish
