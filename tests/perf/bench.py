@@ -124,6 +124,11 @@ def main():
     if wanted("hybrid_efficiency"):
         ocl = ["--opencl-on-cpu", "--tile", str(HYBRID_TILE), "--sched", "dmda"]
         extra = dict(POCL_MAX_PTHREAD_COUNT=1, STARPU_OPENCL_ON_CPUS=1)
+        # "dmda after calibration": the models of both kinds for these tile shapes first.
+        t = time.time()
+        run([HETSCHED, "calibrate", "--sizes", str(HYBRID_N), "--tile", str(HYBRID_TILE), "--ncpu", "1",
+             "--nopencl", "1", "--opencl-on-cpu", "--quiet"], **extra)
+        print("#   hetsched calibrate (CPU + OpenCL, tile %d): %.1f s" % (HYBRID_TILE, time.time() - t), flush=True)
         cpu, opencl, mixed = rounds(
             lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "0", *ocl, **extra),
             lambda: hetsched_gflops(HYBRID_N, "--ncpu", "0", "--nopencl", "1", *ocl, **extra),
