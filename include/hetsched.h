@@ -92,6 +92,12 @@ struct hetsched_conf {
 	int opencl_on_cpu; /**< 1: OpenCL CPU devices (PoCL) count as accelerators */
 	int quiet;         /**< 1: StarPU prints nothing (STARPU_SILENT) */
 	int profiling;     /**< 1 (default): record each task's worker and time for statistics */
+	/** > 0: when no task finishes for this many seconds while tasks are pending (a task that
+	 * never ends, a device that stopped), print one line on stderr and end the process with
+	 * exit status 1: StarPU cannot cancel a running task. Detected within 2 x watchdog_s
+	 * (StarPU's watchdog, STARPU_WATCHDOG_TIMEOUT). Choose it above the longest task.
+	 * 0 (default): off. */
+	double watchdog_s;
 };
 
 /** \brief Fill \p conf with defaults (StarPU's worker counts, dmda, profiling on). */
@@ -99,8 +105,9 @@ void hetsched_conf_init(struct hetsched_conf *conf);
 
 /**
  * \brief Start StarPU with \p conf, hold OpenBLAS to one thread per worker, load device kernels.
- * \return 0; HETSCHED_EINVAL for an unknown policy or a bad count; HETSCHED_ESTATE if already
- * initialised; HETSCHED_ENODEV when StarPU finds no worker; HETSCHED_ESTARPU when StarPU fails.
+ * \return 0; HETSCHED_EINVAL for an unknown policy, a bad count or a negative watchdog_s;
+ * HETSCHED_ESTATE if already initialised; HETSCHED_ENODEV when StarPU finds no worker;
+ * HETSCHED_ESTARPU when StarPU fails.
  */
 int hetsched_init(const struct hetsched_conf *conf);
 

@@ -76,6 +76,12 @@ int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
  * (the task object itself is then consumed). */
 int hetsched__mpi_submit(struct starpu_task *task);
 
+/* The kinds of worker (a STARPU_CPU | STARPU_CUDA | STARPU_OPENCL mask, for starpu_task.where)
+ * whose memory nodes can all hold a task of \p bytes of buffers (twice that on a device, to have
+ * room to evict). Returns HETSCHED_ENOMEM naming \p what, the sizes and the largest node when
+ * no worker can. */
+int hetsched__task_where(size_t bytes, const char *what, int32_t *where);
+
 /* 1 between hetsched_init() and hetsched_shutdown(). */
 int hetsched__initialized(void);
 

@@ -138,6 +138,7 @@ static void linear_done(void *arg)
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
 {
 	hetsched_tensor_t out;
+	int32_t where;
 
 	if (!l || !x || !y)
 		return hetsched__error(HETSCHED_EINVAL, "layer, input or output pointer is NULL");
@@ -152,6 +153,11 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				       "input tiles have %zu columns but the layer's weight tiles "
 				       "have %zu",
 				       x->tile_cols, l->tile_in);
+	/* A task holds an x tile, a weight tile, a bias tile and a y tile at once. */
+	HETSCHED_CALL(hetsched__task_where(sizeof(float) * (x->tile_rows * l->tile_in +
+							    l->tile_out * l->tile_in + l->tile_out +
+							    x->tile_rows * l->tile_out),
+					   "a linear task", &where));
 	/* One rank: y gets a host buffer of its own, which CPU workers write in place. Several
 	 * ranks: each allocates only the tiles it computes, and rank 0 gathers. */
 	if (hetsched__mpi_active()) {
@@ -179,6 +185,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				int rc;
 
 				if (!args) {
+					starpu_task_destroy(task);
 					hetsched_tensor_destroy(out);
 					return hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
 				}
@@ -192,6 +199,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				hetsched__tile_extent(x, i, k, NULL, &kk, NULL, NULL);
 				args->flops = 2.0 * (double)m * (double)n * (double)kk;
 				task->cl = &hetsched_cl_linear;
+				task->where = where;
 				task->nbuffers = 4;
 				task->handles[0] = hetsched__tensor_tile(x, i, k);
 				task->modes[0] = STARPU_R;

@@ -232,13 +232,14 @@ void hetsched__mpi_gather(struct hetsched_tensor *t)
 
 int hetsched__mpi_submit(struct starpu_task *task)
 {
+	int rc;
+
 #ifdef HETSCHED_HAVE_MPI_BUILD
 	if (mpi.active) {
 		/* Build on every rank; only the owner of the written tile gets a task to run, the
 		 * others post the transfers it needs. */
 		struct starpu_codelet *cl = task->cl;
 		struct starpu_task *local;
-		int rc;
 
 		if (task->nbuffers == 4 || cl->nbuffers == 4) {
 			local = starpu_mpi_task_build(MPI_COMM_WORLD, cl, task->modes[0],
@@ -262,6 +263,7 @@ int hetsched__mpi_submit(struct starpu_task *task)
 			local->cl_arg_free = task->cl_arg_free;
 			local->callback_func = task->callback_func;
 			local->callback_arg = task->callback_arg;
+			local->where = task->where;
 			rc = starpu_task_submit(local);
 		} else {
 			/* Not ours to run: the arguments die here. */
@@ -286,7 +288,16 @@ int hetsched__mpi_submit(struct starpu_task *task)
 		return rc;
 	}
 #endif
-	return starpu_task_submit(task);
+	rc = starpu_task_submit(task);
+	if (rc != 0) {
+		/* A task StarPU refuses is still the caller's: free it and its arguments, as the
+		 * branch above does for a task that is not this rank's. */
+		if (task->callback_arg && task->callback_arg != task->cl_arg)
+			free(task->callback_arg);
+		task->callback_arg = NULL;
+		starpu_task_destroy(task); /* frees cl_arg (cl_arg_free) */
+	}
+	return rc;
 }
 
 int hetsched_ranks_gather(struct hetsched_rank_info *info)

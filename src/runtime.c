@@ -1,9 +1,15 @@
 /* runtime.c: configuration, StarPU start and stop, scheduling policies. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #include <starpu.h>
@@ -15,6 +21,159 @@ static struct {
 	int initialized;
 	char sched[64];
 } runtime;
+
+/* ------------------------------------------------------------------ watchdog */
+
+static double watchdog_s;
+
+/* Called by StarPU's watchdog thread when no task finished during a whole period while tasks
+ * were pending. StarPU cannot cancel a running task, and the application thread is blocked
+ * waiting for it: name the stall and end the process (hetsched_conf.watchdog_s). */
+static void watchdog_fired(void *arg)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg),
+			 "hetsched: watchdog: no task finished for %g s while %d task(s) were "
+			 "pending (a task that never ends, or a stalled device); giving up\n",
+			 watchdog_s, starpu_task_nsubmitted());
+	ssize_t ignored = write(STDERR_FILENO, msg, n > 0 && n < (int)sizeof(msg) ? (size_t)n : 0);
+
+	(void)arg;
+	(void)ignored;
+	_exit(1);
+}
+
+/* StarPU reads STARPU_WATCHDOG_TIMEOUT (microseconds) in starpu_init; STARPU_WATCHDOG_CRASH=1
+ * makes it abort, should the hook ever return. */
+static void watchdog_arm(double seconds)
+{
+	char us[32];
+
+	watchdog_s = seconds;
+	snprintf(us, sizeof(us), "%.0f", seconds * 1e6 < 1 ? 1.0 : seconds * 1e6);
+	setenv("STARPU_WATCHDOG_TIMEOUT", us, 1);
+	setenv("STARPU_WATCHDOG_CRASH", "1", 1);
+	starpu_task_watchdog_set_hook(watchdog_fired, NULL);
+}
+
+/* HETSCHED_TEST_HANG_TASK=1, for the tests of the watchdog only: one task that never ends. */
+static void hang_forever(void *buffers[], void *cl_arg)
+{
+	(void)buffers;
+	(void)cl_arg;
+	for (;;)
+		pause();
+}
+
+static struct starpu_codelet hang_cl = {
+	.cpu_funcs = {hang_forever},
+	.cuda_funcs = {hang_forever},
+	.opencl_funcs = {hang_forever},
+	.nbuffers = 0,
+	.name = "hetsched_test_hang",
+};
+
+static void submit_test_hang(void)
+{
+	struct starpu_task *task;
+
+	if (!getenv("HETSCHED_TEST_HANG_TASK") || strcmp(getenv("HETSCHED_TEST_HANG_TASK"), "1"))
+		return;
+	task = starpu_task_create();
+	task->cl = &hang_cl;
+	if (starpu_task_submit(task) != 0)
+		starpu_task_destroy(task);
+}
+
+/* ------------------------------------------------------------------ start and stop */
+
+/* StarPU 1.3 calibrates the bus on its first start with a STARPU_HOME (and again whenever the
+ * set of devices changes) and writes the files in $STARPU_HOME/.starpu/sampling/bus without any
+ * lock: a second process starting meanwhile reads them half-written and aborts
+ * (check_bus_affinity_file: "Error when reading from file"). Processes sharing a STARPU_HOME
+ * therefore start StarPU, and stop it (it writes the performance models then), one at a time,
+ * under an flock on a file beside those. Not under MPI with several ranks: MPI_Init is
+ * collective, and a rank holding the lock would wait there for one waiting for the lock.
+ * Returns the locked descriptor, or -1 when there is nothing to lock (or no way to). */
+static int starpu_home_lock(void)
+{
+	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
+	char path[4096];
+	int fd;
+
+	if (hetsched__mpi_launched_size() > 1)
+		return -1;
+	if (dir && *dir) {
+		snprintf(path, sizeof(path), "%s", dir);
+	} else {
+		if (!home || !*home)
+			home = getenv("HOME");
+		if (!home || !*home)
+			return -1;
+		mkdir(home, 0777);
+		snprintf(path, sizeof(path), "%s/.starpu", home);
+	}
+	mkdir(path, 0777); /* StarPU would create it anyway */
+	if (strlen(path) + sizeof("/hetsched.lock") > sizeof(path))
+		return -1;
+	strcat(path, "/hetsched.lock");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+static void starpu_home_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
+
+/* StarPU 1.3 aborts the process, with a backtrace, on a worker count variable that is not a
+ * number (STARPU_NCPU=abc) or a STARPU_HOME that is not a folder, and silently gives fewer
+ * workers than asked above its compile-time maximum (--ncpu 4096: 4 CPU workers, oversubscribed,
+ * with a warning that STARPU_SILENT hides). Refuse them here, with a sentence. */
+static int check_count(const char *name, int conf_value, const char *var, int max,
+		       const char *max_name)
+{
+	const char *env = getenv(var);
+	long value = conf_value;
+	char *end;
+
+	if (conf_value < 0 && env) {
+		errno = 0;
+		value = strtol(env, &end, 10);
+		if (!*env || *end || errno)
+			return hetsched__error(HETSCHED_EINVAL, "%s must be an integer, got '%s'",
+					       var, env);
+	}
+	if (value > max)
+		return hetsched__error(HETSCHED_EINVAL,
+				       "%s %ld is more than this StarPU supports: at most %d (%s; "
+				       "StarPU would silently start %d)",
+				       conf_value < 0 ? var : name, value, max, max_name, max);
+	return 0;
+}
+
+static int check_starpu_home(void)
+{
+	const char *var = getenv("STARPU_HOME") ? "STARPU_HOME" : "HOME", *home = getenv(var);
+	struct stat sb;
+
+	if (!home || !*home || stat(home, &sb) != 0)
+		return 0; /* StarPU creates it */
+	if (!S_ISDIR(sb.st_mode) || access(home, W_OK | X_OK) != 0)
+		return hetsched__error(HETSCHED_ESTARPU,
+				       "%s=%s is not a writable folder: StarPU keeps its performance "
+				       "models and bus calibration in %s/.starpu",
+				       var, home, home);
+	return 0;
+}
 
 int hetsched__initialized(void)
 {
@@ -80,7 +239,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	struct hetsched_conf defaults;
 	struct starpu_conf sconf;
 	const char *sched;
-	int rc;
+	int rc, lock;
 
 	if (runtime.initialized)
 		return hetsched__error(HETSCHED_ESTATE, "hetsched_init called twice");
@@ -96,6 +255,18 @@ int hetsched_init(const struct hetsched_conf *conf)
 	HETSCHED_CALL(check_policy(sched));
 	if (conf->ncpu < -1 || conf->ncuda < -1 || conf->nopencl < -1)
 		return hetsched__error(HETSCHED_EINVAL, "worker counts must be >= 0");
+	HETSCHED_CALL(check_count("ncpu", conf->ncpu, "STARPU_NCPU", STARPU_MAXCPUS,
+				  "STARPU_MAXCPUS"));
+	HETSCHED_CALL(check_count("ncuda", conf->ncuda, "STARPU_NCUDA", STARPU_MAXCUDADEVS,
+				  "STARPU_MAXCUDADEVS"));
+	HETSCHED_CALL(check_count("nopencl", conf->nopencl, "STARPU_NOPENCL",
+				  STARPU_MAXOPENCLDEVS, "STARPU_MAXOPENCLDEVS"));
+	HETSCHED_CALL(check_starpu_home());
+	if (!(conf->watchdog_s >= 0) || !isfinite(conf->watchdog_s))
+		return hetsched__error(HETSCHED_EINVAL, "watchdog_s must be >= 0 seconds, got %g",
+				       conf->watchdog_s);
+	if (conf->watchdog_s > 0)
+		watchdog_arm(conf->watchdog_s);
 
 	/* StarPU reads these only from the environment. */
 	if (conf->opencl_on_cpu)
@@ -108,6 +279,9 @@ int hetsched_init(const struct hetsched_conf *conf)
 	openblas_set_num_threads(1);
 
 	starpu_conf_init(&sconf);
+	/* starpu_conf_init read STARPU_NCPU and the like; without this, starpu_init would read
+	 * them again over the counts set below (--ncpu 2 with STARPU_NCPU=1 gave 1 worker). */
+	sconf.precedence_over_environment_variables = 1;
 	sconf.sched_policy_name = sched;
 	if (conf->ncpu >= 0)
 		sconf.ncpus = conf->ncpu;
@@ -116,7 +290,9 @@ int hetsched_init(const struct hetsched_conf *conf)
 	if (conf->nopencl >= 0)
 		sconf.nopencl = conf->nopencl;
 	/* Under mpirun or srun with several ranks this is starpu_mpi_init_conf. */
+	lock = starpu_home_lock();
 	rc = hetsched__mpi_init(&sconf);
+	starpu_home_unlock(lock);
 	if (rc == -ENODEV)
 		return hetsched__error(HETSCHED_ENODEV,
 				       "StarPU found no worker for this configuration (ncpu %d, ncuda "
@@ -140,6 +316,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	snprintf(runtime.sched, sizeof(runtime.sched), "%s", sched);
 	runtime.initialized = 1;
 	hetsched_stats_reset();
+	submit_test_hang();
 	return 0;
 }
 
@@ -154,12 +331,16 @@ int hetsched_wait_all(void)
 
 int hetsched_shutdown(void)
 {
+	int lock;
+
 	if (!runtime.initialized)
 		return hetsched__error(HETSCHED_ESTATE, "hetsched is not initialised");
 	starpu_task_wait_for_all();
 	hetsched__codelets_shutdown();
 	starpu_cublas_shutdown();
+	lock = starpu_home_lock();
 	hetsched__mpi_shutdown();
+	starpu_home_unlock(lock);
 	runtime.initialized = 0;
 	return 0;
 }

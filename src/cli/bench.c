@@ -451,7 +451,7 @@ static int parse_options(int argc, char **argv, struct bench_options *o)
 	o->max_warmup = 10;
 	cli_workers_init(&o->workers);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		int handled;
 
@@ -525,10 +525,10 @@ static int parse_options(int argc, char **argv, struct bench_options *o)
 			fputs(cli_bench_help, stdout);
 			exit(EXIT_OK);
 		case ':':
-			cli_error("bench", "option '%s' needs a value", argv[optind - 1]);
+			cli_error("bench", "option '%s' needs a value", cli_bad_option(argv));
 			return -2;
 		default:
-			cli_error("bench", "unknown option '%s'", argv[optind - 1]);
+			cli_error("bench", "unknown option '%s'", cli_bad_option(argv));
 			return -2;
 		}
 	}

@@ -187,7 +187,7 @@ int cli_calibrate(int argc, char **argv)
 
 	cli_workers_init(&workers);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		int handled = cli_workers_option(&workers, opt, optarg);
 
@@ -229,10 +229,10 @@ int cli_calibrate(int argc, char **argv)
 			fputs(cli_help_text("calibrate"), stdout);
 			return EXIT_OK;
 		case ':':
-			cli_error("calibrate", "option '%s' needs a value", argv[optind - 1]);
+			cli_error("calibrate", "option '%s' needs a value", cli_bad_option(argv));
 			return cli_usage_error("calibrate");
 		default:
-			cli_error("calibrate", "unknown option '%s'", argv[optind - 1]);
+			cli_error("calibrate", "unknown option '%s'", cli_bad_option(argv));
 			return cli_usage_error("calibrate");
 		}
 	}

@@ -15,6 +15,7 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 struct cli_workers {
 	const char *sched;
 	int ncpu, ncuda, nopencl, opencl_on_cpu;
+	double watchdog_s; /* --watchdog: 0 for off */
 };
 
 /* Long option ids above the ASCII range, shared by the subcommands. */
@@ -24,6 +25,7 @@ enum {
 	OPT_NCUDA,
 	OPT_NOPENCL,
 	OPT_OPENCL_ON_CPU,
+	OPT_WATCHDOG,
 	OPT_FIRST_COMMAND_OPTION
 };
 #define CLI_WORKER_OPTIONS                                                                         \
@@ -31,7 +33,8 @@ enum {
 		{"ncpu", required_argument, NULL, OPT_NCPU},                                       \
 		{"ncuda", required_argument, NULL, OPT_NCUDA},                                     \
 		{"nopencl", required_argument, NULL, OPT_NOPENCL},                                 \
-		{"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU}
+		{"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                           \
+		{"watchdog", required_argument, NULL, OPT_WATCHDOG}
 
 extern const char *cli_progname;
 
@@ -50,6 +53,9 @@ int cli_calibrate(int argc, char **argv);
 int cli_parse_size(const char *name, const char *arg, size_t *out);
 int cli_parse_count(const char *name, const char *arg, int *out);
 int cli_parse_u64(const char *name, const char *arg, uint64_t *out);
+/* The option getopt_long just refused, as written: "-x" for a short one, even inside a group
+ * ("-xy", where argv[optind - 1] is still the argument before it). */
+const char *cli_bad_option(char **argv);
 /* Print "hetsched: <command>: message" on stderr. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the usage of a command on stderr after a bad option, and return EXIT_USAGE. */

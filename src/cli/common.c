@@ -16,7 +16,8 @@
 	"  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"                  \
 	"  --ncuda N          CUDA workers\n"                                                      \
 	"  --nopencl N        OpenCL workers\n"                                                    \
-	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"
+	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                    \
+	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
 
 static const char info_help[] =
 	"usage: hetsched info [--json] [worker options]\n"
@@ -77,6 +78,19 @@ const char *cli_help_text(const char *command)
 	if (!strcmp(command, "help"))
 		return "usage: hetsched help <command>\n";
 	return NULL;
+}
+
+const char *cli_bad_option(char **argv)
+{
+	static char text[3];
+
+	/* optopt is the option character for a short option, 0 for an unknown long one and the
+	 * long option's id (above 255 here) for a long one missing its value. */
+	if (optopt > 0 && optopt < 256) {
+		snprintf(text, sizeof(text), "-%c", optopt);
+		return text;
+	}
+	return argv[optind - 1];
 }
 
 void cli_error(const char *command, const char *fmt, ...)
@@ -155,6 +169,24 @@ void cli_workers_init(struct cli_workers *w)
 	w->sched = NULL;
 	w->ncpu = w->ncuda = w->nopencl = -1;
 	w->opencl_on_cpu = 0;
+	w->watchdog_s = 0;
+}
+
+/* Seconds, as a positive decimal number of at most a year. */
+static int parse_seconds(const char *name, const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = arg && *arg ? strtod(arg, &end) : 0;
+	if (!arg || !*arg || errno || *end || !(v > 0) || v > 365.0 * 86400) {
+		fprintf(stderr, "hetsched: --%s must be a number of seconds > 0, got '%s'\n", name,
+			arg ? arg : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int cli_workers_option(struct cli_workers *w, int opt, const char *arg)
@@ -172,6 +204,8 @@ int cli_workers_option(struct cli_workers *w, int opt, const char *arg)
 	case OPT_OPENCL_ON_CPU:
 		w->opencl_on_cpu = 1;
 		return 1;
+	case OPT_WATCHDOG:
+		return parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? -1 : 1;
 	default:
 		return 0;
 	}
@@ -196,6 +230,7 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.nopencl = w->nopencl;
 	conf.opencl_on_cpu = w->opencl_on_cpu;
 	conf.quiet = quiet;
+	conf.watchdog_s = w->watchdog_s;
 	rc = hetsched_init(&conf);
 	if (rc == 0)
 		return EXIT_OK;

@@ -162,7 +162,7 @@ int cli_info(int argc, char **argv)
 
 	cli_workers_init(&workers);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		int handled = cli_workers_option(&workers, opt, optarg);
 
@@ -178,10 +178,10 @@ int cli_info(int argc, char **argv)
 			fputs(cli_help_text("info"), stdout);
 			return EXIT_OK;
 		case ':':
-			cli_error("info", "option '%s' needs a value", argv[optind - 1]);
+			cli_error("info", "option '%s' needs a value", cli_bad_option(argv));
 			return cli_usage_error("info");
 		default:
-			cli_error("info", "unknown option '%s'", argv[optind - 1]);
+			cli_error("info", "unknown option '%s'", cli_bad_option(argv));
 			return cli_usage_error("info");
 		}
 	}

@@ -162,7 +162,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	o->repeat = 1;
 	cli_workers_init(&o->workers);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		int handled = cli_workers_option(&o->workers, opt, optarg);
 
@@ -245,10 +245,10 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 			fputs(cli_help_text("run"), stdout);
 			exit(EXIT_OK);
 		case ':':
-			cli_error("run", "option '%s' needs a value", argv[optind - 1]);
+			cli_error("run", "option '%s' needs a value", cli_bad_option(argv));
 			return -2;
 		default:
-			cli_error("run", "unknown option '%s'", argv[optind - 1]);
+			cli_error("run", "unknown option '%s'", cli_bad_option(argv));
 			return -2;
 		}
 	}
