@@ -22,6 +22,8 @@ openmpi-bin libopenmpi-dev"
 # The cluster tests (tests/mpi.sh, tests/slurm.sh) start real SLURM daemons of their own; on a
 # host running systemd, installing slurm-wlm also starts its services, so only for check.
 [ "$mode" = check ] && PACKAGES="$PACKAGES slurm-wlm munge"
+# CI also runs the suite under ASan + UBSan and valgrind, and fuzzes for a minute per harness.
+[ "$mode" = check ] && [ "${CI:-}" = true ] && PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev"
 
 missing=
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -60,16 +62,29 @@ make -j"$(nproc)"
 if [ "$mode" = check ]; then
 	rc=0
 	make check || rc=$?
-	# In CI (or on request), also build the CUDA glue against Debian contrib's CUDA StarPU.
-	if [ "${CI:-}" = true ] || [ "${HETSCHED_CUDA_GLUE:-0}" = 1 ]; then
-		glue=0
-		make check-cuda-glue || glue=$?
-		if [ $glue = 77 ]; then
-			echo "check-cuda-glue: SKIPPED (contrib packages or nvcc unavailable)"
-		elif [ $glue != 0 ]; then
-			echo "check-cuda-glue: FAILED"
-			[ $rc = 0 ] && rc=$glue
-		fi
+	# In CI (or on request), also: the CUDA glue built against Debian contrib's CUDA StarPU,
+	# the suite under ASan + UBSan and the core tests under valgrind (each in a build of its
+	# own), and a minute of fuzzing per harness.
+	if [ "${CI:-}" = true ] || [ "${HETSCHED_CHECK_ALL:-0}" = 1 ]; then
+		extra() { # extra NAME COMMAND...: run one extra check, 77 is a skip
+			name=$1
+			shift
+			echo "== $name"
+			st=0
+			"$@" || st=$?
+			if [ $st = 77 ]; then
+				echo "$name: SKIPPED"
+			elif [ $st != 0 ]; then
+				echo "$name: FAILED ($st)"
+				[ $rc = 0 ] && rc=$st
+			else
+				echo "$name: OK"
+			fi
+		}
+		extra check-cuda-glue make check-cuda-glue
+		extra sanitizers sh scripts/check-sanitizers.sh asan
+		extra valgrind sh scripts/check-sanitizers.sh valgrind
+		extra fuzz sh fuzz/run.sh 60
 		# The tests' closing line stays last.
 		sh tests/summary.sh tests/test-suite.log
 	fi
