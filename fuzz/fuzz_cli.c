@@ -103,17 +103,34 @@ static void write_safetensors(const char *name)
 	free(b);
 }
 
+static char fuzz_dir[] = "/tmp/hetsched-fuzz-cli-XXXXXX";
+
+/* At exit (libFuzzer's end of -max_total_time, or -runs), the folder goes. */
+static void remove_files(void)
+{
+	static const char *const files[] = {"x.npy", "bad.npy", "m.safetensors", "mdir/0.weight.npy",
+					    "mdir/0.bias.npy", "mdir/2.weight.npy", NULL};
+
+	if (chdir(fuzz_dir) != 0)
+		return;
+	for (int i = 0; files[i]; i++)
+		unlink(files[i]);
+	rmdir("mdir");
+	if (chdir("/") == 0)
+		rmdir(fuzz_dir);
+}
+
 /* x.npy (4x8), bad.npy (truncated), m.safetensors and mdir/ (the same 8 -> 16 -> 4 model). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char dir[] = "/tmp/hetsched-fuzz-cli-XXXXXX";
 	float v[16 * 8];
 
 	(void)argc;
 	(void)argv;
 	for (int i = 0; i < 16 * 8; i++)
 		v[i] = (float)i / 64.0f - 1.0f;
-	FUZZ_REQUIRE(mkdtemp(dir) && chdir(dir) == 0, "cannot make a temporary folder");
+	FUZZ_REQUIRE(mkdtemp(fuzz_dir) && chdir(fuzz_dir) == 0, "cannot make a temporary folder");
+	atexit(remove_files);
 	FUZZ_REQUIRE(hetsched__npy_save("x.npy", v, 4, 8, 8) == 0, "%s", hetsched_last_error());
 	write_file("bad.npy", "\x93NUMPY\x01\x00\x10\x00{'descr':", 20);
 	write_safetensors("m.safetensors");
