@@ -11,7 +11,7 @@
 /* Forward one row through the MLP in double, ping-ponging between the scratch rows a and b
  * (each as wide as the widest layer); returns the one holding the output. */
 static const double *forward_row(const float *xrow, const struct hetsched__check_layer *layers,
-				 size_t nlayers, double *a, double *b)
+                                 size_t nlayers, double *a, double *b)
 {
 	double *cur = a, *next = b;
 
@@ -48,8 +48,8 @@ static double next_unit(uint64_t *state)
 }
 
 int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-			 const struct hetsched__check_layer *layers, size_t nlayers,
-			 const size_t *row_ids, size_t nrow_ids, struct hetsched__check_result *res)
+                         const struct hetsched__check_layer *layers, size_t nlayers,
+                         const size_t *row_ids, size_t nrow_ids, struct hetsched__check_result *res)
 {
 	size_t width = layers[0].in, out = layers[nlayers - 1].out;
 	size_t n = row_ids ? nrow_ids : rows;
@@ -84,8 +84,8 @@ int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y
 			if (!(err == err))
 				err = INFINITY;
 			res->max_abs_err = err > res->max_abs_err ? err : res->max_abs_err;
-			res->max_rel_err = err / scale > res->max_rel_err ? err / scale
-									  : res->max_rel_err;
+			res->max_rel_err =
+			    err / scale > res->max_rel_err ? err / scale : res->max_rel_err;
 		}
 		res->checked += out;
 	}
@@ -96,8 +96,8 @@ int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y
 }
 
 int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-			       const struct hetsched__check_layer *L, uint64_t seed,
-			       struct hetsched__check_result *res)
+                               const struct hetsched__check_layer *L, uint64_t seed,
+                               struct hetsched__check_result *res)
 {
 	double *t = malloc(L->out * sizeof(double)), *wt = malloc(L->in * sizeof(double));
 	double *awt = malloc(L->in * sizeof(double));

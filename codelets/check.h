@@ -25,15 +25,16 @@ struct hetsched__check_result {
  * x (rows x layers[0].in, ldx) in double precision, for the rows listed in row_ids (all rows
  * when row_ids is NULL). Relative error: |y - ref| / max(|ref| over the row, 1e-30). */
 int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-			 const struct hetsched__check_layer *layers, size_t nlayers,
-			 const size_t *row_ids, size_t nrow_ids, struct hetsched__check_result *res);
+                         const struct hetsched__check_layer *layers, size_t nlayers,
+                         const size_t *row_ids, size_t nrow_ids,
+                         struct hetsched__check_result *res);
 
 /* Random projection for one layer without activation: compares Y t with X (W^T t) + (b.t) for a
  * random vector t, over every row, in O(rows * (in + out)). Error of row i is scaled by
  * |X_i| |W|^T |t| + |b||t|, against a tolerance of in * 2^-24 (the bound of a float dot
  * product of length in). */
 int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-			       const struct hetsched__check_layer *layer, uint64_t seed,
-			       struct hetsched__check_result *res);
+                               const struct hetsched__check_layer *layer, uint64_t seed,
+                               struct hetsched__check_result *res);
 
 #endif

@@ -22,12 +22,12 @@ int hetsched__codelets_init(void)
 	if (opencl_loaded || starpu_opencl_worker_get_count() == 0)
 		return 0;
 	rc = starpu_opencl_load_opencl_from_string(hetsched__opencl_source,
-						   &hetsched__opencl_program, NULL);
+	                                           &hetsched__opencl_program, NULL);
 	if (rc != 0)
 		return hetsched__error(HETSCHED_ESTARPU,
-				       "building the OpenCL kernels failed (StarPU status %d); "
-				       "the compiler's log is printed above",
-				       rc);
+		                       "building the OpenCL kernels failed (StarPU status %d); "
+		                       "the compiler's log is printed above",
+		                       rc);
 	opencl_loaded = 1;
 #endif
 	return 0;

@@ -25,9 +25,9 @@ struct hetsched_rand_args {
 };
 
 struct hetsched_linear_args {
-	uint32_t first; /* first k tile: y = b + x w^T (y not read) */
-	uint32_t last;  /* last k tile: apply the activation */
-	uint32_t act;   /* enum hetsched_activation */
+	uint32_t first;                      /* first k tile: y = b + x w^T (y not read) */
+	uint32_t last;                       /* last k tile: apply the activation */
+	uint32_t act;                        /* enum hetsched_activation */
 	uint32_t tile_row, tile_col, tile_k; /* coordinates, for statistics and traces */
 	double flops;                        /* 2 m n k, for statistics */
 };

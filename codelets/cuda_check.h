@@ -14,9 +14,9 @@
 	do {                                                                                       \
 		cudaError_t hetsched_cuda_status_ = (expr);                                        \
 		if (hetsched_cuda_status_ != cudaSuccess) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #expr,  \
-				cudaGetErrorName(hetsched_cuda_status_),                           \
-				cudaGetErrorString(hetsched_cuda_status_));                        \
+			fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #expr,   \
+			        cudaGetErrorName(hetsched_cuda_status_),                           \
+			        cudaGetErrorString(hetsched_cuda_status_));                        \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -25,9 +25,9 @@
 	do {                                                                                       \
 		cublasStatus_t hetsched_cublas_status_ = (expr);                                   \
 		if (hetsched_cublas_status_ != CUBLAS_STATUS_SUCCESS) {                            \
-			fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #expr,  \
-				cublasGetStatusName(hetsched_cublas_status_),                      \
-				cublasGetStatusString(hetsched_cublas_status_));                   \
+			fprintf(stderr, "%s:%d: %s failed: %s: %s\n", __FILE__, __LINE__, #expr,   \
+			        cublasGetStatusName(hetsched_cublas_status_),                      \
+			        cublasGetStatusString(hetsched_cublas_status_));                   \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)

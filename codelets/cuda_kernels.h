@@ -16,16 +16,16 @@ extern "C" {
 /* The rand codelet: ptr[r * ld + c] (r < ny, c < nx) = element (row0 + r, col0 + c) of the random
  * tensor (seed, stream_id), uniform [a, b) (dist 0) or normal(a, b) (dist 1), as philox.h. */
 void hetsched__rand_cuda_launch(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld, uint64_t seed,
-				uint32_t stream_id, uint32_t dist, float a, float b, uint64_t row0,
-				uint64_t col0, cudaStream_t stream);
+                                uint32_t stream_id, uint32_t dist, float a, float b, uint64_t row0,
+                                uint64_t col0, cudaStream_t stream);
 
 /* y[i * ldy + j] = b[j] for i < m, j < n: the bias of a linear layer, before the product. */
-void hetsched__bias_rows_cuda_launch(float *y, const float *b, uint32_t m, uint32_t n,
-				     uint32_t ldy, cudaStream_t stream);
+void hetsched__bias_rows_cuda_launch(float *y, const float *b, uint32_t m, uint32_t n, uint32_t ldy,
+                                     cudaStream_t stream);
 
 /* y[i * ldy + j] = max(y[i * ldy + j], 0) for i < m, j < n (NaN stays NaN). */
 void hetsched__relu_cuda_launch(float *y, uint32_t m, uint32_t n, uint32_t ldy,
-				cudaStream_t stream);
+                                cudaStream_t stream);
 
 /* Number of CUDA devices usable here; 0 (never an abort) without a driver or a device. */
 int hetsched__cuda_device_count(void);

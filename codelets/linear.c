@@ -40,14 +40,14 @@ void hetsched__linear_shape(void *buffers[], uint32_t *m, uint32_t *n, uint32_t 
 	if (STARPU_MATRIX_GET_NX(buffers[1]) != *k || STARPU_MATRIX_GET_NX(buffers[2]) != *n ||
 	    STARPU_MATRIX_GET_NY(buffers[3]) != *m || STARPU_MATRIX_GET_NX(buffers[3]) != *n) {
 		fprintf(stderr,
-			"%s:%d: linear: tiles do not match: x %ux%u, w %ux%u, b %ux%u, y %ux%u "
-			"(rows x cols)\n",
-			__FILE__, __LINE__, (unsigned)*m, (unsigned)*k, (unsigned)*n,
-			(unsigned)STARPU_MATRIX_GET_NX(buffers[1]),
-			(unsigned)STARPU_MATRIX_GET_NY(buffers[2]),
-			(unsigned)STARPU_MATRIX_GET_NX(buffers[2]),
-			(unsigned)STARPU_MATRIX_GET_NY(buffers[3]),
-			(unsigned)STARPU_MATRIX_GET_NX(buffers[3]));
+		        "%s:%d: linear: tiles do not match: x %ux%u, w %ux%u, b %ux%u, y %ux%u "
+		        "(rows x cols)\n",
+		        __FILE__, __LINE__, (unsigned)*m, (unsigned)*k, (unsigned)*n,
+		        (unsigned)STARPU_MATRIX_GET_NX(buffers[1]),
+		        (unsigned)STARPU_MATRIX_GET_NY(buffers[2]),
+		        (unsigned)STARPU_MATRIX_GET_NX(buffers[2]),
+		        (unsigned)STARPU_MATRIX_GET_NY(buffers[3]),
+		        (unsigned)STARPU_MATRIX_GET_NX(buffers[3]));
 		abort();
 	}
 }
@@ -77,7 +77,7 @@ static void linear_cpu(void *buffers[], void *cl_arg)
 		for (i = 0; i < m; i++)
 			memcpy(y + i * ldy, b, n * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f, x,
-		    (int)ldx, w, (int)ldw, 1.0f, y, (int)ldy);
+	            (int)ldx, w, (int)ldw, 1.0f, y, (int)ldy);
 	if (wants_relu(args))
 		for (i = 0; i < m; i++)
 			for (j = 0; j < n; j++)
@@ -106,9 +106,9 @@ static void linear_cuda(void *buffers[], void *cl_arg)
 	hetsched__linear_shape(buffers, &m, &n, &k);
 	if (args->first)
 		hetsched__bias_rows_cuda_launch(y, b, m, n, ldy, stream);
-	HETSCHED_CUBLAS_CHECK(cublasSgemm(starpu_cublas_get_local_handle(), CUBLAS_OP_T, CUBLAS_OP_N,
-					  (int)n, (int)m, (int)k, &one, w, (int)ldw, x, (int)ldx,
-					  &one, y, (int)ldy));
+	HETSCHED_CUBLAS_CHECK(cublasSgemm(starpu_cublas_get_local_handle(), CUBLAS_OP_T,
+	                                  CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, (int)ldw, x,
+	                                  (int)ldx, &one, y, (int)ldy));
 	if (wants_relu(args))
 		hetsched__relu_cuda_launch(y, m, n, ldy, stream);
 }
@@ -127,9 +127,9 @@ static uint32_t linear_footprint(struct starpu_task *task)
 }
 
 static struct starpu_perfmodel linear_model = {
-	.type = STARPU_HISTORY_BASED,
-	.symbol = "hetsched_linear",
-	.footprint = linear_footprint,
+    .type = STARPU_HISTORY_BASED,
+    .symbol = "hetsched_linear",
+    .footprint = linear_footprint,
 };
 
 /* The mode of y differs between tasks (W on the first k tile, RW after), and with a fixed number
@@ -137,16 +137,16 @@ static struct starpu_perfmodel linear_model = {
  * a mode passed to starpu_task_insert into the shared codelet. A variable number of buffers makes
  * each task carry its own modes: R, R, R, then W or RW. */
 struct starpu_codelet hetsched_cl_linear = {
-	.name = "linear",
-	.cpu_funcs = {linear_cpu},
+    .name = "linear",
+    .cpu_funcs = {linear_cpu},
 #ifdef LINEAR_WITH_CUDA
-	.cuda_funcs = {linear_cuda},
-	.cuda_flags = {STARPU_CUDA_ASYNC},
+    .cuda_funcs = {linear_cuda},
+    .cuda_flags = {STARPU_CUDA_ASYNC},
 #endif
 #ifdef HETSCHED_HAVE_OPENCL_BUILD
-	.opencl_funcs = {hetsched__linear_opencl},
-	.opencl_flags = {STARPU_OPENCL_ASYNC},
+    .opencl_funcs = {hetsched__linear_opencl},
+    .opencl_flags = {STARPU_OPENCL_ASYNC},
 #endif
-	.nbuffers = STARPU_VARIABLE_NBUFFERS,
-	.model = &linear_model,
+    .nbuffers = STARPU_VARIABLE_NBUFFERS,
+    .model = &linear_model,
 };

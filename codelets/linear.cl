@@ -19,15 +19,15 @@
 
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1))) void
 hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const float *w, ulong woff,
-		uint ldw, __global const float *b, ulong boff, __global float *y, ulong yoff,
-		uint ldy, uint m, uint n, uint k, uint first, uint relu)
+                uint ldw, __global const float *b, ulong boff, __global float *y, ulong yoff,
+                uint ldy, uint m, uint n, uint k, uint first, uint relu)
 {
 	/* One column of padding keeps the transposed reads of ws off a single bank on GPUs. */
 	__local float xs[TS][TS + 1];
 	__local float ws[TS][TS + 1];
 	const uint lj = (uint)get_local_id(0), li = (uint)get_local_id(1);
-	const uint j = (uint)get_group_id(0) * TS + lj; /* column of y this item computes */
-	const uint i = (uint)get_group_id(1) * TS + li; /* row of y this item computes */
+	const uint j = (uint)get_group_id(0) * TS + lj;    /* column of y this item computes */
+	const uint i = (uint)get_group_id(1) * TS + li;    /* row of y this item computes */
 	const uint wrow = (uint)get_group_id(0) * TS + li; /* row of w this item loads */
 	float acc = 0.0f;
 	uint p0, q;
@@ -65,9 +65,10 @@ hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const fl
 #define VW 8
 
 __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
-				  __global const float *w, ulong woff, uint ldw,
-				  __global const float *b, ulong boff, __global float *y, ulong yoff,
-				  uint ldy, uint m, uint n, uint k, uint first, uint relu)
+                                  __global const float *w, ulong woff, uint ldw,
+                                  __global const float *b, ulong boff, __global float *y,
+                                  ulong yoff, uint ldy, uint m, uint n, uint k, uint first,
+                                  uint relu)
 {
 	const uint j0 = (uint)get_global_id(0) * CB, i0 = (uint)get_global_id(1) * RB;
 	__global const float *xr[RB];

@@ -13,7 +13,7 @@
 #define TILE_Y 8
 
 static __global__ void bias_rows_kernel(float *y, const float *b, uint32_t m, uint32_t n,
-					uint32_t ldy)
+                                        uint32_t ldy)
 {
 	const uint32_t j = blockIdx.x * TILE_X + threadIdx.x;
 	uint32_t i;
@@ -46,17 +46,17 @@ static dim3 elementwise_grid(uint32_t m, uint32_t n)
 }
 
 extern "C" void hetsched__bias_rows_cuda_launch(float *y, const float *b, uint32_t m, uint32_t n,
-						uint32_t ldy, cudaStream_t stream)
+                                                uint32_t ldy, cudaStream_t stream)
 {
 	if (m == 0 || n == 0)
 		return;
 	bias_rows_kernel<<<elementwise_grid(m, n), dim3(TILE_X, TILE_Y), 0, stream>>>(y, b, m, n,
-										       ldy);
+	                                                                              ldy);
 	HETSCHED_CUDA_CHECK_LAUNCH();
 }
 
 extern "C" void hetsched__relu_cuda_launch(float *y, uint32_t m, uint32_t n, uint32_t ldy,
-					   cudaStream_t stream)
+                                           cudaStream_t stream)
 {
 	if (m == 0 || n == 0)
 		return;

@@ -81,7 +81,8 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	cn = n;
 	ck = k;
 	/* Dimension 0 runs over the columns of y, dimension 1 over its rows: one work-item per
-	 * element in TS x TS groups (tiled), or per RB x CB block with groups left to the runtime. */
+	 * element in TS x TS groups (tiled), or per RB x CB block with groups left to the runtime.
+	 */
 	if (dot) {
 		global[0] = (n + LINEAR_CB - 1) / LINEAR_CB;
 		global[1] = (m + LINEAR_RB - 1) / LINEAR_RB;
@@ -91,8 +92,8 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	}
 
 	HETSCHED_CL_CHECK(starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program,
-						    dot ? "hetsched_linear_dot" : "hetsched_linear",
-						    devid));
+	                                            dot ? "hetsched_linear_dot" : "hetsched_linear",
+	                                            devid));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.mem), &x.mem));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.offset), &x.offset));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(x.ld), &x.ld));
@@ -110,6 +111,6 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(first), &first));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(relu), &relu));
 	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, dot ? NULL : local,
-						 0, NULL, NULL));
+	                                         0, NULL, NULL));
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
 }

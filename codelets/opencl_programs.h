@@ -27,8 +27,8 @@ extern struct starpu_opencl_program hetsched__opencl_program;
 		cl_int hetsched_cl_status_ = (expr);                                               \
 		if (hetsched_cl_status_ != CL_SUCCESS) {                                           \
 			fprintf(stderr, "%s:%d: %s failed: %s (%d)\n", __FILE__, __LINE__, #expr,  \
-				starpu_opencl_error_string(hetsched_cl_status_),                   \
-				(int)hetsched_cl_status_);                                         \
+			        starpu_opencl_error_string(hetsched_cl_status_),                   \
+			        (int)hetsched_cl_status_);                                         \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)

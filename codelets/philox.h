@@ -94,7 +94,7 @@ HETSCHED__PHILOX_FN hetsched__u32 hetsched__mulhi32(hetsched__u32 a, hetsched__u
 
 /* Philox4x32-10 of counter \p ctr under key (k0, k1). */
 HETSCHED__PHILOX_FN hetsched__philox4_t hetsched__philox4x32_10(hetsched__philox4_t ctr,
-								hetsched__u32 k0, hetsched__u32 k1)
+                                                                hetsched__u32 k0, hetsched__u32 k1)
 {
 	hetsched__u32 c0 = ctr.v[0], c1 = ctr.v[1], c2 = ctr.v[2], c3 = ctr.v[3];
 	int i;
@@ -121,8 +121,8 @@ HETSCHED__PHILOX_FN hetsched__philox4_t hetsched__philox4x32_10(hetsched__philox
 
 /* The four words of the counter block holding global element (row, col): its word is col & 3. */
 HETSCHED__PHILOX_FN hetsched__philox4_t hetsched__philox_block(hetsched__u64 seed,
-							       hetsched__u32 stream,
-							       hetsched__u64 row, hetsched__u64 col)
+                                                               hetsched__u32 stream,
+                                                               hetsched__u64 row, hetsched__u64 col)
 {
 	hetsched__philox4_t ctr;
 
@@ -212,7 +212,7 @@ HETSCHED__PHILOX_FN double hetsched__dadd(double x, double y)
 
 /* Box-Muller on one pair of words: standard normals *z0 (cosine) and *z1 (sine). */
 HETSCHED__PHILOX_FN void hetsched__box_muller(hetsched__u32 w0, hetsched__u32 w1,
-					      hetsched__real *z0, hetsched__real *z1)
+                                              hetsched__real *z0, hetsched__real *z1)
 {
 #ifdef HETSCHED__NORMAL_DOUBLE
 	/* u1 and u2 are exact in float, hence in double. */
@@ -242,7 +242,7 @@ HETSCHED__PHILOX_FN float hetsched__normal(hetsched__real z, float mean, float s
 
 /* The values of the four elements of one counter block: uniform [a, b) or normal(a, b). */
 HETSCHED__PHILOX_FN void hetsched__rand_group4(hetsched__philox4_t w, hetsched__u32 dist, float a,
-					       float b, float out[4])
+                                               float b, float out[4])
 {
 	if (dist == HETSCHED__DIST_NORMAL) {
 		hetsched__real z0, z1, z2, z3;
@@ -264,8 +264,8 @@ HETSCHED__PHILOX_FN void hetsched__rand_group4(hetsched__philox4_t w, hetsched__
 
 /* The value of global element (row, col) alone: the reference definition of the rand tensor. */
 HETSCHED__PHILOX_FN float hetsched__rand_element(hetsched__u64 seed, hetsched__u32 stream,
-						 hetsched__u32 dist, float a, float b,
-						 hetsched__u64 row, hetsched__u64 col)
+                                                 hetsched__u32 dist, float a, float b,
+                                                 hetsched__u64 row, hetsched__u64 col)
 {
 	hetsched__philox4_t w = hetsched__philox_block(seed, stream, row, col);
 	unsigned j = (unsigned)(col & 3u);

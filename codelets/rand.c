@@ -99,7 +99,8 @@ static AVX512 void philox_batch_avx512(uint32_t g, const struct batch_key *key, 
 {
 	const __m512i m0 = _mm512_set1_epi64(HETSCHED__PHILOX_M0);
 	const __m512i m1 = _mm512_set1_epi64(HETSCHED__PHILOX_M1);
-	const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+	const __m512i lane =
+	    _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
 	__m512i x0[2], x1[2], x2[2], x3[2];
 	uint32_t k0 = key->k0, k1 = key->k1;
 	int round, s;
@@ -179,7 +180,7 @@ static AVX2 void philox_batch_avx2(uint32_t g, const struct batch_key *key, uint
 
 		for (s = 0; s < 2; s++) {
 			x0[s] = _mm256_add_epi32(_mm256_set1_epi32((int)(g + 16u * part + 8u * s)),
-						 lane);
+			                         lane);
 			x1[s] = _mm256_set1_epi32((int)key->c1);
 			x2[s] = _mm256_set1_epi32((int)key->c2);
 			x3[s] = _mm256_set1_epi32((int)key->c3);
@@ -216,13 +217,13 @@ static AVX2 void philox_batch_avx2(uint32_t g, const struct batch_key *key, uint
 			r2 = _mm256_unpacklo_epi64(t1, t3);
 			r3 = _mm256_unpackhi_epi64(t1, t3);
 			_mm256_storeu_si256((__m256i *)(out + 0),
-					    _mm256_permute2x128_si256(r0, r1, 0x20));
+			                    _mm256_permute2x128_si256(r0, r1, 0x20));
 			_mm256_storeu_si256((__m256i *)(out + 8),
-					    _mm256_permute2x128_si256(r2, r3, 0x20));
+			                    _mm256_permute2x128_si256(r2, r3, 0x20));
 			_mm256_storeu_si256((__m256i *)(out + 16),
-					    _mm256_permute2x128_si256(r0, r1, 0x31));
+			                    _mm256_permute2x128_si256(r0, r1, 0x31));
 			_mm256_storeu_si256((__m256i *)(out + 24),
-					    _mm256_permute2x128_si256(r2, r3, 0x31));
+			                    _mm256_permute2x128_si256(r2, r3, 0x31));
 		}
 	}
 }
@@ -246,13 +247,13 @@ uniform_batch(const uint32_t *words, float a, float width, float b, float below,
 /* Normal values of one batch: Box-Muller is scalar (libm), so that it matches the reference bit
  * for bit; only Philox is vectorised. */
 static inline __attribute__((always_inline)) void normal_batch(const uint32_t *words, float mean,
-							       float std, float *out)
+                                                               float std, float *out)
 {
 	int i;
 
 	for (i = 0; i < BATCH; i++) {
-		hetsched__philox4_t w = {{words[4 * i], words[4 * i + 1], words[4 * i + 2],
-					  words[4 * i + 3]}};
+		hetsched__philox4_t w = {
+		    {words[4 * i], words[4 * i + 1], words[4 * i + 2], words[4 * i + 3]}};
 
 		hetsched__rand_group4(w, HETSCHED__DIST_NORMAL, mean, std, out + 4 * i);
 	}
@@ -260,12 +261,13 @@ static inline __attribute__((always_inline)) void normal_batch(const uint32_t *w
 
 /* One row of the tile: n elements from global (row, col) on, into dst. Whole batches first (the
  * first one through tmp when col % 4 != 0), then the last few blocks one at a time. */
-static inline __attribute__((always_inline)) void
-rand_row(philox_batch_fn philox_batch, float *dst, uint32_t n, uint64_t row, uint64_t col,
-	 const struct hetsched_rand_args *args, float below)
+static inline __attribute__((always_inline)) void rand_row(philox_batch_fn philox_batch, float *dst,
+                                                           uint32_t n, uint64_t row, uint64_t col,
+                                                           const struct hetsched_rand_args *args,
+                                                           float below)
 {
 	const struct batch_key key = {(uint32_t)row, (uint32_t)(row >> 32), args->stream,
-				      (uint32_t)args->seed, (uint32_t)(args->seed >> 32)};
+	                              (uint32_t)args->seed, (uint32_t)(args->seed >> 32)};
 	const int normal = args->dist == HETSCHED__DIST_NORMAL;
 	const float width = args->b - args->a;
 	uint64_t g = col >> 2;    /* counter block of the next element */
@@ -290,7 +292,8 @@ rand_row(philox_batch_fn philox_batch, float *dst, uint32_t n, uint64_t row, uin
 		g += BATCH;
 	}
 	while (done < n) {
-		hetsched__philox4_t w = hetsched__philox_block(args->seed, args->stream, row, g << 2);
+		hetsched__philox4_t w =
+		    hetsched__philox_block(args->seed, args->stream, row, g << 2);
 		uint32_t j;
 		float v[4];
 
@@ -306,14 +309,14 @@ rand_row(philox_batch_fn philox_batch, float *dst, uint32_t n, uint64_t row, uin
  * batch function and vectorise the conversion for that instruction set. */
 #define RAND_FILL(name, attr, batch)                                                               \
 	static attr void name(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,                   \
-			      const struct hetsched_rand_args *args)                               \
+	                      const struct hetsched_rand_args *args)                               \
 	{                                                                                          \
 		const float below = hetsched__below(args->b, args->a);                             \
 		uint32_t r;                                                                        \
                                                                                                    \
 		for (r = 0; r < ny; r++)                                                           \
 			rand_row(batch, ptr + (size_t)r * ld, nx, args->row0 + r, args->col0,      \
-				 args, below);                                                     \
+			         args, below);                                                     \
 	}
 
 RAND_FILL(fill_generic, , philox_batch_generic)
@@ -323,7 +326,7 @@ RAND_FILL(fill_avx2, AVX2, philox_batch_avx2)
 #endif
 
 int hetsched__rand_cpu_fill_isa(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-				const struct hetsched_rand_args *args, const char *isa)
+                                const struct hetsched_rand_args *args, const char *isa)
 {
 	const int best = !strcmp(isa, "best");
 
@@ -349,7 +352,7 @@ int hetsched__rand_cpu_fill_isa(float *ptr, uint32_t nx, uint32_t ny, uint32_t l
 }
 
 void hetsched__rand_cpu_fill(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-			     const struct hetsched_rand_args *args)
+                             const struct hetsched_rand_args *args)
 {
 	(void)hetsched__rand_cpu_fill_isa(ptr, nx, ny, ld, args, "best");
 }
@@ -359,8 +362,8 @@ static void rand_cpu(void *buffers[], void *cl_arg)
 	const struct hetsched_rand_args *args = cl_arg;
 
 	hetsched__rand_cpu_fill((float *)STARPU_MATRIX_GET_PTR(buffers[0]),
-				STARPU_MATRIX_GET_NX(buffers[0]), STARPU_MATRIX_GET_NY(buffers[0]),
-				STARPU_MATRIX_GET_LD(buffers[0]), args);
+	                        STARPU_MATRIX_GET_NX(buffers[0]), STARPU_MATRIX_GET_NY(buffers[0]),
+	                        STARPU_MATRIX_GET_LD(buffers[0]), args);
 }
 
 #ifdef RAND_WITH_CUDA
@@ -369,12 +372,11 @@ static void rand_cuda(void *buffers[], void *cl_arg)
 {
 	const struct hetsched_rand_args *args = cl_arg;
 
-	hetsched__rand_cuda_launch((float *)STARPU_MATRIX_GET_PTR(buffers[0]),
-				   STARPU_MATRIX_GET_NX(buffers[0]),
-				   STARPU_MATRIX_GET_NY(buffers[0]),
-				   STARPU_MATRIX_GET_LD(buffers[0]), args->seed, args->stream,
-				   args->dist, args->a, args->b, args->row0, args->col0,
-				   starpu_cuda_get_local_stream());
+	hetsched__rand_cuda_launch(
+	    (float *)STARPU_MATRIX_GET_PTR(buffers[0]), STARPU_MATRIX_GET_NX(buffers[0]),
+	    STARPU_MATRIX_GET_NY(buffers[0]), STARPU_MATRIX_GET_LD(buffers[0]), args->seed,
+	    args->stream, args->dist, args->a, args->b, args->row0, args->col0,
+	    starpu_cuda_get_local_stream());
 }
 #endif
 
@@ -388,23 +390,23 @@ static uint32_t rand_footprint(struct starpu_task *task)
 }
 
 static struct starpu_perfmodel rand_model = {
-	.type = STARPU_HISTORY_BASED,
-	.symbol = "hetsched_rand",
-	.footprint = rand_footprint,
+    .type = STARPU_HISTORY_BASED,
+    .symbol = "hetsched_rand",
+    .footprint = rand_footprint,
 };
 
 struct starpu_codelet hetsched_cl_rand = {
-	.name = "rand",
-	.cpu_funcs = {rand_cpu},
+    .name = "rand",
+    .cpu_funcs = {rand_cpu},
 #ifdef RAND_WITH_CUDA
-	.cuda_funcs = {rand_cuda},
-	.cuda_flags = {STARPU_CUDA_ASYNC},
+    .cuda_funcs = {rand_cuda},
+    .cuda_flags = {STARPU_CUDA_ASYNC},
 #endif
 #ifdef HETSCHED_HAVE_OPENCL_BUILD
-	.opencl_funcs = {hetsched__rand_opencl},
-	.opencl_flags = {STARPU_OPENCL_ASYNC},
+    .opencl_funcs = {hetsched__rand_opencl},
+    .opencl_flags = {STARPU_OPENCL_ASYNC},
 #endif
-	.nbuffers = 1,
-	.modes = {STARPU_W},
-	.model = &rand_model,
+    .nbuffers = 1,
+    .modes = {STARPU_W},
+    .model = &rand_model,
 };

@@ -9,8 +9,8 @@
 #include "philox.h"
 
 __kernel void hetsched_rand(__global float *ptr, ulong offset, uint nx, uint ny, uint ld,
-			    ulong seed, uint stream, uint dist, float a, float b, ulong row0,
-			    ulong col0)
+                            ulong seed, uint stream, uint dist, float a, float b, ulong row0,
+                            ulong col0)
 {
 	const uint block = (uint)get_global_id(0);
 	const uint r = (uint)get_global_id(1);

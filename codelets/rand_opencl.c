@@ -24,13 +24,14 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 
 	if (nx == 0 || ny == 0)
 		return;
-	/* One work-item per block of 4 columns that the row meets, one row per dimension-1 index. */
+	/* One work-item per block of 4 columns that the row meets, one row per dimension-1 index.
+	 */
 	global[0] = ((size_t)(col0 & 3u) + nx + 3) / 4;
 	global[1] = ny;
 
-	HETSCHED_CL_CHECK(starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program,
-						    "hetsched_rand",
-						    starpu_worker_get_devid(starpu_worker_get_id())));
+	HETSCHED_CL_CHECK(
+	    starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program, "hetsched_rand",
+	                              starpu_worker_get_devid(starpu_worker_get_id())));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ptr), &ptr));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(offset), &offset));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(nx), &nx));
@@ -43,7 +44,8 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(b), &b));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(row0), &row0));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(col0), &col0));
-	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, NULL, 0, NULL, NULL));
+	HETSCHED_CL_CHECK(
+	    clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, NULL, 0, NULL, NULL));
 	/* The queued command keeps its own reference to the kernel. */
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
 }

@@ -8,7 +8,7 @@
 
 /* y[i][j] = relu?(b[j] + sum_p x[i][p] w[j][p]), accumulated in double. */
 void hetsched__ref_linear(const float *x, size_t ldx, const float *w, size_t ldw, const float *b,
-			  float *y, size_t ldy, size_t m, size_t n, size_t k, int relu)
+                          float *y, size_t ldy, size_t m, size_t n, size_t k, int relu)
 {
 	size_t i, j, p;
 
@@ -26,13 +26,13 @@ void hetsched__ref_linear(const float *x, size_t ldx, const float *w, size_t ldw
 }
 
 void hetsched__ref_rand(float *out, size_t ld, size_t rows, size_t cols, uint64_t row0,
-			uint64_t col0, const struct hetsched_rand_args *args)
+                        uint64_t col0, const struct hetsched_rand_args *args)
 {
 	size_t i, j;
 
 	for (i = 0; i < rows; i++)
 		for (j = 0; j < cols; j++)
-			out[i * ld + j] = hetsched__rand_element(args->seed, args->stream, args->dist,
-								 args->a, args->b, row0 + i,
-								 col0 + j);
+			out[i * ld + j] =
+			    hetsched__rand_element(args->seed, args->stream, args->dist, args->a,
+			                           args->b, row0 + i, col0 + j);
 }

@@ -15,24 +15,24 @@ struct hetsched_rand_args;
 /* y (m x n) = x (m x k) w^T (w: n x k) + b (n, broadcast over rows; NULL for none), then
  * max(y, 0) when relu. Each element is summed in double and rounded once to float. */
 void hetsched__ref_linear(const float *x, size_t ldx, const float *w, size_t ldw, const float *b,
-			  float *y, size_t ldy, size_t m, size_t n, size_t k, int relu);
+                          float *y, size_t ldy, size_t m, size_t n, size_t k, int relu);
 
 /* out (rows x cols, leading dimension ld) = the elements (row0 + i, col0 + j) of the random tensor
  * that args->seed, stream, dist, a and b define (args->row0 and col0 are ignored), one element at
  * a time with philox.h's hetsched__rand_element. */
 void hetsched__ref_rand(float *out, size_t ld, size_t rows, size_t cols, uint64_t row0,
-			uint64_t col0, const struct hetsched_rand_args *args);
+                        uint64_t col0, const struct hetsched_rand_args *args);
 
 /* The CPU kernel of the rand codelet (rand.c): fills the ny x nx tile ptr (leading dimension ld)
  * whose first element is global (args->row0, args->col0). Vectorised; equal bit for bit to
  * hetsched__ref_rand. */
 void hetsched__rand_cpu_fill(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-			     const struct hetsched_rand_args *args);
+                             const struct hetsched_rand_args *args);
 
 /* The same with a given implementation of its Philox: "avx512f", "avx2", "generic" (plain C), or
  * "best" (what hetsched__rand_cpu_fill uses). Returns 0, or -1 (nothing written) when this CPU
  * or build lacks it; lets the tests check every implementation on one machine. */
 int hetsched__rand_cpu_fill_isa(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-				const struct hetsched_rand_args *args, const char *isa);
+                                const struct hetsched_rand_args *args, const char *isa);
 
 #endif

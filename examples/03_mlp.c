@@ -36,7 +36,8 @@ int main(void)
 	CALL(hetsched_tensor_rand(x, &spec));
 	for (int l = 0; l < 3; l++) {
 		CALL(hetsched_linear_create(&layers[l], dims[l], dims[l + 1],
-					    l < 2 ? HETSCHED_ACT_RELU : HETSCHED_ACT_NONE, TILE, TILE));
+		                            l < 2 ? HETSCHED_ACT_RELU : HETSCHED_ACT_NONE, TILE,
+		                            TILE));
 		CALL(hetsched_linear_init_default(layers[l], 3, (uint32_t)l));
 	}
 	CALL(hetsched_wait_all());

@@ -38,8 +38,8 @@ int __wrap_cli_start(const struct cli_workers *w, int quiet)
 {
 	/* Whatever the options asked for is within the bounds the parser promises. */
 	FUZZ_REQUIRE(w->ncpu >= -1 && w->ncpu <= 4096 && w->ncuda >= -1 && w->ncuda <= 4096 &&
-			 w->nopencl >= -1 && w->nopencl <= 4096,
-		     "worker counts %d %d %d", w->ncpu, w->ncuda, w->nopencl);
+	                 w->nopencl >= -1 && w->nopencl <= 4096,
+	             "worker counts %d %d %d", w->ncpu, w->ncuda, w->nopencl);
 	(void)quiet;
 	return FUZZ_STARTED;
 }
@@ -67,15 +67,15 @@ static void write_file(const char *name, const void *bytes, size_t len)
 	FILE *f = fopen(name, "wb");
 
 	FUZZ_REQUIRE(f && fwrite(bytes, 1, len, f) == len && fclose(f) == 0, "cannot write %s",
-		     name);
+	             name);
 }
 
 /* hetsched__npy_save writes 2-D arrays; a bias is 1-D. A 128-byte preamble and header. */
 static void write_vector_npy(const char *name, const float *v, size_t n)
 {
 	char b[128 + 16 * sizeof(float)];
-	int len = snprintf(b + 10, 117, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu,), }",
-			   n);
+	int len =
+	    snprintf(b + 10, 117, "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu,), }", n);
 
 	FUZZ_REQUIRE(len > 0 && len < 117 && n <= 16, "header too long");
 	memcpy(b, "\x93NUMPY\x01\x00\x76\x00", 10);
@@ -108,8 +108,13 @@ static char fuzz_dir[] = "/tmp/hetsched-fuzz-cli-XXXXXX";
 /* At exit (libFuzzer's end of -max_total_time, or -runs), the folder goes. */
 static void remove_files(void)
 {
-	static const char *const files[] = {"x.npy", "bad.npy", "m.safetensors", "mdir/0.weight.npy",
-					    "mdir/0.bias.npy", "mdir/2.weight.npy", NULL};
+	static const char *const files[] = {"x.npy",
+	                                    "bad.npy",
+	                                    "m.safetensors",
+	                                    "mdir/0.weight.npy",
+	                                    "mdir/0.bias.npy",
+	                                    "mdir/2.weight.npy",
+	                                    NULL};
 
 	if (chdir(fuzz_dir) != 0)
 		return;
@@ -136,8 +141,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	write_safetensors("m.safetensors");
 	FUZZ_REQUIRE(mkdir("mdir", 0755) == 0, "cannot make mdir");
 	FUZZ_REQUIRE(hetsched__npy_save("mdir/0.weight.npy", v, 16, 8, 8) == 0 &&
-			 hetsched__npy_save("mdir/2.weight.npy", v, 4, 16, 16) == 0,
-		     "%s", hetsched_last_error());
+	                 hetsched__npy_save("mdir/2.weight.npy", v, 4, 16, 16) == 0,
+	             "%s", hetsched_last_error());
 	write_vector_npy("mdir/0.bias.npy", v, 16);
 	return 0;
 }
@@ -165,8 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 
 	/* glibc's getopt keeps a pointer into the previous argument vector when a parse stopped in
-	 * the middle of a group of short options ("-xy"); cli_run resets optind to 1, which does not
-	 * clear it. optind = 0 does: scan an empty vector once. */
+	 * the middle of a group of short options ("-xy"); cli_run resets optind to 1, which does
+	 * not clear it. optind = 0 does: scan an empty vector once. */
 	optind = 0;
 	getopt(1, (char *[]){"reset", NULL}, "");
 
@@ -190,11 +195,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_REQUIRE(jumped - 1 == EXIT_OK, "exit(%d) from cli_run", jumped - 1);
 	else if (rc == EXIT_USAGE)
 		FUZZ_REQUIRE(errlen > 11 && !strncmp(err, "hetsched: ", 10) && err[10] != '\n',
-			     "exit 2 without a 'hetsched: ...' line: '%.*s'", (int)errlen, err);
+		             "exit 2 without a 'hetsched: ...' line: '%.*s'", (int)errlen, err);
 	else
 		FUZZ_REQUIRE(rc == FUZZ_STARTED && errlen == 0,
-			     "cli_run returned %d before starting StarPU, stderr '%.*s'", (int)rc,
-			     (int)errlen, err);
+		             "cli_run returned %d before starting StarPU, stderr '%.*s'", (int)rc,
+		             (int)errlen, err);
 	free(err);
 	free(args);
 	return 0;

@@ -4,7 +4,6 @@
 #ifndef HETSCHED_FUZZ_COMMON_H
 #define HETSCHED_FUZZ_COMMON_H
 
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +18,7 @@
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
 			fprintf(stderr, "fuzz contract broken at %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                                            \
+			        #cond);                                                            \
 			fprintf(stderr, __VA_ARGS__);                                              \
 			fputc('\n', stderr);                                                       \
 			abort();                                                                   \

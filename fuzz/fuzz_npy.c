@@ -19,10 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = hetsched__npy_load_mem(data, size, "fuzz.npy", &mem, &rows, &cols);
 	if (rc == 0) {
-		FUZZ_REQUIRE(mem != NULL && rows > 0 && cols > 0, "empty success %zux%zu", rows, cols);
-		/* The header's shape is never trusted beyond the bytes present: 4 bytes or more each. */
+		FUZZ_REQUIRE(mem != NULL && rows > 0 && cols > 0, "empty success %zux%zu", rows,
+		             cols);
+		/* The header's shape is never trusted beyond the bytes present: 4 bytes or more
+		 * each. */
 		FUZZ_REQUIRE(rows <= size / 4 && cols <= size / 4 && rows * cols <= size / 4,
-			     "%zux%zu floats from %zu bytes", rows, cols, size);
+		             "%zux%zu floats from %zu bytes", rows, cols, size);
 		fuzz_touch(mem, rows * cols);
 	} else {
 		FUZZ_REQUIRE(mem == NULL, "data left set after error %d", rc);
@@ -32,15 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path = fuzz_as_file(data, size);
 	frc = hetsched__npy_load_ndim(path, &file, &frows, &fcols, &ndim);
 	FUZZ_REQUIRE(frc == rc, "from memory %d, from a file %d (%s)", rc, frc,
-		     hetsched_last_error());
+	             hetsched_last_error());
 	if (frc == 0) {
-		FUZZ_REQUIRE(frows == rows && fcols == cols, "%zux%zu against %zux%zu", frows, fcols,
-			     rows, cols);
+		FUZZ_REQUIRE(frows == rows && fcols == cols, "%zux%zu against %zux%zu", frows,
+		             fcols, rows, cols);
 		FUZZ_REQUIRE(ndim == 1 || ndim == 2, "ndim %zu", ndim);
 		FUZZ_REQUIRE(ndim == 2 || rows == 1, "1-D with %zu rows", rows);
 		/* Bit for bit (NaN payloads included): both convert the same bytes the same way. */
 		FUZZ_REQUIRE(memcmp(mem, file, rows * cols * sizeof(float)) == 0,
-			     "values differ between the two loaders");
+		             "values differ between the two loaders");
 	} else {
 		fuzz_check_error(frc, path);
 	}

@@ -22,27 +22,27 @@ static int is_float_dtype(const char *dtype)
 static void check_tensors(const struct hetsched__safetensors *st)
 {
 	FUZZ_REQUIRE(st->data >= st->bytes && st->data + st->data_size == st->bytes + st->size,
-		     "data region outside the file");
+	             "data region outside the file");
 	for (size_t i = 0; i < st->ntensors; i++) {
 		const struct hetsched__st_tensor *t = &st->tensors[i];
 		float *values = NULL;
 		size_t numel = hetsched__st_tensor_numel(t);
 		int rc;
 
-		FUZZ_REQUIRE(t->begin <= t->end && t->end <= st->data_size, "range [%zu, %zu) of %zu",
-			     t->begin, t->end, st->data_size);
+		FUZZ_REQUIRE(t->begin <= t->end && t->end <= st->data_size,
+		             "range [%zu, %zu) of %zu", t->begin, t->end, st->data_size);
 		FUZZ_REQUIRE(t->ndim <= HETSCHED__ST_MAX_NDIM, "ndim %zu", t->ndim);
 		FUZZ_REQUIRE(hetsched__safetensors_find(st, t->name) == t, "find('%s') is another",
-			     t->name);
+		             t->name);
 		rc = hetsched__safetensors_to_float(st, t, &values);
 		if (is_float_dtype(t->dtype)) {
 			FUZZ_REQUIRE(rc == 0, "%s tensor '%s' refused: %s", t->dtype, t->name,
-				     hetsched_last_error());
+			             hetsched_last_error());
 			fuzz_touch(values, numel);
 			free(values);
 		} else {
-			FUZZ_REQUIRE(rc == HETSCHED_EDTYPE && values == NULL,
-				     "dtype %s gave %d", t->dtype, rc);
+			FUZZ_REQUIRE(rc == HETSCHED_EDTYPE && values == NULL, "dtype %s gave %d",
+			             t->dtype, rc);
 			fuzz_check_error(rc, st->name);
 		}
 	}
@@ -55,9 +55,9 @@ static void check_model(const struct hetsched__model *m)
 		const struct hetsched__layer_data *layer = &m->layers[l];
 
 		FUZZ_REQUIRE(layer->in_features > 0 && layer->out_features > 0 && layer->weight,
-			     "layer %zu: %zu -> %zu", l, layer->in_features, layer->out_features);
+		             "layer %zu: %zu -> %zu", l, layer->in_features, layer->out_features);
 		FUZZ_REQUIRE(l == 0 || layer->in_features == m->layers[l - 1].out_features,
-			     "layer %zu does not chain", l);
+		             "layer %zu does not chain", l);
 		fuzz_touch(layer->weight, layer->in_features * layer->out_features);
 		if (layer->bias)
 			fuzz_touch(layer->bias, layer->out_features);
@@ -76,10 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_tensors(&st);
 		hetsched__safetensors_close(&st);
 		FUZZ_REQUIRE(st.bytes == NULL && st.tensors == NULL && st.ntensors == 0,
-			     "close left something");
+		             "close left something");
 	} else {
 		FUZZ_REQUIRE(st.bytes == NULL && st.tensors == NULL && st.name == NULL,
-			     "open failed (%d) but left memory in st", rc);
+		             "open failed (%d) but left memory in st", rc);
 		fuzz_check_error(rc, "fuzz.safetensors");
 	}
 
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_REQUIRE(model.nlayers == 0 && model.layers == NULL, "failed model not empty");
 		/* A file open refuses, the model loader refuses the same way. */
 		FUZZ_REQUIRE(rc == 0 || mrc == rc, "open %d, model_load %d (%s)", rc, mrc,
-			     hetsched_last_error());
+		             hetsched_last_error());
 		fuzz_check_error(mrc, path);
 	}
 	return 0;

@@ -222,12 +222,12 @@ int hetsched_nranks(void);
 
 /** \brief What one rank did since the last hetsched_stats_reset(). */
 struct hetsched_rank_info {
-	int rank;                               /**< MPI rank */
-	char host[64];                          /**< its host name */
+	int rank;                                /**< MPI rank */
+	char host[64];                           /**< its host name */
 	uint64_t tasks_by_kind[HETSCHED_NKINDS]; /**< tasks run, per kind of worker */
-	double busy_s;                          /**< sum of the durations of its tasks */
-	uint64_t bytes_sent;                    /**< bytes StarPU-MPI sent to other ranks */
-	uint64_t bytes_received;                /**< bytes other ranks sent to it */
+	double busy_s;                           /**< sum of the durations of its tasks */
+	uint64_t bytes_sent;                     /**< bytes StarPU-MPI sent to other ranks */
+	uint64_t bytes_received;                 /**< bytes other ranks sent to it */
 };
 
 /**
@@ -252,21 +252,21 @@ typedef const struct hetsched_tensor *hetsched_const_tensor_t;
  * HETSCHED_ENOMEM.
  */
 int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, size_t tile_rows,
-			   size_t tile_cols);
+                           size_t tile_cols);
 
 /**
  * \brief Create a tensor from a host array, copied in (row-major, leading dimension \p ld >= cols).
  * \return as hetsched_tensor_create(); HETSCHED_EINVAL for ld < cols.
  */
 int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
-			      size_t cols, size_t ld, size_t tile_rows, size_t tile_cols);
+                              size_t cols, size_t ld, size_t tile_rows, size_t tile_cols);
 
 /** \brief Wait for the tasks that use \p tensor and release it (NULL is accepted). */
 void hetsched_tensor_destroy(hetsched_tensor_t tensor);
 
 /** \brief Shape and tiling of \p tensor (any pointer may be NULL). */
 void hetsched_tensor_shape(hetsched_const_tensor_t tensor, size_t *rows, size_t *cols,
-			   size_t *tile_rows, size_t *tile_cols);
+                           size_t *tile_rows, size_t *tile_cols);
 
 /** \brief Distributions of hetsched_tensor_rand(). */
 enum hetsched_dist {
@@ -332,7 +332,7 @@ typedef struct hetsched_linear *hetsched_linear_t;
  * \return 0; HETSCHED_EINVAL for a zero size or tile; HETSCHED_ESTATE before init; HETSCHED_ENOMEM.
  */
 int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
-			   enum hetsched_activation activation, size_t tile_out, size_t tile_in);
+                           enum hetsched_activation activation, size_t tile_out, size_t tile_in);
 
 /**
  * \brief PyTorch's default initialisation: weight and bias uniform in +-1/sqrt(in_features),
@@ -349,7 +349,7 @@ int hetsched_linear_load(hetsched_linear_t layer, const float *weight, const flo
 
 /** \brief in_features, out_features, activation (any pointer may be NULL). */
 void hetsched_linear_shape(const struct hetsched_linear *layer, size_t *in_features,
-			   size_t *out_features, enum hetsched_activation *activation);
+                           size_t *out_features, enum hetsched_activation *activation);
 
 /** \brief The layer's weight and bias tensors (owned by the layer). */
 hetsched_tensor_t hetsched_linear_weight(hetsched_linear_t layer);
@@ -372,11 +372,7 @@ void hetsched_linear_destroy(hetsched_linear_t layer);
 /** \name Statistics: what ran where */
 
 /** \brief Operations, as named in statistics and traces. */
-enum hetsched_op {
-	HETSCHED_OP_RAND = 0,
-	HETSCHED_OP_LINEAR = 1,
-	HETSCHED_NOPS = 2
-};
+enum hetsched_op { HETSCHED_OP_RAND = 0, HETSCHED_OP_LINEAR = 1, HETSCHED_NOPS = 2 };
 
 /** \brief "rand" or "linear". */
 const char *hetsched_op_name(enum hetsched_op op);

@@ -1,6 +1,7 @@
 /* blas.c: which OpenBLAS kernels run, and which the CPU could run. Debian's OpenBLAS 0.3.21 does
  * not recognise recent Xeons and falls back to "Prescott" (SSE3) kernels, several times slower
- * than the AVX-512 ones; the tool re-executes itself with OPENBLAS_CORETYPE set (see cli/main.c). */
+ * than the AVX-512 ones; the tool re-executes itself with OPENBLAS_CORETYPE set (see cli/main.c).
+ */
 #include "config.h"
 
 #include <string.h>
@@ -43,11 +44,11 @@ static int core_level(const char *core)
 {
 	static const char *const avx512[] = {"skylakex", "cooperlake", "sapphirerapids", NULL};
 	static const char *const avx2[] = {"haswell", "zen", "skylake", "broadwell", NULL};
-	static const char *const avx[] = {"sandybridge", "bulldozer", "piledriver", "steamroller",
-					  "excavator", NULL};
-	static const char *const sse[] = {"prescott", "core2",  "penryn",  "dunnington", "nehalem",
-					  "atom",     "katmai", "barcelona", "opteron", "bobcat",
-					  "nano",     NULL};
+	static const char *const avx[] = {"sandybridge", "bulldozer", "piledriver",
+	                                  "steamroller", "excavator", NULL};
+	static const char *const sse[] = {"prescott", "core2",  "penryn", "dunnington",
+	                                  "nehalem",  "atom",   "katmai", "barcelona",
+	                                  "opteron",  "bobcat", "nano",   NULL};
 	const char *const *levels[] = {sse, avx, avx2, avx512};
 
 	for (int level = 0; level < 4; level++)

@@ -61,7 +61,7 @@ int hetsched_worker_get_info(int id, struct hetsched_worker_info *info)
 {
 	if (id < 0 || id >= hetsched_worker_count())
 		return hetsched__error(HETSCHED_EINVAL, "worker %d does not exist (%d workers)", id,
-				       hetsched_worker_count());
+		                       hetsched_worker_count());
 	memset(info, 0, sizeof(*info));
 	info->id = id;
 	starpu_worker_get_name(id, info->name, sizeof(info->name));
@@ -80,7 +80,7 @@ int hetsched_memory_node_get_info(int id, struct hetsched_memnode_info *info)
 {
 	if (id < 0 || id >= hetsched_memory_node_count())
 		return hetsched__error(HETSCHED_EINVAL, "memory node %d does not exist (%d nodes)",
-				       id, hetsched_memory_node_count());
+		                       id, hetsched_memory_node_count());
 	memset(info, 0, sizeof(*info));
 	info->id = id;
 	switch (starpu_node_get_kind((unsigned)id)) {
@@ -104,8 +104,8 @@ int hetsched_bus_get(int src, int dst, double *bandwidth_mbs, double *latency_us
 	int n = hetsched_memory_node_count();
 
 	if (src < 0 || src >= n || dst < 0 || dst >= n)
-		return hetsched__error(HETSCHED_EINVAL, "no bus between memory nodes %d and %d", src,
-				       dst);
+		return hetsched__error(HETSCHED_EINVAL, "no bus between memory nodes %d and %d",
+		                       src, dst);
 	*bandwidth_mbs = src == dst ? 0.0 : starpu_transfer_bandwidth((unsigned)src, (unsigned)dst);
 	*latency_us = src == dst ? 0.0 : starpu_transfer_latency((unsigned)src, (unsigned)dst);
 	return 0;

@@ -48,17 +48,17 @@ struct hetsched_tensor {
 /* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are
  * written in place, and to_host needs no extra copy). */
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
-				 size_t tile_rows, size_t tile_cols);
+                                 size_t tile_rows, size_t tile_cols);
 /* Split into tiles (after releasing a host view): the state every operation needs. */
 int hetsched__tensor_tiles(struct hetsched_tensor *t);
 /* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */
 starpu_data_handle_t hetsched__tensor_tile(const struct hetsched_tensor *t, size_t i, size_t j);
 /* Rows, columns and origin of tile (i, j). */
 void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, size_t *rows,
-			   size_t *cols, size_t *row0, size_t *col0);
+                           size_t *cols, size_t *row0, size_t *col0);
 /* The two filters that cut a matrix handle into fixed-size tiles (columns, then rows). */
 void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
-			    const struct hetsched_tensor *t);
+                            const struct hetsched_tensor *t);
 
 /* Distribution over MPI ranks (mpi.c); one rank without StarPU-MPI. */
 int hetsched__mpi_launched_size(void);
@@ -87,7 +87,7 @@ int hetsched__initialized(void);
 
 /* Statistics: called from task callbacks with StarPU's profiling of the finished task. */
 void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, double end_us,
-			    uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops);
+                            uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops);
 /* The callback set on every task that hetsched submits (cl_arg starts with the op's args). */
 void hetsched__task_done(void *arg);
 

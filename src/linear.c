@@ -19,7 +19,7 @@ struct hetsched_linear {
 };
 
 int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
-			   enum hetsched_activation activation, size_t tile_out, size_t tile_in)
+                           enum hetsched_activation activation, size_t tile_out, size_t tile_in)
 {
 	struct hetsched_linear *l;
 	int rc;
@@ -40,8 +40,9 @@ int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t 
 	l->tile_out = tile_out < out_features ? tile_out : out_features;
 	l->tile_in = tile_in < in_features ? tile_in : in_features;
 	l->activation = activation;
-	HETSCHED_TRY(rc, hetsched_tensor_create(&l->weight, out_features, in_features, tile_out, tile_in),
-		     fail_weight);
+	HETSCHED_TRY(
+	    rc, hetsched_tensor_create(&l->weight, out_features, in_features, tile_out, tile_in),
+	    fail_weight);
 	HETSCHED_TRY(rc, hetsched_tensor_create(&l->bias, 1, out_features, 1, tile_out), fail_bias);
 	*layer = l;
 	return 0;
@@ -58,7 +59,8 @@ int hetsched_linear_init_default(hetsched_linear_t l, uint64_t seed, uint32_t in
 	/* PyTorch's nn.Linear.reset_parameters: kaiming_uniform(a=sqrt(5)) for the weight and
 	 * U(-1/sqrt(in), 1/sqrt(in)) for the bias, which are the same bound. */
 	float bound = (float)(1.0 / sqrt((double)l->in_features));
-	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, -bound, bound, seed, 2 * index + 1};
+	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, -bound, bound, seed,
+	                                  2 * index + 1};
 
 	HETSCHED_CALL(hetsched_tensor_rand(l->weight, &spec));
 	spec.stream = 2 * index + 2;
@@ -80,13 +82,13 @@ int hetsched_linear_load(hetsched_linear_t l, const float *weight, const float *
 		bias = zeros;
 	}
 	HETSCHED_TRY(rc,
-		     hetsched_tensor_from_host(&w, weight, l->out_features, l->in_features,
-					       l->in_features, l->tile_out, l->tile_in),
-		     fail_weight);
+	             hetsched_tensor_from_host(&w, weight, l->out_features, l->in_features,
+	                                       l->in_features, l->tile_out, l->tile_in),
+	             fail_weight);
 	HETSCHED_TRY(rc,
-		     hetsched_tensor_from_host(&b, bias, 1, l->out_features, l->out_features, 1,
-					       l->tile_out),
-		     fail_bias);
+	             hetsched_tensor_from_host(&b, bias, 1, l->out_features, l->out_features, 1,
+	                                       l->tile_out),
+	             fail_bias);
 	hetsched_tensor_destroy(l->weight);
 	hetsched_tensor_destroy(l->bias);
 	l->weight = w;
@@ -102,7 +104,7 @@ fail_weight:
 }
 
 void hetsched_linear_shape(const struct hetsched_linear *l, size_t *in_features,
-			   size_t *out_features, enum hetsched_activation *activation)
+                           size_t *out_features, enum hetsched_activation *activation)
 {
 	if (in_features)
 		*in_features = l->in_features;
@@ -130,9 +132,9 @@ static void linear_done(void *arg)
 
 	/* The task's data are already released (and may be unregistered): use only its args. */
 	hetsched__stats_record(HETSCHED_OP_LINEAR, info ? info->workerid : starpu_worker_get_id(),
-			       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
-			       info ? starpu_timing_timespec_to_us(&info->end_time) : 0,
-			       args->tile_row, args->tile_col, args->tile_k, args->flops);
+	                       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
+	                       info ? starpu_timing_timespec_to_us(&info->end_time) : 0,
+	                       args->tile_row, args->tile_col, args->tile_k, args->flops);
 }
 
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
@@ -144,30 +146,31 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		return hetsched__error(HETSCHED_EINVAL, "layer, input or output pointer is NULL");
 	if (x->cols != l->in_features)
 		return hetsched__error(HETSCHED_ESHAPE,
-				       "input has %zu columns but the layer has in_features %zu",
-				       x->cols, l->in_features);
+		                       "input has %zu columns but the layer has in_features %zu",
+		                       x->cols, l->in_features);
 	if (!x->written || !l->weight->written || !l->bias->written)
-		return hetsched__error(HETSCHED_ESTATE, "the input or the layer holds no values yet");
+		return hetsched__error(HETSCHED_ESTATE,
+		                       "the input or the layer holds no values yet");
 	if (x->tile_cols != l->tile_in)
 		return hetsched__error(HETSCHED_ESHAPE,
-				       "input tiles have %zu columns but the layer's weight tiles "
-				       "have %zu",
-				       x->tile_cols, l->tile_in);
+		                       "input tiles have %zu columns but the layer's weight tiles "
+		                       "have %zu",
+		                       x->tile_cols, l->tile_in);
 	/* A task holds an x tile, a weight tile, a bias tile and a y tile at once. */
 	HETSCHED_CALL(hetsched__task_where(sizeof(float) * (x->tile_rows * l->tile_in +
-							    l->tile_out * l->tile_in + l->tile_out +
-							    x->tile_rows * l->tile_out),
-					   "a linear task", &where));
+	                                                    l->tile_out * l->tile_in + l->tile_out +
+	                                                    x->tile_rows * l->tile_out),
+	                                   "a linear task", &where));
 	/* One rank: y gets a host buffer of its own, which CPU workers write in place. Several
 	 * ranks: each allocates only the tiles it computes, and rank 0 gathers. */
 	if (hetsched__mpi_active()) {
 		HETSCHED_CALL(hetsched_tensor_create(&out, x->rows, l->out_features, x->tile_rows,
-						     l->tile_out));
+		                                     l->tile_out));
 		HETSCHED_CALL(hetsched__tensor_tiles(out));
 		out->written = 1;
 	} else {
 		HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features,
-							   x->tile_rows, l->tile_out));
+		                                           x->tile_rows, l->tile_out));
 	}
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->weight));
@@ -187,7 +190,8 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				if (!args) {
 					starpu_task_destroy(task);
 					hetsched_tensor_destroy(out);
-					return hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
+					return hetsched__error(HETSCHED_ENOMEM,
+					                       "out of memory for a task");
 				}
 				args->first = k == 0;
 				args->last = k + 1 == x->ntile_cols;
@@ -217,10 +221,9 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				rc = hetsched__mpi_submit(task);
 				if (rc != 0) {
 					hetsched_tensor_destroy(out);
-					return hetsched__error(HETSCHED_ESTARPU,
-							       "cannot submit a linear task: %s",
-							       rc == -ENODEV ? "no worker can run it"
-									     : strerror(-rc));
+					return hetsched__error(
+					    HETSCHED_ESTARPU, "cannot submit a linear task: %s",
+					    rc == -ENODEV ? "no worker can run it" : strerror(-rc));
 				}
 			}
 		}

@@ -19,9 +19,9 @@
 #include "internal.h"
 
 static struct {
-	int active;      /* StarPU-MPI initialised by hetsched_init */
-	int rank, size;  /* this rank, number of ranks */
-	int p, q;        /* process grid */
+	int active;       /* StarPU-MPI initialised by hetsched_init */
+	int rank, size;   /* this rank, number of ranks */
+	int p, q;         /* process grid */
 	int64_t next_tag; /* first MPI tag of the next tensor */
 } mpi = {0, 0, 1, 1, 1, 1};
 
@@ -45,7 +45,7 @@ static int env_int(const char *const *names, int fallback)
 int hetsched__mpi_launched_size(void)
 {
 	static const char *const names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE",
-					    "MPI_LOCALNRANKS", NULL};
+	                                    "MPI_LOCALNRANKS", NULL};
 	int size = env_int(names, 0);
 
 	/* srun --mpi=pmix announces the job's task count through SLURM. */
@@ -57,7 +57,7 @@ int hetsched__mpi_launched_size(void)
 int hetsched__mpi_launched_rank(void)
 {
 	static const char *const names[] = {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK",
-					    "SLURM_PROCID", NULL};
+	                                    "SLURM_PROCID", NULL};
 
 	return hetsched__mpi_launched_size() > 1 ? env_int(names, 0) : 0;
 }
@@ -161,8 +161,8 @@ void hetsched__mpi_register_tiles(struct hetsched_tensor *t)
 	for (size_t i = 0; i < t->ntile_rows; i++)
 		for (size_t j = 0; j < t->ntile_cols; j++)
 			starpu_mpi_data_register(hetsched__tensor_tile(t, i, j),
-						 t->mpi_tag + (int64_t)(i * t->ntile_cols + j),
-						 hetsched__mpi_owner(t, i, j));
+			                         t->mpi_tag + (int64_t)(i * t->ntile_cols + j),
+			                         hetsched__mpi_owner(t, i, j));
 #else
 	(void)t;
 #endif
@@ -202,7 +202,7 @@ void hetsched__mpi_gather(struct hetsched_tensor *t)
 			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j), h;
 			int owner = hetsched__mpi_owner(t, i, j);
 			starpu_mpi_tag_t tag = ((starpu_mpi_tag_t)1 << 51) + t->mpi_tag +
-					       (starpu_mpi_tag_t)(i * t->ntile_cols + j);
+			                       (starpu_mpi_tag_t)(i * t->ntile_cols + j);
 			size_t rows, cols;
 			float *buf;
 
@@ -211,7 +211,7 @@ void hetsched__mpi_gather(struct hetsched_tensor *t)
 			hetsched__tile_extent(t, i, j, &rows, &cols, NULL, NULL);
 			buf = malloc(rows * cols * sizeof(float));
 			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf,
-						    (uint32_t)(rows * cols), sizeof(float));
+			                            (uint32_t)(rows * cols), sizeof(float));
 			if (mpi.rank == owner) {
 				copy_tile(tile, buf, rows, cols, 0);
 				starpu_mpi_send(h, 0, tag, MPI_COMM_WORLD);
@@ -242,17 +242,17 @@ int hetsched__mpi_submit(struct starpu_task *task)
 		struct starpu_task *local;
 
 		if (task->nbuffers == 4 || cl->nbuffers == 4) {
-			local = starpu_mpi_task_build(MPI_COMM_WORLD, cl, task->modes[0],
-						      task->handles[0], task->modes[1],
-						      task->handles[1], task->modes[2],
-						      task->handles[2], task->modes[3],
-						      task->handles[3], 0);
+			local = starpu_mpi_task_build(
+			    MPI_COMM_WORLD, cl, task->modes[0], task->handles[0], task->modes[1],
+			    task->handles[1], task->modes[2], task->handles[2], task->modes[3],
+			    task->handles[3], 0);
 		} else {
 			local = starpu_mpi_task_build(MPI_COMM_WORLD, cl, task->modes[0],
-						      task->handles[0], 0);
+			                              task->handles[0], 0);
 		}
 		if (local) {
-			/* starpu_mpi_task_build may have set its own callback wrapper: replace it. */
+			/* starpu_mpi_task_build may have set its own callback wrapper: replace it.
+			 */
 			if (local->callback_arg_free)
 				free(local->callback_arg);
 			if (local->cl_arg_free)
@@ -274,13 +274,13 @@ int hetsched__mpi_submit(struct starpu_task *task)
 			rc = 0;
 		}
 		if (task->nbuffers == 4 || cl->nbuffers == 4)
-			starpu_mpi_task_post_build(MPI_COMM_WORLD, cl, task->modes[0],
-						   task->handles[0], task->modes[1], task->handles[1],
-						   task->modes[2], task->handles[2], task->modes[3],
-						   task->handles[3], 0);
+			starpu_mpi_task_post_build(
+			    MPI_COMM_WORLD, cl, task->modes[0], task->handles[0], task->modes[1],
+			    task->handles[1], task->modes[2], task->handles[2], task->modes[3],
+			    task->handles[3], 0);
 		else
 			starpu_mpi_task_post_build(MPI_COMM_WORLD, cl, task->modes[0],
-						   task->handles[0], 0);
+			                           task->handles[0], 0);
 		task->cl_arg = NULL;
 		task->callback_arg = NULL;
 		task->destroy = 0;
@@ -331,8 +331,8 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 			uint64_t v = sent[r];
 
 			mine.bytes_sent += v;
-			memcpy(buf + (size_t)mpi.rank * bytes + sizeof(mine) + r * sizeof(uint64_t), &v,
-			       sizeof(v));
+			memcpy(buf + (size_t)mpi.rank * bytes + sizeof(mine) + r * sizeof(uint64_t),
+			       &v, sizeof(v));
 		}
 		memcpy(buf + (size_t)mpi.rank * bytes, &mine, sizeof(mine));
 		for (int r = 1; r < mpi.size; r++) {
@@ -340,8 +340,8 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 
 			if (mpi.rank != 0 && mpi.rank != r)
 				continue;
-			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)(buf + r * bytes),
-						    (uint32_t)bytes, 1);
+			starpu_vector_data_register(
+			    &h, STARPU_MAIN_RAM, (uintptr_t)(buf + r * bytes), (uint32_t)bytes, 1);
 			if (mpi.rank == 0) {
 				MPI_Status status;
 
@@ -358,7 +358,8 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 				for (int dst = 0; dst < mpi.size; dst++) {
 					uint64_t v;
 
-					memcpy(&v, buf + src * bytes + sizeof(mine) + dst * sizeof(v),
+					memcpy(&v,
+					       buf + src * bytes + sizeof(mine) + dst * sizeof(v),
 					       sizeof(v));
 					info[dst].bytes_received += v;
 				}
@@ -386,7 +387,7 @@ int hetsched__mpi_gather_text(const char *mine, char **all, size_t max)
 
 				all[r] = calloc(1, max);
 				starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)all[r],
-							    (uint32_t)max, 1);
+				                            (uint32_t)max, 1);
 				starpu_mpi_recv(h, r, tag + r, MPI_COMM_WORLD, &status);
 				starpu_data_unregister(h);
 				all[r][max - 1] = '\0';
@@ -396,8 +397,8 @@ int hetsched__mpi_gather_text(const char *mine, char **all, size_t max)
 			starpu_data_handle_t h;
 
 			snprintf(buf, max, "%s", mine);
-			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf, (uint32_t)max,
-						    1);
+			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf,
+			                            (uint32_t)max, 1);
 			starpu_mpi_send(h, 0, tag + mpi.rank, MPI_COMM_WORLD);
 			starpu_data_unregister(h);
 			free(buf);

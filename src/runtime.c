@@ -33,9 +33,9 @@ static void watchdog_fired(void *arg)
 {
 	char msg[256];
 	int n = snprintf(msg, sizeof(msg),
-			 "hetsched: watchdog: no task finished for %g s while %d task(s) were "
-			 "pending (a task that never ends, or a stalled device); giving up\n",
-			 watchdog_s, starpu_task_nsubmitted());
+	                 "hetsched: watchdog: no task finished for %g s while %d task(s) were "
+	                 "pending (a task that never ends, or a stalled device); giving up\n",
+	                 watchdog_s, starpu_task_nsubmitted());
 	ssize_t ignored = write(STDERR_FILENO, msg, n > 0 && n < (int)sizeof(msg) ? (size_t)n : 0);
 
 	(void)arg;
@@ -66,11 +66,11 @@ static void hang_forever(void *buffers[], void *cl_arg)
 }
 
 static struct starpu_codelet hang_cl = {
-	.cpu_funcs = {hang_forever},
-	.cuda_funcs = {hang_forever},
-	.opencl_funcs = {hang_forever},
-	.nbuffers = 0,
-	.name = "hetsched_test_hang",
+    .cpu_funcs = {hang_forever},
+    .cuda_funcs = {hang_forever},
+    .opencl_funcs = {hang_forever},
+    .nbuffers = 0,
+    .name = "hetsched_test_hang",
 };
 
 static void submit_test_hang(void)
@@ -139,7 +139,7 @@ static void starpu_home_unlock(int fd)
  * workers than asked above its compile-time maximum (--ncpu 4096: 4 CPU workers, oversubscribed,
  * with a warning that STARPU_SILENT hides). Refuse them here, with a sentence. */
 static int check_count(const char *name, int conf_value, const char *var, int max,
-		       const char *max_name)
+                       const char *max_name)
 {
 	const char *env = getenv(var);
 	long value = conf_value;
@@ -150,13 +150,13 @@ static int check_count(const char *name, int conf_value, const char *var, int ma
 		value = strtol(env, &end, 10);
 		if (!*env || *end || errno)
 			return hetsched__error(HETSCHED_EINVAL, "%s must be an integer, got '%s'",
-					       var, env);
+			                       var, env);
 	}
 	if (value > max)
 		return hetsched__error(HETSCHED_EINVAL,
-				       "%s %ld is more than this StarPU supports: at most %d (%s; "
-				       "StarPU would silently start %d)",
-				       conf_value < 0 ? var : name, value, max, max_name, max);
+		                       "%s %ld is more than this StarPU supports: at most %d (%s; "
+		                       "StarPU would silently start %d)",
+		                       conf_value < 0 ? var : name, value, max, max_name, max);
 	return 0;
 }
 
@@ -168,10 +168,11 @@ static int check_starpu_home(void)
 	if (!home || !*home || stat(home, &sb) != 0)
 		return 0; /* StarPU creates it */
 	if (!S_ISDIR(sb.st_mode) || access(home, W_OK | X_OK) != 0)
-		return hetsched__error(HETSCHED_ESTARPU,
-				       "%s=%s is not a writable folder: StarPU keeps its performance "
-				       "models and bus calibration in %s/.starpu",
-				       var, home, home);
+		return hetsched__error(
+		    HETSCHED_ESTARPU,
+		    "%s=%s is not a writable folder: StarPU keeps its performance "
+		    "models and bus calibration in %s/.starpu",
+		    var, home, home);
 	return 0;
 }
 
@@ -231,7 +232,7 @@ static int check_policy(const char *name)
 			return 0;
 	format_policies(valid, sizeof(valid));
 	return hetsched__error(HETSCHED_EINVAL, "unknown scheduling policy '%s' (valid: %s)", name,
-			       valid);
+	                       valid);
 }
 
 int hetsched_init(const struct hetsched_conf *conf)
@@ -255,16 +256,16 @@ int hetsched_init(const struct hetsched_conf *conf)
 	HETSCHED_CALL(check_policy(sched));
 	if (conf->ncpu < -1 || conf->ncuda < -1 || conf->nopencl < -1)
 		return hetsched__error(HETSCHED_EINVAL, "worker counts must be >= 0");
-	HETSCHED_CALL(check_count("ncpu", conf->ncpu, "STARPU_NCPU", STARPU_MAXCPUS,
-				  "STARPU_MAXCPUS"));
+	HETSCHED_CALL(
+	    check_count("ncpu", conf->ncpu, "STARPU_NCPU", STARPU_MAXCPUS, "STARPU_MAXCPUS"));
 	HETSCHED_CALL(check_count("ncuda", conf->ncuda, "STARPU_NCUDA", STARPU_MAXCUDADEVS,
-				  "STARPU_MAXCUDADEVS"));
-	HETSCHED_CALL(check_count("nopencl", conf->nopencl, "STARPU_NOPENCL",
-				  STARPU_MAXOPENCLDEVS, "STARPU_MAXOPENCLDEVS"));
+	                          "STARPU_MAXCUDADEVS"));
+	HETSCHED_CALL(check_count("nopencl", conf->nopencl, "STARPU_NOPENCL", STARPU_MAXOPENCLDEVS,
+	                          "STARPU_MAXOPENCLDEVS"));
 	HETSCHED_CALL(check_starpu_home());
 	if (!(conf->watchdog_s >= 0) || !isfinite(conf->watchdog_s))
 		return hetsched__error(HETSCHED_EINVAL, "watchdog_s must be >= 0 seconds, got %g",
-				       conf->watchdog_s);
+		                       conf->watchdog_s);
 	if (conf->watchdog_s > 0)
 		watchdog_arm(conf->watchdog_s);
 
@@ -294,10 +295,11 @@ int hetsched_init(const struct hetsched_conf *conf)
 	rc = hetsched__mpi_init(&sconf);
 	starpu_home_unlock(lock);
 	if (rc == -ENODEV)
-		return hetsched__error(HETSCHED_ENODEV,
-				       "StarPU found no worker for this configuration (ncpu %d, ncuda "
-				       "%d, nopencl %d)",
-				       conf->ncpu, conf->ncuda, conf->nopencl);
+		return hetsched__error(
+		    HETSCHED_ENODEV,
+		    "StarPU found no worker for this configuration (ncpu %d, ncuda "
+		    "%d, nopencl %d)",
+		    conf->ncpu, conf->ncuda, conf->nopencl);
 	if (rc != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "starpu_init failed: %s", strerror(-rc));
 	if (starpu_worker_get_count() == 0) {

@@ -39,7 +39,7 @@ void hetsched_stats_reset(void)
 }
 
 void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, double end_us,
-			    uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
+                            uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
 {
 	struct hetsched_task_record *r;
 
@@ -47,7 +47,7 @@ void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, do
 	if (stats.count == stats.capacity) {
 		size_t capacity = stats.capacity ? 2 * stats.capacity : 1024;
 		struct hetsched_task_record *grown =
-			realloc(stats.records, capacity * sizeof(*grown));
+		    realloc(stats.records, capacity * sizeof(*grown));
 
 		/* Statistics are best effort: a task that cannot be recorded is dropped. */
 		if (!grown) {

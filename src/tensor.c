@@ -16,19 +16,19 @@ static int check_shape(size_t rows, size_t cols, size_t tile_rows, size_t tile_c
 		return hetsched__error(HETSCHED_ESTATE, "hetsched_init must come first");
 	if (rows == 0 || cols == 0)
 		return hetsched__error(HETSCHED_EINVAL, "tensor shape must be > 0, got %zu x %zu",
-				       rows, cols);
+		                       rows, cols);
 	if (tile_rows == 0 || tile_cols == 0)
 		return hetsched__error(HETSCHED_EINVAL, "tile shape must be > 0, got %zu x %zu",
-				       tile_rows, tile_cols);
+		                       tile_rows, tile_cols);
 	/* StarPU's matrix interface counts elements in 32 bits. */
 	if (rows > UINT32_MAX || cols > UINT32_MAX)
 		return hetsched__error(HETSCHED_EINVAL, "tensor shape %zu x %zu exceeds 2^32 - 1",
-				       rows, cols);
+		                       rows, cols);
 	return 0;
 }
 
 static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_rows,
-					  size_t tile_cols)
+                                          size_t tile_cols)
 {
 	struct hetsched_tensor *t = calloc(1, sizeof(*t));
 
@@ -58,8 +58,8 @@ int hetsched__task_where(size_t bytes, const char *what, int32_t *where)
 		int32_t mask;
 		double factor;
 	} kinds[] = {{STARPU_CPU_WORKER, STARPU_CPU, 1.0},
-		     {STARPU_CUDA_WORKER, STARPU_CUDA, 2.0},
-		     {STARPU_OPENCL_WORKER, STARPU_OPENCL, 2.0}};
+	             {STARPU_CUDA_WORKER, STARPU_CUDA, 2.0},
+	             {STARPU_OPENCL_WORKER, STARPU_OPENCL, 2.0}};
 	unsigned nworkers = starpu_worker_get_count();
 	starpu_ssize_t largest = -1;
 	char largest_name[64] = "";
@@ -80,20 +80,21 @@ int hetsched__task_where(size_t bytes, const char *what, int32_t *where)
 				fits = 0;
 			if (total > largest) {
 				largest = total;
-				starpu_memory_node_get_name(node, largest_name, sizeof(largest_name));
+				starpu_memory_node_get_name(node, largest_name,
+				                            sizeof(largest_name));
 			}
 		}
 		if (present && fits)
 			mask |= kinds[k].mask;
 	}
 	if (!mask)
-		return hetsched__error(HETSCHED_ENOMEM,
-				       "%s holds %.1f MiB of tiles, which needs %.1f MiB on a device "
-				       "(twice, to evict) or %.1f MiB in main memory, but the largest "
-				       "memory node (%s) has %.1f MiB: use smaller tiles",
-				       what, (double)bytes / (1 << 20), 2.0 * (double)bytes / (1 << 20),
-				       (double)bytes / (1 << 20), largest_name,
-				       (double)largest / (1 << 20));
+		return hetsched__error(
+		    HETSCHED_ENOMEM,
+		    "%s holds %.1f MiB of tiles, which needs %.1f MiB on a device "
+		    "(twice, to evict) or %.1f MiB in main memory, but the largest "
+		    "memory node (%s) has %.1f MiB: use smaller tiles",
+		    what, (double)bytes / (1 << 20), 2.0 * (double)bytes / (1 << 20),
+		    (double)bytes / (1 << 20), largest_name, (double)largest / (1 << 20));
 	*where = mask;
 	return 0;
 }
@@ -117,7 +118,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 }
 
 int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, size_t tile_rows,
-			   size_t tile_cols)
+                           size_t tile_cols)
 {
 	struct hetsched_tensor *t;
 
@@ -131,13 +132,13 @@ int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, 
 	 * handle is split into tiles when first used: a handle that never held values cannot be
 	 * unpartitioned (StarPU would try to gather them). */
 	starpu_matrix_data_register(&t->handle, -1, 0, (uint32_t)cols, (uint32_t)cols,
-				    (uint32_t)rows, sizeof(float));
+	                            (uint32_t)rows, sizeof(float));
 	*tensor = t;
 	return 0;
 }
 
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
-				 size_t tile_rows, size_t tile_cols)
+                                 size_t tile_rows, size_t tile_cols)
 {
 	struct hetsched_tensor *t;
 
@@ -148,11 +149,12 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
 	/* Pinned, so that devices can copy tiles to and from it asynchronously. */
 	if (starpu_malloc((void **)&t->home, rows * cols * sizeof(float)) != 0) {
 		free(t);
-		return hetsched__error(HETSCHED_ENOMEM, "cannot allocate %zu x %zu floats (%.1f MiB)",
-				       rows, cols, rows * cols * 4.0 / (1 << 20));
+		return hetsched__error(HETSCHED_ENOMEM,
+		                       "cannot allocate %zu x %zu floats (%.1f MiB)", rows, cols,
+		                       rows * cols * 4.0 / (1 << 20));
 	}
 	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)t->home, (uint32_t)cols,
-				    (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	                            (uint32_t)cols, (uint32_t)rows, sizeof(float));
 	t->written = 1;
 	hetsched__tensor_tiles(t);
 	*tensor = t;
@@ -160,7 +162,7 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
 }
 
 int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
-			      size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
+                              size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
 {
 	struct hetsched_tensor *t;
 
@@ -168,7 +170,7 @@ int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size
 		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
 	if (ld < cols)
 		return hetsched__error(HETSCHED_EINVAL, "ld must be >= cols (%zu), got %zu", cols,
-				       ld);
+		                       ld);
 	HETSCHED_CALL(hetsched__tensor_create_home(&t, rows, cols, tile_rows, tile_cols));
 	/* Nothing reads the tiles yet: write the home buffer while the handle is partitioned. */
 	starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
@@ -204,8 +206,8 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 	free(t);
 }
 
-void hetsched_tensor_shape(hetsched_const_tensor_t t, size_t *rows, size_t *cols,
-			   size_t *tile_rows, size_t *tile_cols)
+void hetsched_tensor_shape(hetsched_const_tensor_t t, size_t *rows, size_t *cols, size_t *tile_rows,
+                           size_t *tile_cols)
 {
 	if (rows)
 		*rows = t->rows;
@@ -231,12 +233,12 @@ static void rand_done(void *arg)
 
 	if (info)
 		hetsched__stats_record(HETSCHED_OP_RAND, info->workerid,
-				       starpu_timing_timespec_to_us(&info->start_time),
-				       starpu_timing_timespec_to_us(&info->end_time), note->tile_row,
-				       note->tile_col, 0, note->elements);
+		                       starpu_timing_timespec_to_us(&info->start_time),
+		                       starpu_timing_timespec_to_us(&info->end_time),
+		                       note->tile_row, note->tile_col, 0, note->elements);
 	else
 		hetsched__stats_record(HETSCHED_OP_RAND, starpu_worker_get_id(), 0, 0,
-				       note->tile_row, note->tile_col, 0, note->elements);
+		                       note->tile_row, note->tile_col, 0, note->elements);
 	free(note);
 }
 
@@ -248,15 +250,15 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 		return hetsched__error(HETSCHED_EINVAL, "tensor or spec is NULL");
 	if (spec->dist == HETSCHED_DIST_UNIFORM && !(spec->b > spec->a))
 		return hetsched__error(HETSCHED_EINVAL,
-				       "uniform bounds must satisfy low < high, got [%g, %g)",
-				       (double)spec->a, (double)spec->b);
+		                       "uniform bounds must satisfy low < high, got [%g, %g)",
+		                       (double)spec->a, (double)spec->b);
 	if (spec->dist == HETSCHED_DIST_NORMAL && !(spec->b >= 0))
 		return hetsched__error(HETSCHED_EINVAL, "normal std must be >= 0, got %g",
-				       (double)spec->b);
+		                       (double)spec->b);
 	if (spec->dist != HETSCHED_DIST_UNIFORM && spec->dist != HETSCHED_DIST_NORMAL)
 		return hetsched__error(HETSCHED_EINVAL, "unknown distribution %d", (int)spec->dist);
 	HETSCHED_CALL(hetsched__task_where(t->tile_rows * t->tile_cols * sizeof(float),
-					   "a rand task", &where));
+	                                   "a rand task", &where));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	t->written = 1;
 	for (size_t i = 0; i < t->ntile_rows; i++) {
@@ -295,9 +297,9 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 			task->callback_arg = note;
 			rc = hetsched__mpi_submit(task);
 			if (rc != 0) {
-				return hetsched__error(HETSCHED_ESTARPU, "cannot submit a rand task: %s",
-						       rc == -ENODEV ? "no worker can run it"
-								     : strerror(-rc));
+				return hetsched__error(
+				    HETSCHED_ESTARPU, "cannot submit a rand task: %s",
+				    rc == -ENODEV ? "no worker can run it" : strerror(-rc));
 			}
 		}
 	}
@@ -310,14 +312,14 @@ int hetsched_tensor_to_device(hetsched_tensor_t t, int memory_node)
 		return hetsched__error(HETSCHED_EINVAL, "tensor is NULL");
 	if (memory_node < 0 || memory_node >= hetsched_memory_node_count())
 		return hetsched__error(HETSCHED_EINVAL, "memory node %d does not exist (%d nodes)",
-				       memory_node, hetsched_memory_node_count());
+		                       memory_node, hetsched_memory_node_count());
 	if (!t->written)
 		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	for (size_t i = 0; i < t->ntile_rows; i++)
 		for (size_t j = 0; j < t->ntile_cols; j++)
 			starpu_data_prefetch_on_node(hetsched__tensor_tile(t, i, j),
-						     (unsigned)memory_node, 1);
+			                             (unsigned)memory_node, 1);
 	return 0;
 }
 
@@ -357,11 +359,13 @@ int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *
 	if (!t || !data)
 		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
 	if (!t->acquired && hetsched_rank() != 0)
-		return hetsched__error(HETSCHED_ESTATE, "tensors are gathered on rank 0, not on rank %d",
-				       hetsched_rank());
-	if (!t->acquired)
 		return hetsched__error(HETSCHED_ESTATE,
-				       "tensor is not on the host: call hetsched_tensor_to_host first");
+		                       "tensors are gathered on rank 0, not on rank %d",
+		                       hetsched_rank());
+	if (!t->acquired)
+		return hetsched__error(
+		    HETSCHED_ESTATE,
+		    "tensor is not on the host: call hetsched_tensor_to_host first");
 	*data = (const float *)starpu_matrix_get_local_ptr(t->handle);
 	if (ld)
 		*ld = starpu_matrix_get_local_ld(t->handle);

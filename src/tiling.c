@@ -11,7 +11,7 @@
 
 /* Columns are StarPU's nx (contiguous): the child starts `first` elements to the right. */
 static void filter_cols(void *father_interface, void *child_interface, struct starpu_data_filter *f,
-			unsigned id, unsigned nparts)
+                        unsigned id, unsigned nparts)
 {
 	struct starpu_matrix_interface *father = father_interface;
 	struct starpu_matrix_interface *child = child_interface;
@@ -36,7 +36,7 @@ static void filter_cols(void *father_interface, void *child_interface, struct st
 
 /* Rows are StarPU's ny: the child starts `first` rows down, ld elements per row. */
 static void filter_rows(void *father_interface, void *child_interface, struct starpu_data_filter *f,
-			unsigned id, unsigned nparts)
+                        unsigned id, unsigned nparts)
 {
 	struct starpu_matrix_interface *father = father_interface;
 	struct starpu_matrix_interface *child = child_interface;
@@ -61,7 +61,7 @@ static void filter_rows(void *father_interface, void *child_interface, struct st
 }
 
 void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
-			    const struct hetsched_tensor *t)
+                            const struct hetsched_tensor *t)
 {
 	memset(by_cols, 0, sizeof(*by_cols));
 	memset(by_rows, 0, sizeof(*by_rows));
@@ -80,7 +80,7 @@ starpu_data_handle_t hetsched__tensor_tile(const struct hetsched_tensor *t, size
 }
 
 void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, size_t *rows,
-			   size_t *cols, size_t *row0, size_t *col0)
+                           size_t *cols, size_t *row0, size_t *col0)
 {
 	size_t r0 = i * t->tile_rows, c0 = j * t->tile_cols;
 

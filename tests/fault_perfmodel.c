@@ -27,7 +27,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* The arch of a single CPU core: "cpu0_impl0 (Comb0)" in the file. */
-		arch = starpu_perfmodel_get_model_per_devices(&model, 0, STARPU_CPU_WORKER, 0, 1, -1);
+		arch =
+		    starpu_perfmodel_get_model_per_devices(&model, 0, STARPU_CPU_WORKER, 0, 1, -1);
 		for (l = arch ? arch->list : NULL; l; l = l->next) {
 			const struct starpu_perfmodel_history_entry *e = l->entry;
 

@@ -11,7 +11,8 @@ int main(void)
 	printf("cpu %d cuda %d opencl %d memory_nodes %u\n",
 	       starpu_worker_get_count_by_type(STARPU_CPU_WORKER),
 	       starpu_worker_get_count_by_type(STARPU_CUDA_WORKER),
-	       starpu_worker_get_count_by_type(STARPU_OPENCL_WORKER), starpu_memory_nodes_get_count());
+	       starpu_worker_get_count_by_type(STARPU_OPENCL_WORKER),
+	       starpu_memory_nodes_get_count());
 	starpu_shutdown();
 	return 0;
 }

@@ -98,7 +98,7 @@ static int tap_done(void)
 		long long tap_a_ = (long long)(a), tap_b_ = (long long)(b);                        \
 		if (!tap_ok(tap_a_ == tap_b_, __VA_ARGS__))                                        \
 			tap_diag("  %s == %s: %lld != %lld (%s:%d)", #a, #b, tap_a_, tap_b_,       \
-				 __FILE__, __LINE__);                                              \
+			         __FILE__, __LINE__);                                              \
 	} while (0)
 
 #define TAP_EQ_U32_HEX(a, b, ...)                                                                  \
@@ -106,7 +106,7 @@ static int tap_done(void)
 		uint32_t tap_a_ = (uint32_t)(a), tap_b_ = (uint32_t)(b);                           \
 		if (!tap_ok(tap_a_ == tap_b_, __VA_ARGS__))                                        \
 			tap_diag("  %s == %s: 0x%08" PRIx32 " != 0x%08" PRIx32 " (%s:%d)", #a, #b, \
-				 tap_a_, tap_b_, __FILE__, __LINE__);                              \
+			         tap_a_, tap_b_, __FILE__, __LINE__);                              \
 	} while (0)
 
 #define TAP_CMP_DBL(a, op, b, ...)                                                                 \
@@ -114,7 +114,7 @@ static int tap_done(void)
 		double tap_a_ = (double)(a), tap_b_ = (double)(b);                                 \
 		if (!tap_ok(tap_a_ op tap_b_, __VA_ARGS__))                                        \
 			tap_diag("  %s %s %s: %.9g vs %.9g (%s:%d)", #a, #op, #b, tap_a_, tap_b_,  \
-				 __FILE__, __LINE__);                                              \
+			         __FILE__, __LINE__);                                              \
 	} while (0)
 
 /* |a - b| <= tol */
@@ -124,7 +124,7 @@ static int tap_done(void)
 		double tap_d_ = tap_a_ > tap_b_ ? tap_a_ - tap_b_ : tap_b_ - tap_a_;               \
 		if (!tap_ok(tap_d_ <= tap_t_, __VA_ARGS__))                                        \
 			tap_diag("  |%s - %s| <= %s: |%.9g - %.9g| = %.3g > %.3g (%s:%d)", #a, #b, \
-				 #tol, tap_a_, tap_b_, tap_d_, tap_t_, __FILE__, __LINE__);        \
+			         #tol, tap_a_, tap_b_, tap_d_, tap_t_, __FILE__, __LINE__);        \
 	} while (0)
 
 #endif

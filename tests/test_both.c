@@ -73,11 +73,11 @@ int main(void)
 		for (int run = 0; run < (p == 1 ? 3 : 0); run++) {
 			err = forward(x, layer, per_kind, &ok);
 			hs_diag("dmda calibration run %d: cpu %zu, opencl %zu tasks", run,
-				per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
+			        per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
 		}
 		err = forward(x, layer, per_kind, &ok);
 		hs_ok(per_kind[HETSCHED_KIND_CPU] > 0 &&
-			      per_kind[hs_cuda_world() ? HETSCHED_KIND_CUDA : HETSCHED_KIND_OPENCL] > 0,
+		          per_kind[hs_cuda_world() ? HETSCHED_KIND_CUDA : HETSCHED_KIND_OPENCL] > 0,
 		      "%s: linear tasks ran on both kinds: cpu %zu, opencl %zu, cuda %zu",
 		      policies[p], per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL],
 		      per_kind[HETSCHED_KIND_CUDA]);

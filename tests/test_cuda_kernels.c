@@ -48,7 +48,7 @@ static void fill_data(float *p, size_t n, uint32_t seed)
 }
 
 static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uint64_t row0,
-		       uint64_t col0, uint32_t rows, uint32_t cols, uint32_t pad)
+                       uint64_t col0, uint32_t rows, uint32_t cols, uint32_t pad)
 {
 	const uint32_t ld = cols + pad;
 	const size_t size = (size_t)rows * ld;
@@ -71,7 +71,7 @@ static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uin
 	HETSCHED_CUDA_CHECK(cudaMemcpy(dev, ref, size * sizeof(float), cudaMemcpyHostToDevice));
 	hetsched__ref_rand(ref, ld, rows, cols, row0, col0, &args);
 	hetsched__rand_cuda_launch(dev, cols, rows, ld, args.seed, args.stream, dist, a, b, row0,
-				   col0, stream);
+	                           col0, stream);
 	HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
 	HETSCHED_CUDA_CHECK(cudaMemcpy(gpu, dev, size * sizeof(float), cudaMemcpyDeviceToHost));
 	HETSCHED_CUDA_CHECK(cudaFree(dev));
@@ -89,21 +89,21 @@ static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uin
 	}
 	if (dist == HETSCHED_DIST_UNIFORM) {
 		if (!tap_ok(ndiff == 0,
-			    "rand uniform(%g, %g) CUDA == CPU bit for bit, %ux%u at (%" PRIu64
-			    ", %" PRIu64 "), ld %u",
-			    a, b, rows, cols, row0, col0, ld))
+		            "rand uniform(%g, %g) CUDA == CPU bit for bit, %ux%u at (%" PRIu64
+		            ", %" PRIu64 "), ld %u",
+		            a, b, rows, cols, row0, col0, ld))
 			tap_diag("  %zu differ; worst at %zu: %.9g vs %.9g", ndiff, worst,
-				 gpu[worst], ref[worst]);
+			         gpu[worst], ref[worst]);
 	} else {
 		if (!tap_ok(max_ulp <= 4,
-			    "rand normal(%g, %g) CUDA within 4 ulp of CPU, %ux%u at (%" PRIu64
-			    ", %" PRIu64 "), ld %u",
-			    a, b, rows, cols, row0, col0, ld))
+		            "rand normal(%g, %g) CUDA within 4 ulp of CPU, %ux%u at (%" PRIu64
+		            ", %" PRIu64 "), ld %u",
+		            a, b, rows, cols, row0, col0, ld))
 			tap_diag("  %zu differ, max %lld ulp at %zu: %.9g vs %.9g", ndiff,
-				 (long long)max_ulp, worst, gpu[worst], ref[worst]);
+			         (long long)max_ulp, worst, gpu[worst], ref[worst]);
 		else
 			tap_diag("  %zu of %zu differ, max %lld ulp", ndiff, size,
-				 (long long)max_ulp);
+			         (long long)max_ulp);
 	}
 	free(gpu);
 	free(ref);
@@ -154,7 +154,7 @@ static void check_bias_relu(cudaStream_t stream)
 
 /* One tile of linear.c's CUDA variant, against OpenBLAS doing what linear.c's CPU variant does. */
 static void check_linear(cudaStream_t stream, cublasHandle_t handle, uint32_t m, uint32_t n,
-			 uint32_t k, int relu)
+                         uint32_t k, int relu)
 {
 	const uint32_t ldx = k + 3, ldw = k + 1, ldy = n + 2;
 	float *x = malloc((size_t)m * ldx * sizeof(float));
@@ -175,26 +175,26 @@ static void check_linear(cudaStream_t stream, cublasHandle_t handle, uint32_t m,
 	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&db, (size_t)n * sizeof(float)));
 	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&dy, (size_t)m * ldy * sizeof(float)));
 	HETSCHED_CUDA_CHECK(
-		cudaMemcpy(dx, x, (size_t)m * ldx * sizeof(float), cudaMemcpyHostToDevice));
+	    cudaMemcpy(dx, x, (size_t)m * ldx * sizeof(float), cudaMemcpyHostToDevice));
 	HETSCHED_CUDA_CHECK(
-		cudaMemcpy(dw, w, (size_t)n * ldw * sizeof(float), cudaMemcpyHostToDevice));
+	    cudaMemcpy(dw, w, (size_t)n * ldw * sizeof(float), cudaMemcpyHostToDevice));
 	HETSCHED_CUDA_CHECK(cudaMemcpy(db, b, (size_t)n * sizeof(float), cudaMemcpyHostToDevice));
 	HETSCHED_CUDA_CHECK(cudaMemset(dy, 0, (size_t)m * ldy * sizeof(float)));
 
 	/* y = b; y^T = w x^T + y^T in cuBLAS's column-major terms; ReLU. */
 	hetsched__bias_rows_cuda_launch(dy, db, m, n, ldy, stream);
 	HETSCHED_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k,
-					  &one, dw, (int)ldw, dx, (int)ldx, &one, dy, (int)ldy));
+	                                  &one, dw, (int)ldw, dx, (int)ldx, &one, dy, (int)ldy));
 	if (relu)
 		hetsched__relu_cuda_launch(dy, m, n, ldy, stream);
 	HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
 	HETSCHED_CUDA_CHECK(
-		cudaMemcpy(y, dy, (size_t)m * ldy * sizeof(float), cudaMemcpyDeviceToHost));
+	    cudaMemcpy(y, dy, (size_t)m * ldy * sizeof(float), cudaMemcpyDeviceToHost));
 
 	for (i = 0; i < m; i++)
 		memcpy(cpu + i * ldy, b, n * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f, x,
-		    (int)ldx, w, (int)ldw, 1.0f, cpu, (int)ldy);
+	            (int)ldx, w, (int)ldw, 1.0f, cpu, (int)ldy);
 	for (i = 0; i < m; i++)
 		for (j = 0; j < n; j++) {
 			double ref = cpu[i * ldy + j], d;
@@ -208,8 +208,8 @@ static void check_linear(cudaStream_t stream, cublasHandle_t handle, uint32_t m,
 			max_ref = fabs(ref) > max_ref ? fabs(ref) : max_ref;
 		}
 	TAP_CMP_DBL(max_err / max_ref, <=, 1e-4,
-		    "linear %ux%ux%u%s: cuBLAS tile vs OpenBLAS, normwise relative error", m, n, k,
-		    relu ? " + relu" : "");
+	            "linear %ux%ux%u%s: cuBLAS tile vs OpenBLAS, normwise relative error", m, n, k,
+	            relu ? " + relu" : "");
 	HETSCHED_CUDA_CHECK(cudaFree(dx));
 	HETSCHED_CUDA_CHECK(cudaFree(dw));
 	HETSCHED_CUDA_CHECK(cudaFree(db));

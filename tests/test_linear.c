@@ -31,10 +31,10 @@ static double one_layer(const struct shape *s, uint64_t seed)
 	bh = hs_gather(hetsched_linear_bias(layer));
 	ref = malloc(s->batch * s->out * sizeof(float));
 	hetsched__ref_linear(xh, s->in, wh, s->in, bh, ref, s->out, s->batch, s->out, s->in,
-			     s->act == HETSCHED_ACT_RELU);
+	                     s->act == HETSCHED_ACT_RELU);
 	err = hs_max_rel_err(yh, ref, s->batch * s->out, &abs_err);
 	hs_diag("%zux%zu -> %zu tile %zu: max abs err %.3g, max rel err %.3g", s->batch, s->in,
-		s->out, s->tile, abs_err, err);
+	        s->out, s->tile, abs_err, err);
 	free(xh);
 	free(wh);
 	free(bh);
@@ -65,8 +65,8 @@ static double mlp(size_t batch, const size_t *dims, size_t tile)
 		float *wh, *bh, *out;
 
 		HS_CHECK(hetsched_linear_create(&layers[l], dims[l], dims[l + 1],
-						l < 2 ? HETSCHED_ACT_RELU : HETSCHED_ACT_NONE, tile,
-						tile));
+		                                l < 2 ? HETSCHED_ACT_RELU : HETSCHED_ACT_NONE, tile,
+		                                tile));
 		HS_CHECK(hetsched_linear_init_default(layers[l], 11, (uint32_t)l));
 		HS_CHECK(hetsched_linear_forward(layers[l], cur, &next));
 		if (cur != x)
@@ -76,7 +76,7 @@ static double mlp(size_t batch, const size_t *dims, size_t tile)
 		bh = hs_gather(hetsched_linear_bias(layers[l]));
 		out = malloc(batch * dims[l + 1] * sizeof(float));
 		hetsched__ref_linear(ref, dims[l], wh, dims[l], bh, out, dims[l + 1], batch,
-				     dims[l + 1], dims[l], l < 2);
+		                     dims[l + 1], dims[l], l < 2);
 		free(ref);
 		free(wh);
 		free(bh);
@@ -96,13 +96,10 @@ static double mlp(size_t batch, const size_t *dims, size_t tile)
 int main(void)
 {
 	static const struct shape shapes[] = {
-		{1, 1, 1, 1, HETSCHED_ACT_NONE},
-		{3, 3, 3, 2, HETSCHED_ACT_NONE},
-		{3, 3, 3, 3, HETSCHED_ACT_RELU},
-		{1000, 777, 333, 128, HETSCHED_ACT_NONE},
-		{1000, 777, 333, 128, HETSCHED_ACT_RELU},
-		{100000, 16, 8, 4096, HETSCHED_ACT_NONE},
-		{512, 1024, 256, 256, HETSCHED_ACT_RELU},
+	    {1, 1, 1, 1, HETSCHED_ACT_NONE},          {3, 3, 3, 2, HETSCHED_ACT_NONE},
+	    {3, 3, 3, 3, HETSCHED_ACT_RELU},          {1000, 777, 333, 128, HETSCHED_ACT_NONE},
+	    {1000, 777, 333, 128, HETSCHED_ACT_RELU}, {100000, 16, 8, 4096, HETSCHED_ACT_NONE},
+	    {512, 1024, 256, 256, HETSCHED_ACT_RELU},
 	};
 	static const size_t dims[4] = {300, 200, 100, 10};
 	const size_t nshapes = sizeof(shapes) / sizeof(shapes[0]);
@@ -115,7 +112,8 @@ int main(void)
 		for (size_t i = 0; i < nshapes; i++) {
 			double err = one_layer(&shapes[i], 100 + i);
 
-			hs_ok(err <= 1e-4, "%s: %zux%zu -> %zu, tile %zu%s: max rel err %.3g <= 1e-4",
+			hs_ok(err <= 1e-4,
+			      "%s: %zux%zu -> %zu, tile %zu%s: max rel err %.3g <= 1e-4",
 			      hs_workers_name(sets[s]), shapes[i].batch, shapes[i].in,
 			      shapes[i].out, shapes[i].tile,
 			      shapes[i].act == HETSCHED_ACT_RELU ? ", relu" : "", err);
@@ -123,8 +121,9 @@ int main(void)
 		{
 			double err = mlp(257, dims, 64);
 
-			hs_ok(err <= 1e-4, "%s: 3-layer MLP 257x300->200->100->10, tile 64: max rel "
-					   "err %.3g <= 1e-4",
+			hs_ok(err <= 1e-4,
+			      "%s: 3-layer MLP 257x300->200->100->10, tile 64: max rel "
+			      "err %.3g <= 1e-4",
 			      hs_workers_name(sets[s]), err);
 		}
 		hetsched_shutdown();

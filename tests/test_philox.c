@@ -26,7 +26,7 @@
 #define NSAMPLES 1000000
 
 static void kat(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1,
-		uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3, const char *name)
+                uint32_t e0, uint32_t e1, uint32_t e2, uint32_t e3, const char *name)
 {
 	hetsched__philox4_t ctr = {{c0, c1, c2, c3}};
 	hetsched__philox4_t out = hetsched__philox4x32_10(ctr, k0, k1);
@@ -44,18 +44,19 @@ static void kat_vectors(void)
 	    0x41c83b0e, 0xa20bc7c6, 0x6d5451fd, "ones");
 	kat(0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09,
 	    0x94fdcceb, 0x5001e420, 0x24126ea1, "pi");
-	/* The seed is the key, low word first; the counter is (col >> 2, row, row >> 32, stream). */
+	/* The seed is the key, low word first; the counter is (col >> 2, row, row >> 32, stream).
+	 */
 	{
-		hetsched__philox4_t w = hetsched__philox_block(0x299f31d0a4093822ull, 0x03707344u,
-							       0x13198a2e85a308d3ull,
-							       (uint64_t)0x243f6a88u << 2 | 3u);
+		hetsched__philox4_t w =
+		    hetsched__philox_block(0x299f31d0a4093822ull, 0x03707344u,
+		                           0x13198a2e85a308d3ull, (uint64_t)0x243f6a88u << 2 | 3u);
 
 		TAP_EQ_U32_HEX(w.v[3], 0x24126ea1, "philox_block maps (seed, stream, row, col)");
 	}
 }
 
 static struct hetsched_rand_args rand_args(uint64_t seed, uint32_t stream, uint32_t dist, float a,
-					   float b, uint64_t row0, uint64_t col0)
+                                           float b, uint64_t row0, uint64_t col0)
 {
 	struct hetsched_rand_args args;
 
@@ -74,7 +75,7 @@ static struct hetsched_rand_args rand_args(uint64_t seed, uint32_t stream, uint3
  * leading dimension cols + pad, and count the elements that differ bit-wise (the padding must be
  * left alone). Returns -1 when this CPU lacks the implementation. */
 static long compare_tile(const char *isa, const struct hetsched_rand_args *args, uint32_t rows,
-			 uint32_t cols, uint32_t pad)
+                         uint32_t cols, uint32_t pad)
 {
 	const uint32_t ld = cols + pad;
 	const size_t size = (size_t)rows * ld;
@@ -100,9 +101,9 @@ static long compare_tile(const char *isa, const struct hetsched_rand_args *args,
 			first_bad = i;
 	if (bad)
 		tap_diag("  %s: %ux%u tile at (%" PRIu64 ", %" PRIu64 "), ld %u: %zu elements "
-			 "differ; first at (%zu, %zu): %.9g vs %.9g",
-			 isa, rows, cols, args->row0, args->col0, ld, bad, first_bad / ld,
-			 first_bad % ld, fast[first_bad], ref[first_bad]);
+		         "differ; first at (%zu, %zu): %.9g vs %.9g",
+		         isa, rows, cols, args->row0, args->col0, ld, bad, first_bad / ld,
+		         first_bad % ld, fast[first_bad], ref[first_bad]);
 	rc = (long)bad;
 	free(fast);
 	free(ref);
@@ -117,31 +118,29 @@ static void kernel_vs_reference(void)
 		uint32_t dist;
 		float a, b;
 	} dists[] = {
-		{HETSCHED_DIST_UNIFORM, 0.0f, 1.0f},
-		{HETSCHED_DIST_UNIFORM, -1.0f, 1.0f},
-		{HETSCHED_DIST_UNIFORM, -0.0625f, 0.0625f}, /* nn.Linear's bound for 256 inputs */
-		{HETSCHED_DIST_UNIFORM, 1.0f, 2.0f},        /* a + (b - a) u rounds up to b */
-		{HETSCHED_DIST_UNIFORM, 1000.0f, 1000.5f},
-		{HETSCHED_DIST_NORMAL, 0.0f, 1.0f},
-		{HETSCHED_DIST_NORMAL, 3.0f, 0.25f},
+	    {HETSCHED_DIST_UNIFORM, 0.0f, 1.0f},        {HETSCHED_DIST_UNIFORM, -1.0f, 1.0f},
+	    {HETSCHED_DIST_UNIFORM, -0.0625f, 0.0625f}, /* nn.Linear's bound for 256 inputs */
+	    {HETSCHED_DIST_UNIFORM, 1.0f, 2.0f},        /* a + (b - a) u rounds up to b */
+	    {HETSCHED_DIST_UNIFORM, 1000.0f, 1000.5f},  {HETSCHED_DIST_NORMAL, 0.0f, 1.0f},
+	    {HETSCHED_DIST_NORMAL, 3.0f, 0.25f},
 	};
 	/* Offsets with col0 % 4 = 0..3, widths around the 128-element batch, padded rows. */
 	static const struct {
 		uint64_t row0, col0;
 		uint32_t rows, cols, pad;
 	} tiles[] = {
-		{0, 0, 7, 256, 0},
-		{0, 1, 3, 1, 2},
-		{5, 2, 4, 2, 0},
-		{9, 3, 5, 3, 1},
-		{17, 7, 3, 65, 3},
-		{1, 5, 2, 127, 0},
-		{2, 6, 2, 128, 5},
-		{3, 4, 1, 129, 0},
-		{4, 125, 2, 300, 0},
-		{100, 1001, 9, 1000, 11},
-		{0xffffffffull, 3, 3, 130, 0},                  /* rows cross 2^32: counter word 2 */
-		{0x123456789ull, (1ull << 34) - 9, 2, 400, 0}, /* col >> 2 wraps modulo 2^32 */
+	    {0, 0, 7, 256, 0},
+	    {0, 1, 3, 1, 2},
+	    {5, 2, 4, 2, 0},
+	    {9, 3, 5, 3, 1},
+	    {17, 7, 3, 65, 3},
+	    {1, 5, 2, 127, 0},
+	    {2, 6, 2, 128, 5},
+	    {3, 4, 1, 129, 0},
+	    {4, 125, 2, 300, 0},
+	    {100, 1001, 9, 1000, 11},
+	    {0xffffffffull, 3, 3, 130, 0},                 /* rows cross 2^32: counter word 2 */
+	    {0x123456789ull, (1ull << 34) - 9, 2, 400, 0}, /* col >> 2 wraps modulo 2^32 */
 	};
 	size_t s, d, t;
 
@@ -150,12 +149,12 @@ static void kernel_vs_reference(void)
 			long bad = 0, rc = 0;
 
 			for (t = 0; t < sizeof(tiles) / sizeof(tiles[0]) && rc >= 0; t++) {
-				struct hetsched_rand_args args = rand_args(
-					0x0123456789abcdefull + d, (uint32_t)t, dists[d].dist,
-					dists[d].a, dists[d].b, tiles[t].row0, tiles[t].col0);
+				struct hetsched_rand_args args =
+				    rand_args(0x0123456789abcdefull + d, (uint32_t)t, dists[d].dist,
+				              dists[d].a, dists[d].b, tiles[t].row0, tiles[t].col0);
 
 				rc = compare_tile(isas[s], &args, tiles[t].rows, tiles[t].cols,
-						  tiles[t].pad);
+				                  tiles[t].pad);
 				bad += rc > 0 ? rc : 0;
 			}
 			if (rc < 0)
@@ -166,7 +165,8 @@ static void kernel_vs_reference(void)
 				       "tiles (%ld elements differ)",
 				       isas[s],
 				       dists[d].dist == HETSCHED_DIST_NORMAL ? "normal" : "uniform",
-				       dists[d].a, dists[d].b, sizeof(tiles) / sizeof(tiles[0]), bad);
+				       dists[d].a, dists[d].b, sizeof(tiles) / sizeof(tiles[0]),
+				       bad);
 		}
 }
 
@@ -195,8 +195,8 @@ static void tiling_invariance(void)
 
 					args.row0 = r;
 					args.col0 = c;
-					hetsched__rand_cpu_fill(tiled + (size_t)r * cols + c, w, h, cols,
-								&args);
+					hetsched__rand_cpu_fill(tiled + (size_t)r * cols + c, w, h,
+					                        cols, &args);
 				}
 			tap_ok(memcmp(whole, tiled, (size_t)rows * cols * sizeof(float)) == 0,
 			       "%s: %ux%u tiles give the tensor of one %ux%u tile",
@@ -219,7 +219,7 @@ static float *draw(uint64_t seed, uint32_t stream, uint32_t dist, float a, float
 }
 
 static void moments(const float *v, size_t n, double *mean, double *var, double *skew,
-		    double *exkurt)
+                    double *exkurt)
 {
 	double s = 0, m2 = 0, m3 = 0, m4 = 0;
 	size_t i;
@@ -279,7 +279,7 @@ static void uniform_round_up(void)
 	unsigned j = 0;
 
 	TAP_CMP_DBL(hetsched__uniform(0xffffffffu, 1.0f, 2.0f, nextafterf(2.0f, 1.0f)), ==,
-		    nextafterf(2.0f, 1.0f), "uniform [1, 2): the top word gives nextafterf(2, 1)");
+	            nextafterf(2.0f, 1.0f), "uniform [1, 2): the top word gives nextafterf(2, 1)");
 	for (g = 0; g < (1u << 26); g++) {
 		hetsched__philox4_t w = hetsched__philox_block(seed, 0, 0, g << 2);
 
@@ -295,13 +295,13 @@ static void uniform_round_up(void)
 		/* A 3 x 70 tile around it, starting at an odd column. */
 		uint64_t col = g * 4 + j;
 		struct hetsched_rand_args args = rand_args(seed, 0, HETSCHED_DIST_UNIFORM, 1.0f,
-							   2.0f, 0, col > 33 ? col - 33 : 0);
+		                                           2.0f, 0, col > 33 ? col - 33 : 0);
 		float tile[3 * 70];
 
 		hetsched__rand_cpu_fill(tile, 70, 3, 70, &args);
 		TAP_CMP_DBL(tile[col - args.col0], ==, nextafterf(2.0f, 1.0f),
-			    "uniform [1, 2): CPU kernel clamps element (0, %" PRIu64 ") below 2",
-			    col);
+		            "uniform [1, 2): CPU kernel clamps element (0, %" PRIu64 ") below 2",
+		            col);
 	}
 }
 
@@ -367,7 +367,7 @@ static void normal_statistics(void)
 		ks = hi > ks ? hi : ks;
 	}
 	TAP_CMP_DBL(ks * sqrt((double)NSAMPLES), <, 2.69,
-		    "normal(0, 1): Kolmogorov-Smirnov sqrt(n) D");
+	            "normal(0, 1): Kolmogorov-Smirnov sqrt(n) D");
 	free(v);
 
 	v = draw(2025, 2, HETSCHED_DIST_NORMAL, 3.0f, 2.0f);

@@ -27,7 +27,7 @@ static uint32_t ulp_distance(float a, float b)
 }
 
 static float *make(const struct hetsched_rand_spec *spec, size_t rows, size_t cols, size_t tr,
-		   size_t tc)
+                   size_t tc)
 {
 	hetsched_tensor_t t;
 	float *copy;
@@ -41,8 +41,8 @@ static float *make(const struct hetsched_rand_spec *spec, size_t rows, size_t co
 
 static void reference(const struct hetsched_rand_spec *spec, float *out, size_t rows, size_t cols)
 {
-	struct hetsched_rand_args args = {spec->seed, spec->stream, (uint32_t)spec->dist, spec->a,
-					  spec->b, 0, 0};
+	struct hetsched_rand_args args = {
+	    spec->seed, spec->stream, (uint32_t)spec->dist, spec->a, spec->b, 0, 0};
 
 	hetsched__ref_rand(out, cols, rows, cols, 0, 0, &args);
 }
@@ -69,8 +69,9 @@ int main(void)
 
 			for (size_t i = 0; i < ROWS * COLS; i++)
 				bad += memcmp(&u[i], &ref_u[i], 4) != 0;
-			hs_ok(bad == 0, "%s: uniform bit-identical to the reference with %zux%zu tiles "
-					"(%zu differ)",
+			hs_ok(bad == 0,
+			      "%s: uniform bit-identical to the reference with %zux%zu tiles "
+			      "(%zu differ)",
 			      hs_workers_name(sets[s]), tiles[t][0], tiles[t][1], bad);
 			free(u);
 		}
@@ -122,8 +123,8 @@ int main(void)
 		var /= n * m - 1;
 		/* Standard error of the mean: sqrt(var / 1e6) = 7.2e-4; allow 5 of them. */
 		hs_ok(in_range && fabs(mean - 0.75) < 5 * 7.2e-4 && fabs(var / want_var - 1) < 0.01,
-		      "10^6 uniform samples in range, mean %.5f (0.75), variance %.5f (%.5f)", mean, var,
-		      want_var);
+		      "10^6 uniform samples in range, mean %.5f (0.75), variance %.5f (%.5f)", mean,
+		      var, want_var);
 		free(u);
 		hetsched_shutdown();
 	}

@@ -52,7 +52,8 @@ static struct key *find(struct key *keys, size_t *nkeys, const struct key *want)
 static size_t count(struct key *keys, size_t *nkeys, size_t size, size_t tile)
 {
 	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec), ntiles = (size + tile - 1) / tile, fewest = SIZE_MAX;
+	size_t n = hetsched_stats_records(&rec), ntiles = (size + tile - 1) / tile,
+	       fewest = SIZE_MAX;
 
 	for (size_t i = 0; i < n; i++) {
 		struct hetsched_worker_info info;
@@ -153,19 +154,21 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 			fewest = held < fewest ? held : fewest;
 		}
 		if (!quiet)
-			fprintf(stderr, "calibrate: size %zu, tile %zu, pass %d: %zu task classes, "
-					"fewest samples %zu of %d\n",
-				size, tile, pass, nkeys, fewest, MIN_SAMPLES);
+			fprintf(stderr,
+			        "calibrate: size %zu, tile %zu, pass %d: %zu task classes, "
+			        "fewest samples %zu of %d\n",
+			        size, tile, pass, nkeys, fewest, MIN_SAMPLES);
 		if (fewest >= MIN_SAMPLES)
 			break;
 	}
 	if (!quiet) {
-		printf("size %zu, tile %zu: %s after %d pass%s (%zu task classes, %d kinds of worker)\n", size,
-		       tile, fewest >= MIN_SAMPLES ? "calibrated" : "NOT fully calibrated",
+		printf("size %zu, tile %zu: %s after %d pass%s (%zu task classes, %d kinds of "
+		       "worker)\n",
+		       size, tile, fewest >= MIN_SAMPLES ? "calibrated" : "NOT fully calibrated",
 		       pass > MAX_PASSES ? MAX_PASSES : pass, pass == 1 ? "" : "es", nkeys,
 		       (hetsched_worker_count_kind(HETSCHED_KIND_CPU) > 0) +
-			       (hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0) +
-			       (hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0));
+		           (hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0) +
+		           (hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0));
 	}
 	return fewest >= MIN_SAMPLES ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -173,12 +176,12 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 int cli_calibrate(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"sizes", required_argument, NULL, OPT_SIZES},
-		{"tile", required_argument, NULL, OPT_TILE},
-		{"quiet", no_argument, NULL, OPT_QUIET},
-		{"help", no_argument, NULL, OPT_HELP},
-		CLI_WORKER_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"sizes", required_argument, NULL, OPT_SIZES},
+	    {"tile", required_argument, NULL, OPT_TILE},
+	    {"quiet", no_argument, NULL, OPT_QUIET},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    CLI_WORKER_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_workers workers;
 	size_t sizes[32] = {4096}, nsizes = 1, tile = 0;
@@ -200,19 +203,24 @@ int cli_calibrate(int argc, char **argv)
 			char *copy = strdup(optarg), *save = NULL, *tok;
 
 			nsizes = 0;
-			for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-				if (nsizes == 32 || cli_parse_size("sizes", tok, &sizes[nsizes]) < 0) {
+			for (tok = strtok_r(copy, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (nsizes == 32 ||
+				    cli_parse_size("sizes", tok, &sizes[nsizes]) < 0) {
 					free(copy);
 					if (nsizes == 32)
-						cli_error("calibrate", "--sizes takes at most 32 sizes");
+						cli_error("calibrate",
+						          "--sizes takes at most 32 sizes");
 					return EXIT_USAGE;
 				}
 				nsizes++;
 			}
 			free(copy);
-			if (nsizes == 0 || strstr(optarg, ",,") || optarg[strlen(optarg) - 1] == ',') {
-				cli_error("calibrate", "--sizes must be a list like 1024,4096, got '%s'",
-					  optarg);
+			if (nsizes == 0 || strstr(optarg, ",,") ||
+			    optarg[strlen(optarg) - 1] == ',') {
+				cli_error("calibrate",
+				          "--sizes must be a list like 1024,4096, got '%s'",
+				          optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -253,8 +261,11 @@ int cli_calibrate(int argc, char **argv)
 	dir = getenv("STARPU_PERF_MODEL_DIR");
 	if (!quiet)
 		printf("performance models: %s%s (hetsched_rand, hetsched_linear), host %s\n",
-		       dir ? dir : getenv("STARPU_HOME") ? getenv("STARPU_HOME") : "$HOME",
+		       dir                     ? dir
+		       : getenv("STARPU_HOME") ? getenv("STARPU_HOME")
+		                               : "$HOME",
 		       dir ? "" : "/.starpu/sampling/codelets",
-		       getenv("STARPU_HOSTNAME") ? getenv("STARPU_HOSTNAME") : "(this host's name)");
+		       getenv("STARPU_HOSTNAME") ? getenv("STARPU_HOSTNAME")
+		                                 : "(this host's name)");
 	return rc;
 }

@@ -30,11 +30,13 @@ enum {
 };
 #define CLI_WORKER_OPTIONS                                                                         \
 	{"sched", required_argument, NULL, OPT_SCHED},                                             \
-		{"ncpu", required_argument, NULL, OPT_NCPU},                                       \
-		{"ncuda", required_argument, NULL, OPT_NCUDA},                                     \
-		{"nopencl", required_argument, NULL, OPT_NOPENCL},                                 \
-		{"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                           \
-		{"watchdog", required_argument, NULL, OPT_WATCHDOG}
+	    {"ncpu", required_argument, NULL, OPT_NCPU},                                           \
+	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
+	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
+	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	{                                                                                          \
+		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
+	}
 
 extern const char *cli_progname;
 

@@ -16,52 +16,52 @@
 	"  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"                  \
 	"  --ncuda N          CUDA workers\n"                                                      \
 	"  --nopencl N        OpenCL workers\n"                                                    \
-	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                    \
+	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
 	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
 
 static const char info_help[] =
-	"usage: hetsched info [--json] [worker options]\n"
-	"\n"
-	"What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
-	"nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
-	"\n"
-	"  --json             one JSON object on stdout\n" WORKER_HELP;
+    "usage: hetsched info [--json] [worker options]\n"
+    "\n"
+    "What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
+    "nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
+    "\n"
+    "  --json             one JSON object on stdout\n" WORKER_HELP;
 
 static const char run_help[] =
-	"usage: hetsched run [options]\n"
-	"\n"
-	"y = model(x), tile by tile on every worker: x random (--batch x --in) or read from\n"
-	"--input; the model random (--in, --hidden, --out) or read from --model.\n"
-	"\n"
-	"problem:\n"
-	"  --batch N          rows of x (default 4096)\n"
-	"  --in K             features in (default 4096)\n"
-	"  --out M            features out (default 4096)\n"
-	"  --hidden H1,H2,..  hidden layer widths (default: none, one layer)\n"
-	"  --activation A     relu or none, between layers (default relu)\n"
-	"  --input x.npy      input batch (2-D float32/float64, C order; 1-D is one row)\n"
-	"  --model PATH       .safetensors of an nn.Sequential, or a folder of <i>.weight.npy\n"
-	"                     and <i>.bias.npy\n"
-	"  --seed S           seed of x and of the weights (default 0)\n"
-	"execution:\n"
-	"  --tile T|auto      square tile size (default auto)\n"
-	"  --repeat R         run the forward pass R times (default 1)\n"
-	"  --check            verify y against an independent reference; exit 1 if wrong\n" WORKER_HELP
-	"output:\n"
-	"  --save y.npy       write y\n"
-	"  --save-input x.npy write the input batch\n"
-	"  --json             one JSON object on stdout instead of the summary\n"
-	"  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
-	"  --quiet            no summary\n";
+    "usage: hetsched run [options]\n"
+    "\n"
+    "y = model(x), tile by tile on every worker: x random (--batch x --in) or read from\n"
+    "--input; the model random (--in, --hidden, --out) or read from --model.\n"
+    "\n"
+    "problem:\n"
+    "  --batch N          rows of x (default 4096)\n"
+    "  --in K             features in (default 4096)\n"
+    "  --out M            features out (default 4096)\n"
+    "  --hidden H1,H2,..  hidden layer widths (default: none, one layer)\n"
+    "  --activation A     relu or none, between layers (default relu)\n"
+    "  --input x.npy      input batch (2-D float32/float64, C order; 1-D is one row)\n"
+    "  --model PATH       .safetensors of an nn.Sequential, or a folder of <i>.weight.npy\n"
+    "                     and <i>.bias.npy\n"
+    "  --seed S           seed of x and of the weights (default 0)\n"
+    "execution:\n"
+    "  --tile T|auto      square tile size (default auto)\n"
+    "  --repeat R         run the forward pass R times (default 1)\n"
+    "  --check            verify y against an independent reference; exit 1 if wrong\n" WORKER_HELP
+    "output:\n"
+    "  --save y.npy       write y\n"
+    "  --save-input x.npy write the input batch\n"
+    "  --json             one JSON object on stdout instead of the summary\n"
+    "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
+    "  --quiet            no summary\n";
 
 static const char calibrate_help[] =
-	"usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
-	"\n"
-	"Run forward passes of N x N -> N (default 4096) until every codelet has 10 samples for each\n"
-	"task shape on each kind of worker, so that StarPU's dm* policies schedule the next run from\n"
-	"calibrated models. The models live in $STARPU_HOME/.starpu/sampling (or\n"
-	"$STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME: on a cluster, put them on shared\n"
-	"storage and give each node type its own STARPU_HOSTNAME.\n" WORKER_HELP;
+    "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
+    "\n"
+    "Run forward passes of N x N -> N (default 4096) until every codelet has 10 samples for each\n"
+    "task shape on each kind of worker, so that StarPU's dm* policies schedule the next run from\n"
+    "calibrated models. The models live in $STARPU_HOME/.starpu/sampling (or\n"
+    "$STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME: on a cluster, put them on shared\n"
+    "storage and give each node type its own STARPU_HOSTNAME.\n" WORKER_HELP;
 
 const char *cli_progname = "hetsched";
 
@@ -118,13 +118,13 @@ int cli_parse_u64(const char *name, const char *arg, uint64_t *out)
 	errno = 0;
 	if (!arg || !*arg || *arg == '-' || *arg == '+') {
 		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
-			arg ? arg : "");
+		        arg ? arg : "");
 		return -1;
 	}
 	v = strtoumax(arg, &end, 10);
 	if (errno || *end) {
 		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
-			arg);
+		        arg);
 		return -1;
 	}
 	*out = (uint64_t)v;
@@ -143,7 +143,7 @@ int cli_parse_size(const char *name, const char *arg, size_t *out)
 		return -1;
 	if (v == 0 || v > UINT32_MAX) {
 		fprintf(stderr, "hetsched: --%s must be between 1 and %u, got '%s'\n", name,
-			UINT32_MAX, arg);
+		        UINT32_MAX, arg);
 		return -1;
 	}
 	*out = (size_t)v;
@@ -182,7 +182,7 @@ static int parse_seconds(const char *name, const char *arg, double *out)
 	v = arg && *arg ? strtod(arg, &end) : 0;
 	if (!arg || !*arg || errno || *end || !(v > 0) || v > 365.0 * 86400) {
 		fprintf(stderr, "hetsched: --%s must be a number of seconds > 0, got '%s'\n", name,
-			arg ? arg : "");
+		        arg ? arg : "");
 		return -1;
 	}
 	*out = v;
@@ -220,7 +220,7 @@ int cli_start(const struct cli_workers *w, int quiet)
 	 * anyway, and PoCL alone costs about 60 MiB of resident memory. (The ICD loader reads
 	 * OCL_ICD_VENDORS once per process, so this is for one-shot commands, not the library.) */
 	if ((w->nopencl == 0 || (w->nopencl < 0 && getenv("STARPU_NOPENCL") &&
-				 !strcmp(getenv("STARPU_NOPENCL"), "0"))) &&
+	                         !strcmp(getenv("STARPU_NOPENCL"), "0"))) &&
 	    !getenv("OCL_ICD_VENDORS"))
 		setenv("OCL_ICD_VENDORS", "/nonexistent/hetsched-no-opencl", 1);
 	hetsched_conf_init(&conf);

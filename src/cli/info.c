@@ -27,7 +27,7 @@ static json_t *info_json(const struct hetsched_topology *topo)
 	json_object_set_new(features, "mpi", json_boolean(HETSCHED_HAVE_MPI));
 	json_object_set_new(root, "features", features);
 	json_object_set_new(root, "cuda_available",
-			    json_boolean(hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0));
+	                    json_boolean(hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0));
 	json_object_set_new(topology, "packages", json_integer(topo->packages));
 	json_object_set_new(topology, "numa_nodes", json_integer(topo->numa_nodes));
 	json_object_set_new(topology, "cores", json_integer(topo->cores));
@@ -38,28 +38,28 @@ static json_t *info_json(const struct hetsched_topology *topo)
 	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
 	json_object_set_new(root, "cpu_isa", json_string(hetsched_cpu_isa()));
 	json_object_set_new(root, "blas_core_corrected_from",
-			    getenv("HETSCHED_BLAS_FIXED") ? json_string(getenv("HETSCHED_BLAS_FIXED"))
-							  : json_null());
+	                    getenv("HETSCHED_BLAS_FIXED")
+	                        ? json_string(getenv("HETSCHED_BLAS_FIXED"))
+	                        : json_null());
 	for (int i = 0; i < nworkers; i++) {
 		struct hetsched_worker_info w;
 
 		hetsched_worker_get_info(i, &w);
 		json_array_append_new(workers,
-				      json_pack("{s:i, s:s, s:s, s:i, s:i}", "id", w.id, "name",
-						w.name, "kind", hetsched_kind_name(w.kind),
-						"memory_node", w.memory_node, "devid", w.devid));
+		                      json_pack("{s:i, s:s, s:s, s:i, s:i}", "id", w.id, "name",
+		                                w.name, "kind", hetsched_kind_name(w.kind),
+		                                "memory_node", w.memory_node, "devid", w.devid));
 	}
 	json_object_set_new(root, "workers", workers);
 	for (int i = 0; i < nnodes; i++) {
 		struct hetsched_memnode_info m;
 
 		hetsched_memory_node_get_info(i, &m);
-		json_array_append_new(nodes, json_pack("{s:i, s:s, s:s, s:I}", "id", m.id, "kind",
-						       m.kind == HETSCHED_KIND_CPU
-							       ? "ram"
-							       : hetsched_kind_name(m.kind),
-						       "name", m.name, "size_bytes",
-						       (json_int_t)m.size_bytes));
+		json_array_append_new(
+		    nodes,
+		    json_pack("{s:i, s:s, s:s, s:I}", "id", m.id, "kind",
+		              m.kind == HETSCHED_KIND_CPU ? "ram" : hetsched_kind_name(m.kind),
+		              "name", m.name, "size_bytes", (json_int_t)m.size_bytes));
 	}
 	json_object_set_new(root, "memory_nodes", nodes);
 	for (int s = 0; s < nnodes; s++) {
@@ -69,9 +69,9 @@ static json_t *info_json(const struct hetsched_topology *topo)
 			if (s == d)
 				continue;
 			hetsched_bus_get(s, d, &bw, &lat);
-			json_array_append_new(bus, json_pack("{s:i, s:i, s:f, s:f}", "src", s, "dst",
-							     d, "bandwidth_mbs", bw, "latency_us",
-							     lat));
+			json_array_append_new(bus,
+			                      json_pack("{s:i, s:i, s:f, s:f}", "src", s, "dst", d,
+			                                "bandwidth_mbs", bw, "latency_us", lat));
 		}
 	}
 	json_object_set_new(root, "bus", bus);
@@ -127,7 +127,8 @@ static void info_text(const struct hetsched_topology *topo)
 		hetsched_memory_node_get_info(i, &m);
 		format_bytes(mem, sizeof(mem), (double)m.size_bytes);
 		printf("  %3d  %-6s  %-10s  %s\n", m.id,
-		       m.kind == HETSCHED_KIND_CPU ? "ram" : hetsched_kind_name(m.kind), mem, m.name);
+		       m.kind == HETSCHED_KIND_CPU ? "ram" : hetsched_kind_name(m.kind), mem,
+		       m.name);
 	}
 	if (nnodes > 1) {
 		printf("\nbus (as StarPU measured it):\n");
@@ -151,10 +152,10 @@ static void info_text(const struct hetsched_topology *topo)
 int cli_info(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		CLI_WORKER_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    CLI_WORKER_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	struct cli_workers workers;
 	struct hetsched_topology topo;
@@ -218,14 +219,20 @@ int cli_info(int argc, char **argv)
 				if (!one)
 					continue;
 				if (!json) {
-					printf("rank %d on %s: %d workers:", r,
-					       json_string_value(json_object_get(one, "host")),
-					       (int)json_array_size(json_object_get(one, "workers")));
-					for (size_t w = 0; w < json_array_size(json_object_get(one, "workers")); w++) {
-						json_t *wk = json_array_get(json_object_get(one, "workers"), w);
+					printf(
+					    "rank %d on %s: %d workers:", r,
+					    json_string_value(json_object_get(one, "host")),
+					    (int)json_array_size(json_object_get(one, "workers")));
+					for (size_t w = 0;
+					     w < json_array_size(json_object_get(one, "workers"));
+					     w++) {
+						json_t *wk = json_array_get(
+						    json_object_get(one, "workers"), w);
 
-						printf(" %s(%s)", json_string_value(json_object_get(wk, "name")),
-						       json_string_value(json_object_get(wk, "kind")));
+						printf(
+						    " %s(%s)",
+						    json_string_value(json_object_get(wk, "name")),
+						    json_string_value(json_object_get(wk, "kind")));
 					}
 					printf("\n");
 				}

@@ -9,18 +9,18 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: hetsched <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  info       devices, workers, memory nodes and buses; is CUDA available?\n"
-	"  run        a batch forward pass of a linear model on every worker of the node\n"
-	"  calibrate  calibrate the performance models for the tile shapes of a run\n"
-	"  bench      sweep scheduling policies, sizes and tiles into CSV, plots and a report\n"
-	"  help       help on a command (hetsched help run)\n"
-	"\n"
-	"options:\n"
-	"  -h, --help       this help\n"
-	"  -V, --version    versions of hetsched and StarPU\n";
+    "usage: hetsched <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  info       devices, workers, memory nodes and buses; is CUDA available?\n"
+    "  run        a batch forward pass of a linear model on every worker of the node\n"
+    "  calibrate  calibrate the performance models for the tile shapes of a run\n"
+    "  bench      sweep scheduling policies, sizes and tiles into CSV, plots and a report\n"
+    "  help       help on a command (hetsched help run)\n"
+    "\n"
+    "options:\n"
+    "  -h, --help       this help\n"
+    "  -V, --version    versions of hetsched and StarPU\n";
 
 /* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
  * detection, which falls back to SSE3 "Prescott" kernels on CPUs newer than it knows. When that
@@ -35,9 +35,9 @@ static void fix_blas_core(char **argv)
 		return;
 	if (user && *user) {
 		fprintf(stderr,
-			"hetsched: warning: OPENBLAS_CORETYPE=%s runs kernels older than this CPU "
-			"allows (%s); OPENBLAS_CORETYPE=%s would be faster\n",
-			user, hetsched_cpu_isa(), best);
+		        "hetsched: warning: OPENBLAS_CORETYPE=%s runs kernels older than this CPU "
+		        "allows (%s); OPENBLAS_CORETYPE=%s would be faster\n",
+		        user, hetsched_cpu_isa(), best);
 		return;
 	}
 	setenv("HETSCHED_BLAS_FIXED", hetsched_blas_corename(), 1);

@@ -153,15 +153,15 @@ void report_print_json(const struct run_report *r)
 
 		hetsched_worker_get_info(i, &info);
 		json_array_append_new(workers,
-				      json_pack("{s:i, s:s, s:s, s:I, s:f, s:f}", "id", i, "name",
-						info.name, "kind", hetsched_kind_name(info.kind),
-						"tasks", (json_int_t)w[i].tasks, "busy_s",
-						w[i].busy_s, "gflop", w[i].flops * 1e-9));
+		                      json_pack("{s:i, s:s, s:s, s:I, s:f, s:f}", "id", i, "name",
+		                                info.name, "kind", hetsched_kind_name(info.kind),
+		                                "tasks", (json_int_t)w[i].tasks, "busy_s",
+		                                w[i].busy_s, "gflop", w[i].flops * 1e-9));
 	}
 	json_object_set_new(root, "workers", workers);
 	for (int k = 0; k < HETSCHED_NKINDS; k++)
 		json_object_set_new(by_kind, hetsched_kind_name((enum hetsched_kind)k),
-				    json_integer((json_int_t)kinds[k].tasks));
+		                    json_integer((json_int_t)kinds[k].tasks));
 	json_object_set_new(root, "tasks_by_kind", by_kind);
 	{
 		json_t *ranks = json_array();
@@ -170,25 +170,26 @@ void report_print_json(const struct run_report *r)
 			json_t *kinds = json_object();
 
 			for (int k = 0; k < HETSCHED_NKINDS; k++)
-				json_object_set_new(kinds, hetsched_kind_name((enum hetsched_kind)k),
-						    json_integer((json_int_t)r->ranks[i].tasks_by_kind[k]));
+				json_object_set_new(
+				    kinds, hetsched_kind_name((enum hetsched_kind)k),
+				    json_integer((json_int_t)r->ranks[i].tasks_by_kind[k]));
 			json_array_append_new(
-				ranks, json_pack("{s:i, s:s, s:o, s:f, s:I, s:I}", "rank",
-						 r->ranks[i].rank, "host", r->ranks[i].host,
-						 "tasks_by_kind", kinds, "busy_s", r->ranks[i].busy_s,
-						 "bytes_sent", (json_int_t)r->ranks[i].bytes_sent,
-						 "bytes_received",
-						 (json_int_t)r->ranks[i].bytes_received));
+			    ranks,
+			    json_pack("{s:i, s:s, s:o, s:f, s:I, s:I}", "rank", r->ranks[i].rank,
+			              "host", r->ranks[i].host, "tasks_by_kind", kinds, "busy_s",
+			              r->ranks[i].busy_s, "bytes_sent",
+			              (json_int_t)r->ranks[i].bytes_sent, "bytes_received",
+			              (json_int_t)r->ranks[i].bytes_received));
 		}
 		json_object_set_new(root, "ranks", ranks);
 	}
 	if (r->check)
-		json_object_set_new(root, "check",
-				    json_pack("{s:f, s:f, s:f, s:s, s:I, s:b}", "max_abs_err",
-					      r->check->max_abs_err, "max_rel_err",
-					      r->check->max_rel_err, "tolerance", r->check->tolerance,
-					      "method", r->check->method, "checked",
-					      (json_int_t)r->check->checked, "ok", r->check->ok));
+		json_object_set_new(
+		    root, "check",
+		    json_pack("{s:f, s:f, s:f, s:s, s:I, s:b}", "max_abs_err",
+		              r->check->max_abs_err, "max_rel_err", r->check->max_rel_err,
+		              "tolerance", r->check->tolerance, "method", r->check->method,
+		              "checked", (json_int_t)r->check->checked, "ok", r->check->ok));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(root);
@@ -204,32 +205,32 @@ int report_write_trace(const char *path)
 	int rc = 0;
 
 	/* Metadata events name the process and one track (tid) per worker. */
-	json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
-						"process_name", "ph", "M", "pid", 0, "tid", 0, "args",
-						"name", "hetsched"));
+	json_array_append_new(events,
+	                      json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name", "process_name",
+	                                "ph", "M", "pid", 0, "tid", 0, "args", "name", "hetsched"));
 	for (int i = 0; i < nworkers; i++) {
 		struct hetsched_worker_info info;
 
 		hetsched_worker_get_info(i, &info);
 		json_array_append_new(events, json_pack("{s:s, s:s, s:i, s:i, s:{s:s}}", "name",
-							"thread_name", "ph", "M", "pid", 0, "tid", i,
-							"args", "name", info.name));
+		                                        "thread_name", "ph", "M", "pid", 0, "tid",
+		                                        i, "args", "name", info.name));
 	}
 	for (size_t i = 0; i < n; i++) {
 		char name[96];
 
 		if (rec[i].op == HETSCHED_OP_LINEAR)
 			snprintf(name, sizeof(name), "linear (%u,%u,%u)", rec[i].tile_row,
-				 rec[i].tile_col, rec[i].tile_k);
+			         rec[i].tile_col, rec[i].tile_k);
 		else
 			snprintf(name, sizeof(name), "%s (%u,%u)", hetsched_op_name(rec[i].op),
-				 rec[i].tile_row, rec[i].tile_col);
+			         rec[i].tile_row, rec[i].tile_col);
 		json_array_append_new(
-			events, json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:{s:f}}", "name", name,
-					  "cat", hetsched_op_name(rec[i].op), "ph", "X", "ts",
-					  rec[i].start_s * 1e6, "dur",
-					  (rec[i].end_s - rec[i].start_s) * 1e6, "pid", 0, "tid",
-					  rec[i].worker, "args", "gflop", rec[i].flops * 1e-9));
+		    events,
+		    json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:{s:f}}", "name", name, "cat",
+		              hetsched_op_name(rec[i].op), "ph", "X", "ts", rec[i].start_s * 1e6,
+		              "dur", (rec[i].end_s - rec[i].start_s) * 1e6, "pid", 0, "tid",
+		              rec[i].worker, "args", "gflop", rec[i].flops * 1e-9));
 	}
 	json_object_set_new(root, "traceEvents", events);
 	json_object_set_new(root, "displayTimeUnit", json_string("ms"));

@@ -134,25 +134,25 @@ static int parse_hidden(const char *arg, struct run_options *o)
 static int parse_options(int argc, char **argv, struct run_options *o)
 {
 	static const struct option options[] = {
-		{"batch", required_argument, NULL, OPT_BATCH},
-		{"in", required_argument, NULL, OPT_IN},
-		{"out", required_argument, NULL, OPT_OUT},
-		{"hidden", required_argument, NULL, OPT_HIDDEN},
-		{"activation", required_argument, NULL, OPT_ACTIVATION},
-		{"input", required_argument, NULL, OPT_INPUT},
-		{"model", required_argument, NULL, OPT_MODEL},
-		{"seed", required_argument, NULL, OPT_SEED},
-		{"tile", required_argument, NULL, OPT_TILE},
-		{"repeat", required_argument, NULL, OPT_REPEAT},
-		{"check", no_argument, NULL, OPT_CHECK},
-		{"save", required_argument, NULL, OPT_SAVE},
-		{"save-input", required_argument, NULL, OPT_SAVE_INPUT},
-		{"json", no_argument, NULL, OPT_JSON},
-		{"trace", required_argument, NULL, OPT_TRACE},
-		{"quiet", no_argument, NULL, OPT_QUIET},
-		{"help", no_argument, NULL, OPT_HELP},
-		CLI_WORKER_OPTIONS,
-		{NULL, 0, NULL, 0},
+	    {"batch", required_argument, NULL, OPT_BATCH},
+	    {"in", required_argument, NULL, OPT_IN},
+	    {"out", required_argument, NULL, OPT_OUT},
+	    {"hidden", required_argument, NULL, OPT_HIDDEN},
+	    {"activation", required_argument, NULL, OPT_ACTIVATION},
+	    {"input", required_argument, NULL, OPT_INPUT},
+	    {"model", required_argument, NULL, OPT_MODEL},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"tile", required_argument, NULL, OPT_TILE},
+	    {"repeat", required_argument, NULL, OPT_REPEAT},
+	    {"check", no_argument, NULL, OPT_CHECK},
+	    {"save", required_argument, NULL, OPT_SAVE},
+	    {"save-input", required_argument, NULL, OPT_SAVE_INPUT},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"trace", required_argument, NULL, OPT_TRACE},
+	    {"quiet", no_argument, NULL, OPT_QUIET},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    CLI_WORKER_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -198,7 +198,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				o->activation = HETSCHED_ACT_NONE;
 			else {
 				cli_error("run", "--activation must be relu or none, got '%s'",
-					  optarg);
+				          optarg);
 				return -1;
 			}
 			break;
@@ -274,13 +274,13 @@ static int load_problem(const struct run_options *o, struct problem *p)
 			return -1;
 		}
 		if (o->given_batch && x_rows != o->batch) {
-			cli_error("run", "--batch %zu does not match %s, which has %zu rows", o->batch,
-				  o->input, x_rows);
+			cli_error("run", "--batch %zu does not match %s, which has %zu rows",
+			          o->batch, o->input, x_rows);
 			return -1;
 		}
 		if (o->given_in && x_cols != o->in) {
 			cli_error("run", "--in %zu does not match %s, which has %zu columns", o->in,
-				  o->input, x_cols);
+			          o->input, x_cols);
 			return -1;
 		}
 	}
@@ -288,8 +288,9 @@ static int load_problem(const struct run_options *o, struct problem *p)
 	p->dims[0] = x_cols;
 	if (o->model) {
 		if (o->given_hidden) {
-			cli_error("run", "--hidden cannot be combined with --model (the model gives the "
-					 "layers)");
+			cli_error("run",
+			          "--hidden cannot be combined with --model (the model gives the "
+			          "layers)");
 			return -1;
 		}
 		rc = hetsched__model_load(o->model, &p->model);
@@ -300,20 +301,21 @@ static int load_problem(const struct run_options *o, struct problem *p)
 		p->have_model = 1;
 		if (p->model.nlayers > 65) {
 			cli_error("run", "%s has %zu layers; at most 65 are supported", o->model,
-				  p->model.nlayers);
+			          p->model.nlayers);
 			return -1;
 		}
 		p->nlayers = p->model.nlayers;
 		if (p->model.layers[0].in_features != x_cols) {
-			cli_error("run",
-				  "input width %zu does not match the model: its first layer expects "
-				  "%zu features",
-				  x_cols, p->model.layers[0].in_features);
+			cli_error(
+			    "run",
+			    "input width %zu does not match the model: its first layer expects "
+			    "%zu features",
+			    x_cols, p->model.layers[0].in_features);
 			return -1;
 		}
 		if (o->given_out && p->model.layers[p->nlayers - 1].out_features != o->out) {
 			cli_error("run", "--out %zu does not match the model's last layer (%zu)",
-				  o->out, p->model.layers[p->nlayers - 1].out_features);
+			          o->out, p->model.layers[p->nlayers - 1].out_features);
 			return -1;
 		}
 		for (size_t l = 0; l < p->nlayers; l++)
@@ -380,8 +382,8 @@ static int fail_runtime(const char *what)
 /* Run the check of --check: a full double reference when it is cheap, a random projection for a
  * single linear layer, and a sample of rows through the whole MLP otherwise. */
 static int run_check(const struct run_options *o, const struct problem *p, hetsched_tensor_t x,
-		     hetsched_linear_t *layers, const float *y, size_t ldy, size_t rows,
-		     struct hetsched__check_result *res)
+                     hetsched_linear_t *layers, const float *y, size_t ldy, size_t rows,
+                     struct hetsched__check_result *res)
 {
 	struct hetsched__check_layer cl[65];
 	const float *xdata;
@@ -419,7 +421,7 @@ static int run_check(const struct run_options *o, const struct problem *p, hetsc
 		rc = hetsched__check_rows(xdata, ldx, rows, y, ldy, cl, p->nlayers, NULL, 0, res);
 	} else if (p->nlayers == 1 && !cl[0].relu) {
 		rc = hetsched__check_projection(xdata, ldx, rows, y, ldy, &cl[0], o->seed ^ 0x5eed,
-						res);
+		                                res);
 	} else {
 		/* Rows spread over the batch, the first and the last included. */
 		size_t n = rows < 256 ? rows : 256, ids[256];
@@ -459,17 +461,19 @@ int cli_run(int argc, char **argv)
 		goto out;
 	rows = p.rows;
 	if (o.tile && o.tile > max_dimension(rows, &p)) {
-		cli_error("run", "--tile %zu is larger than every dimension of the problem (largest %zu)",
-			  o.tile, max_dimension(rows, &p));
+		cli_error("run",
+		          "--tile %zu is larger than every dimension of the problem (largest %zu)",
+		          o.tile, max_dimension(rows, &p));
 		goto out;
 	}
 	if (hetsched_topology_get(&topo) == 0) {
 		bytes = problem_bytes(&o, &p, rows);
 		if (bytes > 0.9 * (double)topo.memory_bytes) {
-			cli_error("run",
-				  "problem too large: it needs %.2f GiB but this node has %.2f GiB of "
-				  "memory",
-				  bytes / (1 << 30), (double)topo.memory_bytes / (1 << 30));
+			cli_error(
+			    "run",
+			    "problem too large: it needs %.2f GiB but this node has %.2f GiB of "
+			    "memory",
+			    bytes / (1 << 30), (double)topo.memory_bytes / (1 << 30));
 			goto out;
 		}
 	}
@@ -498,7 +502,8 @@ int cli_run(int argc, char **argv)
 
 	/* Input and weights: generated where the policy puts their tiles, or copied in. */
 	if (p.x) {
-		if (hetsched_tensor_from_host(&x, p.x, rows, p.dims[0], p.dims[0], tile, tile) < 0) {
+		if (hetsched_tensor_from_host(&x, p.x, rows, p.dims[0], p.dims[0], tile, tile) <
+		    0) {
 			rc = fail_runtime("cannot create the input");
 			goto out;
 		}
@@ -514,17 +519,17 @@ int cli_run(int argc, char **argv)
 		}
 	}
 	for (size_t l = 0; l < p.nlayers; l++) {
-		enum hetsched_activation act =
-			l + 1 < p.nlayers ? o.activation : HETSCHED_ACT_NONE;
+		enum hetsched_activation act = l + 1 < p.nlayers ? o.activation : HETSCHED_ACT_NONE;
 
-		if (hetsched_linear_create(&layers[l], p.dims[l], p.dims[l + 1], act, tile, tile) < 0) {
+		if (hetsched_linear_create(&layers[l], p.dims[l], p.dims[l + 1], act, tile, tile) <
+		    0) {
 			rc = fail_runtime("cannot create a layer");
 			goto out;
 		}
 		if (p.have_model
-			    ? hetsched_linear_load(layers[l], p.model.layers[l].weight,
-						   p.model.layers[l].bias) < 0
-			    : hetsched_linear_init_default(layers[l], o.seed, (uint32_t)l) < 0) {
+		        ? hetsched_linear_load(layers[l], p.model.layers[l].weight,
+		                               p.model.layers[l].bias) < 0
+		        : hetsched_linear_init_default(layers[l], o.seed, (uint32_t)l) < 0) {
 			rc = fail_runtime("cannot initialise a layer");
 			goto out;
 		}
@@ -613,18 +618,18 @@ int cli_run(int argc, char **argv)
 	}
 	{
 		struct run_report report = {
-			.batch = rows,
-			.dims = p.dims,
-			.nlayers = p.nlayers,
-			.tile = tile,
-			.tile_auto = o.tile == 0,
-			.seed = o.seed,
-			.times = times,
-			.repeat = o.repeat,
-			.check = o.check ? &check : NULL,
-			.save = o.save,
-			.ranks = ranks,
-			.nranks = (size_t)hetsched_nranks(),
+		    .batch = rows,
+		    .dims = p.dims,
+		    .nlayers = p.nlayers,
+		    .tile = tile,
+		    .tile_auto = o.tile == 0,
+		    .seed = o.seed,
+		    .times = times,
+		    .repeat = o.repeat,
+		    .check = o.check ? &check : NULL,
+		    .save = o.save,
+		    .ranks = ranks,
+		    .nranks = (size_t)hetsched_nranks(),
 		};
 
 		qsort(times, o.repeat, sizeof(double), cmp_double);
@@ -642,7 +647,7 @@ int cli_run(int argc, char **argv)
 	rc = o.check && !check.ok ? EXIT_RUNTIME : EXIT_OK;
 	if (rc != EXIT_OK)
 		cli_error("run", "check FAILED: max relative error %.3g above tolerance %.3g",
-			  check.max_rel_err, check.tolerance);
+		          check.max_rel_err, check.tolerance);
 
 out:
 	hetsched_tensor_destroy(y);

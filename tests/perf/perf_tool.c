@@ -58,8 +58,8 @@ static int sgemm(size_t n)
 	for (int r = 0; r < 2; r++) {
 		double t0 = now();
 
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, 1.0f, x,
-			    (int)n, w, (int)n, 0.0f, y, (int)n);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)n, (int)n, 1.0f,
+		            x, (int)n, w, (int)n, 0.0f, y, (int)n);
 		t = now() - t0;
 	}
 	printf("%.6f %.3f\n", t, 2.0 * n * n * n / t * 1e-9);
@@ -132,8 +132,9 @@ static int submit(size_t n, int rounds)
 
 			*a = args;
 			a->col0 = j;
-			starpu_task_insert(&hetsched_cl_rand, STARPU_W, hetsched__tensor_tile(t, 0, j),
-					   STARPU_CL_ARGS, a, sizeof(*a), 0);
+			starpu_task_insert(&hetsched_cl_rand, STARPU_W,
+			                   hetsched__tensor_tile(t, 0, j), STARPU_CL_ARGS, a,
+			                   sizeof(*a), 0);
 		}
 		starpu_task_wait_for_all();
 		raw[r] = (now() - t0) / n * 1e6;
