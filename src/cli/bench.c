@@ -169,27 +169,6 @@ struct bench {
 
 /* ------------------------------------------------------------------ small helpers */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 static void iso_time(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
@@ -666,7 +645,7 @@ static void progress(struct bench *b, const char *sched, size_t n, size_t tile, 
 	if (b->o.quiet || !b->tty)
 		return;
 	if (b->done_work > 0)
-		format_duration((now_s() - b->t_start) * (b->total_work - b->done_work) /
+		format_duration((cli_now_s() - b->t_start) * (b->total_work - b->done_work) /
 		                    b->done_work,
 		                eta, sizeof(eta));
 	else
@@ -972,7 +951,7 @@ static int problem_setup(struct problem *p, size_t n, size_t tile, size_t layers
 static int problem_pass(struct problem *p, double *elapsed)
 {
 	hetsched_tensor_t cur = p->x;
-	double t0 = now_s();
+	double t0 = cli_now_s();
 
 	for (size_t l = 0; l < p->layers; l++) {
 		if (hetsched_linear_forward(p->layer[l], cur, &p->act[l]) < 0)
@@ -981,7 +960,7 @@ static int problem_pass(struct problem *p, double *elapsed)
 	}
 	if (hetsched_tensor_to_host(cur) < 0)
 		return -1;
-	*elapsed = now_s() - t0;
+	*elapsed = cli_now_s() - t0;
 	/* Task callbacks (statistics) may still be running: let them finish. */
 	return hetsched_wait_all();
 }
@@ -1210,8 +1189,8 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		    name, n, tile, warmups);
 	}
 	if (!b->o.quiet && !b->tty) {
-		double med = median_of(times, b->o.repeat),
-		       med_gflops = median_of(gflops, b->o.repeat);
+		double med = cli_sort_median(times, b->o.repeat),
+		       med_gflops = cli_sort_median(gflops, b->o.repeat);
 
 		fprintf(
 		    stderr,
@@ -1361,20 +1340,20 @@ static int compute_groups(struct bench *b)
 		}
 		for (size_t r = i; r < j; r++)
 			v[r - i] = b->rows[r].elapsed_s;
-		g->med_s = median_of(v, g->n);
+		g->med_s = cli_sort_median(v, g->n);
 		for (size_t r = i; r < j; r++)
 			v[r - i] = b->rows[r].gflops;
-		g->med_gflops = median_of(v, g->n);
+		g->med_gflops = cli_sort_median(v, g->n);
 		for (size_t r = i; r < j; r++)
 			v[r - i] = (double)b->rows[r].bytes_moved;
-		g->med_bytes = median_of(v, g->n);
+		g->med_bytes = cli_sort_median(v, g->n);
 		for (int k = 0; k < HETSCHED_NKINDS; k++) {
 			for (size_t r = i; r < j; r++)
 				v[r - i] = b->rows[r].busy[k];
-			g->med_busy[k] = median_of(v, g->n);
+			g->med_busy[k] = cli_sort_median(v, g->n);
 			for (size_t r = i; r < j; r++)
 				v[r - i] = (double)b->rows[r].tasks[k];
-			g->med_tasks[k] = median_of(v, g->n);
+			g->med_tasks[k] = cli_sort_median(v, g->n);
 		}
 		i = j;
 	}
@@ -2148,7 +2127,7 @@ int cli_bench(int argc, char **argv)
 	b.host[sizeof(b.host) - 1] = '\0';
 	iso_time(time(NULL), b.started, sizeof(b.started));
 	b.tty = isatty(STDERR_FILENO);
-	b.t_start = now_s();
+	b.t_start = cli_now_s();
 	/* Until the first StarPU tells the workers (and so "auto"), count each tile once. */
 	for (size_t s = 0; s < b.o.nsizes; s++)
 		b.total_work += b.o.ntiles * b.o.repeat * pass_flops(b.o.sizes[s], b.o.layers);

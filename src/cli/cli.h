@@ -51,6 +51,14 @@ int cli_start(const struct cli_workers *w, int quiet);
 size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers);
 int cli_calibrate(int argc, char **argv);
 
+/* Seconds on a monotonic clock. */
+double cli_now_s(void);
+/* qsort comparison of doubles, ascending. */
+int cli_cmp_double(const void *a, const void *b);
+/* Median of n sorted values; cli_sort_median sorts v first. */
+double cli_median_sorted(const double *sorted, size_t n);
+double cli_sort_median(double *v, size_t n);
+
 /* Parse a positive integer option; -1 after printing "--name must be ...". */
 int cli_parse_size(const char *name, const char *arg, size_t *out);
 int cli_parse_count(const char *name, const char *arg, int *out);

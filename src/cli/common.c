@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -259,4 +260,30 @@ size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
 		tile /= 2;
 	}
 	return tile < largest ? tile : largest;
+}
+
+double cli_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int cli_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double cli_median_sorted(const double *sorted, size_t n)
+{
+	return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+double cli_sort_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cli_cmp_double);
+	return cli_median_sorted(v, n);
 }

@@ -47,11 +47,6 @@ static double totals(struct worker_totals *w, int nworkers, struct worker_totals
 	return flops;
 }
 
-static double median(const double *sorted, size_t n)
-{
-	return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
-}
-
 void report_print_text(const struct run_report *r)
 {
 	static struct worker_totals w[MAX_WORKERS];
@@ -76,7 +71,8 @@ void report_print_text(const struct run_report *r)
 	       getenv("HETSCHED_BLAS_FIXED") ? ")" : "");
 	if (r->repeat > 1)
 		printf("elapsed: min %.4f s, median %.4f s over %zu repeats; %.1f GFLOP/s (best)\n",
-		       elapsed, median(r->times, r->repeat), r->repeat, flops / elapsed * 1e-9);
+		       elapsed, cli_median_sorted(r->times, r->repeat), r->repeat,
+		       flops / elapsed * 1e-9);
 	else
 		printf("elapsed: %.4f s, %.1f GFLOP/s\n", elapsed, flops / elapsed * 1e-9);
 	printf("\n  %-3s %-28s %-6s %7s %7s %9s\n", "id", "worker", "kind", "tasks", "busy%",
@@ -142,7 +138,7 @@ void report_print_json(const struct run_report *r)
 	json_object_set_new(root, "tile_auto", json_boolean(r->tile_auto));
 	json_object_set_new(root, "seed", json_integer((json_int_t)r->seed));
 	json_object_set_new(root, "elapsed_s", json_real(elapsed));
-	json_object_set_new(root, "median_s", json_real(median(r->times, r->repeat)));
+	json_object_set_new(root, "median_s", json_real(cli_median_sorted(r->times, r->repeat)));
 	for (size_t i = 0; i < r->repeat; i++)
 		json_array_append_new(times, json_real(r->times[i]));
 	json_object_set_new(root, "repeats_s", times);

@@ -358,21 +358,6 @@ static size_t max_dimension(size_t rows, const struct problem *p)
 
 /* ------------------------------------------------------------------ the run */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int fail_runtime(const char *what)
 {
 	cli_error("run", "%s: %s", what, hetsched_last_error());
@@ -550,7 +535,7 @@ int cli_run(int argc, char **argv)
 		hetsched_tensor_destroy(y);
 		y = NULL;
 		hetsched_stats_reset();
-		t0 = now_s();
+		t0 = cli_now_s();
 		for (size_t l = 0; l < p.nlayers; l++) {
 			hetsched_tensor_t next;
 
@@ -567,7 +552,7 @@ int cli_run(int argc, char **argv)
 			rc = fail_runtime("cannot bring the result to the host");
 			goto out;
 		}
-		times[r] = now_s() - t0;
+		times[r] = cli_now_s() - t0;
 		/* Task callbacks (statistics) may still be running: let them finish. */
 		hetsched_wait_all();
 		if (!o.json && !o.quiet && o.repeat > 1)
@@ -632,7 +617,7 @@ int cli_run(int argc, char **argv)
 		    .nranks = (size_t)hetsched_nranks(),
 		};
 
-		qsort(times, o.repeat, sizeof(double), cmp_double);
+		qsort(times, o.repeat, sizeof(double), cli_cmp_double);
 		if (o.trace && report_write_trace(o.trace) < 0) {
 			block_signals(0);
 			rc = fail_runtime("cannot write the trace");
