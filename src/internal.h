@@ -85,10 +85,9 @@ int hetsched__task_where(size_t bytes, const char *what, int32_t *where);
 /* 1 between hetsched_init() and hetsched_shutdown(). */
 int hetsched__initialized(void);
 
-/* Statistics: called from task callbacks with StarPU's profiling of the finished task. */
-void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, double end_us,
-                            uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops);
-/* The callback set on every task that hetsched submits (cl_arg starts with the op's args). */
-void hetsched__task_done(void *arg);
+/* Statistics: record the task whose callback is running (worker and times from StarPU's
+ * profiling of it). */
+void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t tile_col,
+                            uint32_t tile_k, double flops);
 
 #endif

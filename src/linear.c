@@ -127,14 +127,9 @@ hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t l)
 static void linear_done(void *arg)
 {
 	const struct hetsched_linear_args *args = arg;
-	struct starpu_task *task = starpu_task_get_current();
-	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
 
-	/* The task's data are already released (and may be unregistered): use only its args. */
-	hetsched__stats_record(HETSCHED_OP_LINEAR, info ? info->workerid : starpu_worker_get_id(),
-	                       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
-	                       info ? starpu_timing_timespec_to_us(&info->end_time) : 0,
-	                       args->tile_row, args->tile_col, args->tile_k, args->flops);
+	hetsched__stats_record(HETSCHED_OP_LINEAR, args->tile_row, args->tile_col, args->tile_k,
+	                       args->flops);
 }
 
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)

@@ -38,8 +38,8 @@ void hetsched_stats_reset(void)
 	pthread_mutex_unlock(&stats.lock);
 }
 
-void hetsched__stats_record(enum hetsched_op op, int worker, double start_us, double end_us,
-                            uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
+static void record(enum hetsched_op op, int worker, double start_us, double end_us,
+                   uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
 {
 	struct hetsched_task_record *r;
 
@@ -73,4 +73,18 @@ size_t hetsched_stats_records(const struct hetsched_task_record **records)
 {
 	*records = stats.records;
 	return stats.count;
+}
+
+void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t tile_col,
+                            uint32_t tile_k, double flops)
+{
+	/* Called from the task's callback: its data are already released (and may be
+	 * unregistered), so only StarPU's profiling of the task and the caller's figures count. */
+	struct starpu_task *task = starpu_task_get_current();
+	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
+
+	record(op, info ? info->workerid : starpu_worker_get_id(),
+	       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
+	       info ? starpu_timing_timespec_to_us(&info->end_time) : 0, tile_row, tile_col, tile_k,
+	       flops);
 }

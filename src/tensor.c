@@ -228,17 +228,8 @@ struct rand_note {
 static void rand_done(void *arg)
 {
 	struct rand_note *note = arg;
-	struct starpu_task *task = starpu_task_get_current();
-	struct starpu_profiling_task_info *info = task ? task->profiling_info : NULL;
 
-	if (info)
-		hetsched__stats_record(HETSCHED_OP_RAND, info->workerid,
-		                       starpu_timing_timespec_to_us(&info->start_time),
-		                       starpu_timing_timespec_to_us(&info->end_time),
-		                       note->tile_row, note->tile_col, 0, note->elements);
-	else
-		hetsched__stats_record(HETSCHED_OP_RAND, starpu_worker_get_id(), 0, 0,
-		                       note->tile_row, note->tile_col, 0, note->elements);
+	hetsched__stats_record(HETSCHED_OP_RAND, note->tile_row, note->tile_col, 0, note->elements);
 	free(note);
 }
 
