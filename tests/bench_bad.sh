@@ -85,17 +85,18 @@ rc=$?
 [ $rc -eq 1 ] && [ "$(grep -c . "$d/stderr")" -eq 1 ] && grep -q 'needs gnuplot' "$d/stderr" && nothing_written
 ok $? "--plot without gnuplot -> exit $rc: $(cat "$d/stderr")"
 
-# SIGINT in the middle of a long study: exit 1 within 2 s, nothing written, no temporary file.
-"$HETSCHED" bench --sched eager --sizes 512 --tiles 64 --repeat 100000 --csv "$d/out.csv" \
+# SIGINT in the middle of a long study (once its first configuration is reported, the second
+# being minutes long): exit 1 within 2 s, nothing written, no temporary file.
+"$HETSCHED" bench --sched eager --sizes 64,4096 --tiles 64 --repeat 100 --csv "$d/out.csv" \
 	--plot "$d/plots" >"$d/stdout" 2>"$d/stderr" &
 pid=$!
-sleep 2
+wait_for_line $pid "$d/stderr" '\[1/2\]'
 start=$(date +%s%N)
 kill -INT $pid
-wait $pid
+wait_bounded $pid 60
 rc=$?
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-[ $rc -eq 1 ] && [ $elapsed_ms -lt 2000 ] && grep -q interrupted "$d/stderr"
+[ $rc -eq 1 ] && [ $elapsed_ms -lt 2000 ] && tail -n 1 "$d/stderr" | grep -q interrupted
 ok $? "SIGINT: exit $rc after $elapsed_ms ms: $(tail -n 1 "$d/stderr")"
 nothing_written
 ok $? "SIGINT: no CSV, no report, no temporary left ($(ls "$d" | tr '\n' ' '))"

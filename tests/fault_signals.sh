@@ -9,15 +9,11 @@ for sig in INT TERM; do
 	"$HETSCHED" run --batch 4096 --in 4096 --out 4096 --repeat 1000 --save "$d/y.npy" \
 		--save-input "$d/x.npy" --trace "$d/t.json" >"$d/out" 2>"$d/err" &
 	pid=$!
-	# Signal once the forward passes run (the first repeat is reported), or after 60 s.
-	i=0
-	while [ $i -lt 600 ] && kill -0 $pid 2>/dev/null && ! grep -q '^repeat 1/' "$d/err"; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	# Signal once the forward passes run (the first repeat is reported).
+	wait_for_line $pid "$d/err" '^repeat 1/'
 	start=$(date +%s%N)
 	kill -$sig $pid
-	wait $pid
+	wait_bounded $pid 60
 	rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	[ $rc -eq 1 ] && [ $ms -lt 2000 ] && tail -n 1 "$d/err" | grep -q 'interrupted'
