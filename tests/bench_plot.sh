@@ -2,10 +2,10 @@
 # documented sizes (gflops.png, share.png, one Gantt chart per traced configuration), one Chrome
 # trace per configuration, and an index.html that is self-contained (no network, no external
 # CSS or JS; every src/href a local file that exists) and names, for each size, the policy with
-# the best median GFLOP/s of the CSV.
+# the best median GFLOP/s of the CSV. `--plot FILE.png` writes that one GFLOP/s chart alone.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 command -v gnuplot >/dev/null 2>&1 || skip_all "no gnuplot"
-plan 5
+plan 7
 d=$HS_TMPDIR
 
 "$HETSCHED" bench --sched eager,dmda --sizes 64,128 --tiles 32,64 --repeat 2 --csv "$d/out.csv" \
@@ -102,4 +102,26 @@ for f in fails: print("# " + f)
 sys.exit(1 if fails else 0)
 PY
 ok $? "best policy per shape agrees with the medians of the CSV"
+
+# --plot FILE.png: the GFLOP/s chart alone, under that name; a missing folder is refused.
+mkdir -p "$d/one"
+"$HETSCHED" bench --sched eager --sizes 64 --tiles 32 --repeat 2 --csv "$d/one.csv" \
+	--plot "$d/one/study.png" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+python3 - "$d/one" <<'PY'
+import os, struct, sys
+files = os.listdir(sys.argv[1])
+data = open(os.path.join(sys.argv[1], "study.png"), "rb").read() if "study.png" in files else b""
+ok = files == ["study.png"] and data[:8] == b"\x89PNG\r\n\x1a\n" and \
+    struct.unpack(">II", data[16:24]) == (1000, 620)
+print("# files %r, %d bytes" % (files, len(data)))
+sys.exit(0 if ok else 1)
+PY
+[ $? -eq 0 ] && [ $rc -eq 0 ] && grep -q "^plot: $d/one/study.png" "$d/stdout"
+ok $? "--plot FILE.png: exit $rc, that PNG (1000 x 620) alone, named in the summary"
+"$HETSCHED" bench --sched eager --sizes 64 --tiles 32 --repeat 2 --plot "$d/none/study.png" \
+	>"$d/stdout" 2>"$d/stderr"
+rc=$?
+[ $rc -eq 2 ] && [ "$(grep -c . "$d/stderr")" -eq 1 ] && grep -q 'none' "$d/stderr" && [ ! -e "$d/none" ]
+ok $? "--plot in a missing folder: exit $rc, one line: $(cat "$d/stderr")"
 finish

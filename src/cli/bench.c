@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -62,6 +63,7 @@ const char cli_bench_help[] =
     "  --csv FILE         one row per timed pass (default: the CSV on stdout)\n"
     "  --plot DIR         gflops.png, share.png, a Gantt chart per traced pass and index.html\n"
     "                     (needs gnuplot)\n"
+    "  --plot FILE.png    the GFLOP/s plot alone, as FILE.png\n"
     "  --trace-dir DIR    Chrome trace of the last pass of each configuration\n"
     "  --quiet            no progress on stderr, no summary on stdout\n"
     "\n"
@@ -106,6 +108,8 @@ struct bench_options {
 	size_t layers, repeat, warmup, max_warmup;
 	uint64_t seed;
 	const char *csv, *plot, *trace_dir;
+	const char *plot_file; /* --plot NAME.png: that plot alone, in the folder now in plot */
+	char plot_folder[4096];
 	int quiet;
 	unsigned pass_timeout; /* seconds, 0: none */
 	struct cli_workers workers;
@@ -590,6 +594,30 @@ static int check_folder(const char *option, const char *path)
 	}
 	free(parent);
 	return rc;
+}
+
+/* --plot NAME.png (the interface of DESIGN.md): the GFLOP/s plot alone, written as that file;
+ * any other --plot is a folder for every plot and the HTML report. */
+static int plot_to_file(struct bench_options *o)
+{
+	size_t len = strlen(o->plot);
+	const char *slash;
+
+	if (len < 4 || strcasecmp(o->plot + len - 4, ".png") != 0)
+		return 0;
+	if (hetsched__check_writable(o->plot) < 0) {
+		cli_error("bench", "--plot: %s", hetsched_last_error());
+		return -1;
+	}
+	slash = strrchr(o->plot, '/');
+	if (!slash)
+		snprintf(o->plot_folder, sizeof(o->plot_folder), ".");
+	else
+		snprintf(o->plot_folder, sizeof(o->plot_folder), "%.*s",
+		         slash == o->plot ? 1 : (int)(slash - o->plot), o->plot);
+	o->plot_file = slash ? slash + 1 : o->plot;
+	o->plot = o->plot_folder;
+	return 0;
 }
 
 static int make_folder(const char *path)
@@ -1501,7 +1529,9 @@ static void print_summary(const struct bench *b)
 	}
 	if (b->o.csv)
 		printf("\ncsv: %s\n", b->o.csv);
-	if (b->o.plot)
+	if (b->o.plot_file)
+		printf("plot: %s/%s\n", b->o.plot, b->o.plot_file);
+	else if (b->o.plot)
 		printf("report: %s/index.html\n", b->o.plot);
 	if (b->o.trace_dir)
 		printf("traces: %s\n", b->o.trace_dir);
@@ -1662,7 +1692,7 @@ static int plot_gflops(const struct bench *b)
 		hi = b->o.sizes[i] > hi ? b->o.sizes[i] : hi;
 	}
 	workers_line(b, foot, sizeof(foot));
-	gp_terminal(f, width, height, "gflops.png");
+	gp_terminal(f, width, height, b->o.plot_file ? b->o.plot_file : "gflops.png");
 	fprintf(f,
 	        "set title \"Throughput per policy: N x N input through %zu linear layer%s of N -> "
 	        "N\\nmedian of %zu timed passes, bars from min to max, best tile of each point\"\n"
@@ -1704,7 +1734,7 @@ static int plot_gflops(const struct bench *b)
 		        b->o.scheds[p]);
 	}
 	fprintf(f, "\n");
-	return gp_finish(b, &s, "gflops.png");
+	return gp_finish(b, &s, b->o.plot_file ? b->o.plot_file : "gflops.png");
 }
 
 /* share.png: for each size a group of stacked bars, one per policy: the share of the work
@@ -2059,6 +2089,8 @@ static int write_plots(struct bench *b)
 {
 	char path[4096];
 
+	if (b->o.plot_file)
+		return plot_gflops(b);
 	if (make_folder(b->o.plot) < 0)
 		return -1;
 	if (plot_gflops(b) < 0 || plot_share(b) < 0)
@@ -2095,7 +2127,9 @@ int cli_bench(int argc, char **argv)
 		cli_error("bench", "--csv: %s", hetsched_last_error());
 		return EXIT_USAGE;
 	}
-	if (b.o.plot && check_folder("plot", b.o.plot) < 0)
+	if (b.o.plot && plot_to_file(&b.o) < 0)
+		return EXIT_USAGE;
+	if (b.o.plot && !b.o.plot_file && check_folder("plot", b.o.plot) < 0)
 		return EXIT_USAGE;
 	if (b.o.trace_dir && check_folder("trace-dir", b.o.trace_dir) < 0)
 		return EXIT_USAGE;
