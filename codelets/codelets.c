@@ -10,6 +10,22 @@
 
 struct starpu_opencl_program hetsched__opencl_program;
 static int opencl_loaded;
+
+int hetsched__opencl_is_cpu(int devid)
+{
+	cl_device_type type = 0;
+	cl_device_id device;
+
+	starpu_opencl_get_device(devid, &device);
+	HETSCHED_CL_CHECK(clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof(type), &type, NULL));
+	return (type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
+void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid)
+{
+	if (hetsched__opencl_is_cpu(devid))
+		HETSCHED_CL_CHECK(clFinish(queue));
+}
 #endif
 
 int hetsched__codelets_init(void)

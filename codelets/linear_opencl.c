@@ -1,5 +1,6 @@
 /* linear_opencl.c: the OpenCL implementation of the linear codelet: queues one of linear.cl's
- * kernels on the worker's command queue (STARPU_OPENCL_ASYNC: StarPU waits for it).
+ * kernels on the worker's command queue (STARPU_OPENCL_ASYNC: StarPU waits for it on a GPU; on a
+ * CPU device the codelet waits, see hetsched__opencl_cpu_wait).
  *
  * Which kernel: GPUs get the local-memory tiled one (hetsched_linear); CPU devices (PoCL) get the
  * register-blocked dot-product one (hetsched_linear_dot), about 8 times faster there because a CPU
@@ -47,16 +48,12 @@ static size_t round_up(size_t v, size_t to)
 static int use_dot_kernel(int devid)
 {
 	const char *force = getenv("HETSCHED_OPENCL_GEMM");
-	cl_device_type type = 0;
-	cl_device_id device;
 
 	if (force && !strcmp(force, "tiled"))
 		return 0;
 	if (force && !strcmp(force, "dot"))
 		return 1;
-	starpu_opencl_get_device(devid, &device);
-	HETSCHED_CL_CHECK(clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof(type), &type, NULL));
-	return (type & CL_DEVICE_TYPE_CPU) != 0;
+	return hetsched__opencl_is_cpu(devid);
 }
 
 void hetsched__linear_opencl(void *buffers[], void *cl_arg)
@@ -113,4 +110,5 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, dot ? NULL : local,
 	                                         0, NULL, NULL));
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
+	hetsched__opencl_cpu_wait(queue, devid);
 }

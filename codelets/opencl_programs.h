@@ -33,6 +33,15 @@ extern struct starpu_opencl_program hetsched__opencl_program;
 		}                                                                                  \
 	} while (0)
 
+/* 1 when OpenCL device devid (StarPU's numbering) is a CPU device, such as PoCL's. */
+int hetsched__opencl_is_cpu(int devid);
+
+/* End of an OpenCL codelet: on a CPU device, wait here for the kernel just queued. The
+ * StarPU driver thread would otherwise poll for its end on a core of its own while the kernel
+ * runs on another, taking a core from the CPU workers; waiting, it is the thread that runs the
+ * kernel (PoCL's basic device, see runtime.c) or it sleeps. GPUs stay asynchronous. */
+void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid);
+
 /* The OpenCL implementations of the codelets (rand_opencl.c, linear_opencl.c). */
 void hetsched__rand_opencl(void *buffers[], void *cl_arg);
 void hetsched__linear_opencl(void *buffers[], void *cl_arg);

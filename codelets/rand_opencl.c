@@ -1,5 +1,6 @@
 /* rand_opencl.c: the OpenCL implementation of the rand codelet: queues rand.cl's kernel on the
- * worker's command queue (STARPU_OPENCL_ASYNC: StarPU waits for it, we never call clFinish). */
+ * worker's command queue (STARPU_OPENCL_ASYNC: StarPU waits for it on a GPU; on a CPU device the
+ * codelet waits, see hetsched__opencl_cpu_wait). */
 #include "config.h"
 
 #include "codelets.h"
@@ -20,6 +21,7 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 	size_t global[2];
 	cl_command_queue queue;
 	cl_kernel kernel;
+	const int devid = starpu_worker_get_devid(starpu_worker_get_id());
 	int arg = 0;
 
 	if (nx == 0 || ny == 0)
@@ -31,7 +33,7 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 
 	HETSCHED_CL_CHECK(
 	    starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program, "hetsched_rand",
-	                              starpu_worker_get_devid(starpu_worker_get_id())));
+	                              devid));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ptr), &ptr));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(offset), &offset));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(nx), &nx));
@@ -48,4 +50,5 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 	    clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, NULL, 0, NULL, NULL));
 	/* The queued command keeps its own reference to the kernel. */
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
+	hetsched__opencl_cpu_wait(queue, devid);
 }

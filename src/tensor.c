@@ -191,12 +191,18 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 	if (t->acquired)
 		starpu_data_release(t->handle);
 	if (t->partitioned && hetsched__mpi_active()) {
-		/* Tiles that other ranks own hold no values here (unless gathered), and StarPU 1.3
-		 * cannot unpartition (nor unregister) a handle whose tiles have no value on this
-		 * node: leave the handle to StarPU's shutdown. */
+		/* Tiles that other ranks own may hold no value here, and StarPU 1.3 cannot
+		 * unpartition a handle whose tiles are not all initialised. Writing each tile on
+		 * the host (no transfer: W mode, into the handle's own main-memory buffer) gives
+		 * them all a value, which the unpartition below then drops. */
 		starpu_task_wait_for_all();
-		free(t);
-		return;
+		for (size_t i = 0; i < t->ntile_rows; i++)
+			for (size_t j = 0; j < t->ntile_cols; j++) {
+				starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
+
+				if (starpu_data_acquire(tile, STARPU_W) == 0)
+					starpu_data_release(tile);
+			}
 	}
 	if (t->partitioned)
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);

@@ -1,9 +1,10 @@
 # info_json.sh: `hetsched info --json` is one JSON object with the documented fields, and its
 # worker and memory-node counts are those StarPU reports when asked directly (starpu_count).
-# Run as info_json.ocl it must also see one CPU worker, one OpenCL worker, two memory nodes.
+# Run as info_json.ocl it must also see one CPU worker, one OpenCL worker, two memory nodes, and
+# the OpenCL worker is PoCL's basic device unless POCL_DEVICES says otherwise.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 [ -n "$PYTHON3" ] || PYTHON3=$(command -v python3)
-plan 4
+if [ "$HS_WORKERS" = opencl ]; then plan 6; else plan 4; fi
 json=$HS_TMPDIR/info.json
 "$HETSCHED" info --json >"$json" 2>"$HS_TMPDIR/err"
 ok $? "info --json exits 0"
@@ -55,4 +56,15 @@ ok $? "fields present and worker counts match StarPU ($HS_WORKERS workers)"
 ok $? "info (text) exits 0"
 grep -q '^CUDA available: ' "$HS_TMPDIR/info.txt"
 ok $? "info says whether CUDA is available"
+if [ "$HS_WORKERS" = opencl ]; then
+	# The worker's name is StarPU's, from the OpenCL device name (PoCL: "basic-..." or
+	# "pthread-...").
+	name=$(python3 -c 'import json, sys; print([w["name"] for w in json.load(open(sys.argv[1]))["workers"] if w["kind"] == "opencl"][0])' "$json")
+	case $name in *"(basic-"*) true ;; *) false ;; esac
+	ok $? "POCL_DEVICES unset: the OpenCL worker is PoCL's basic device ($name)"
+	POCL_DEVICES=pthread "$HETSCHED" info --json >"$HS_TMPDIR/pthread.json" 2>>"$HS_TMPDIR/err"
+	name=$(python3 -c 'import json, sys; print([w["name"] for w in json.load(open(sys.argv[1]))["workers"] if w["kind"] == "opencl"][0])' "$HS_TMPDIR/pthread.json")
+	case $name in *"(pthread-"*) true ;; *) false ;; esac
+	ok $? "POCL_DEVICES=pthread is kept ($name)"
+fi
 finish

@@ -241,21 +241,26 @@ int cli_start(const struct cli_workers *w, int quiet)
 
 /* --tile auto: square tiles, large enough for BLAS efficiency (CPU tasks of a few to tens of
  * milliseconds, as StarPU advises), small enough to give every worker several output tiles.
- * GPUs get larger tiles: cuBLAS needs them to reach its peak, and fewer tiles move less. */
+ * GPUs get larger tiles: cuBLAS needs them to reach its peak, and fewer tiles move less.
+ * Beside OpenCL workers (no CUDA), 16 output tiles per worker instead of 4: an OpenCL device
+ * may be many times slower than a CPU core (PoCL: about 15 times), and a tile it holds delays
+ * the k chain of its output tile by that much, so its tiles must be a small part of the run
+ * (1 CPU + 1 PoCL worker, 2048: tile 256 ran at 0.9-1.0 of the CPU alone, tile 512 at 0.7). */
 size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
 {
 	int nworkers = hetsched_worker_count();
 	int accel = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
+	int per_worker = !accel && hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0 ? 16 : 4;
 	size_t largest = rows, tile;
 
 	for (size_t l = 0; l <= nlayers; l++)
 		largest = dims[l] > largest ? dims[l] : largest;
 	tile = accel ? 2048 : 1024;
-	/* At least about 4 output tiles per worker on the last layer. */
+	/* At least per_worker output tiles per worker on the last layer. */
 	while (tile > 256) {
 		size_t tiles = ((rows + tile - 1) / tile) * ((dims[nlayers] + tile - 1) / tile);
 
-		if (tiles >= (size_t)(4 * nworkers))
+		if (tiles >= (size_t)(per_worker * nworkers))
 			break;
 		tile /= 2;
 	}

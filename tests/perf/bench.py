@@ -2,12 +2,13 @@
 """bench.py: the benchmark suite of `make bench`.
 
 Every comparison is measured side by side: the runs being compared alternate within one round,
-rounds repeat (HS_BENCH_REPEAT, default 5) after one warm-up round, and each figure is the median
-over rounds. Prints one `BENCH <name> <value> <unit>` line per figure and one
+rounds repeat (HS_BENCH_REPEAT, default 5) after one warm-up round, each figure is the median
+over rounds, and each ratio the median over rounds of the ratio within a round. Prints one `BENCH <name> <value> <unit>` line per figure and one
 `RATIO <name> <value> target <op> <x>` line per comparison, then exits 1 if a target is missed.
 
 Environment knobs: HS_BENCH_REPEAT (rounds, default 5), HS_BENCH_N (default 4096),
-HS_BENCH_N_SMALL (2048), HS_BENCH_HYBRID_N (2048), HS_BENCH_HYBRID_TILE (512),
+HS_BENCH_N_SMALL (2048), HS_BENCH_HYBRID_N (2048), HS_BENCH_HYBRID_TILE (auto: the tile that
+`--tile auto` picks for the mixed run, then used by all three runs),
 HS_BENCH_ONLY (comma-separated names of comparisons to run).
 """
 import json
@@ -27,7 +28,7 @@ ROUNDS = int(os.environ.get("HS_BENCH_REPEAT", "5"))
 N = int(os.environ.get("HS_BENCH_N", "4096"))
 N_SMALL = int(os.environ.get("HS_BENCH_N_SMALL", "2048"))
 HYBRID_N = int(os.environ.get("HS_BENCH_HYBRID_N", "2048"))
-HYBRID_TILE = int(os.environ.get("HS_BENCH_HYBRID_TILE", "512"))
+HYBRID_TILE = os.environ.get("HS_BENCH_HYBRID_TILE", "auto")
 ONLY = [s for s in os.environ.get("HS_BENCH_ONLY", "").split(",") if s]
 NCPU = os.cpu_count()
 
@@ -73,11 +74,27 @@ def rounds(*measures):
         if len(res) > 1:
             print("#   measure %d: %s (spread %.1f%%)" % (i, " ".join("%.4g" % v for v in res),
                   100 * (max(res) - min(res)) / statistics.median(res)), flush=True)
+    global last_rounds
+    last_rounds = results
     return [statistics.median(res) for res in results]
 
 
-def hetsched_gflops(n, *args, **extra):
-    out = run([HETSCHED, "run", "--batch", str(n), "--in", str(n), "--out", str(n), "--repeat", "2",
+last_rounds = []
+
+
+def paired(f):
+    """Median over the rounds of the last rounds() call of f(values of that round): a ratio taken
+    within each round, whose measures ran seconds apart, before the median. This machine's speed
+    drifts over tens of seconds (a CPU-only pass at 68 then 122 GFLOP/s), which a ratio of
+    medians taken over the whole series would mix in."""
+    values = [f(*vals) for vals in zip(*last_rounds)]
+    print("#   per-round ratios: %s" % " ".join("%.3f" % v for v in values), flush=True)
+    return statistics.median(values)
+
+
+def hetsched_gflops(n, *args, repeat=2, **extra):
+    """Best GFLOP/s of `repeat` forward passes in one process."""
+    out = run([HETSCHED, "run", "--batch", str(n), "--in", str(n), "--out", str(n), "--repeat", str(repeat),
                "--json", *args], **extra)
     doc = json.loads(out)
     return doc["gflops"]
@@ -105,7 +122,7 @@ def main():
                             lambda: float(run([PERF_TOOL, "sgemm", str(n)]).split()[1]))
         bench("hetsched_linear_%d_gflops" % n, ours, "GFLOP/s")
         bench("openblas_sgemm_%d_gflops" % n, blas, "GFLOP/s")
-        ratio(name, ours / blas, ">=", target)
+        ratio(name, paired(lambda a, b: a / b), ">=", target)
 
     name = "linear_vs_starpu_sgemm_%d" % N
     if wanted(name):
@@ -119,24 +136,36 @@ def main():
                 return float(out.strip().splitlines()[-1].split()[-1])
             ours, theirs = rounds(lambda: hetsched_gflops(N, "--sched", "dmda", *cpu_only), starpu_sgemm)
             bench("starpu_sgemm_example_%d_gflops" % N, theirs, "GFLOP/s")
-            ratio(name, ours / theirs, ">=", 1.00)
+            ratio(name, paired(lambda a, b: a / b), ">=", 1.00)
 
     if wanted("hybrid_efficiency"):
-        ocl = ["--opencl-on-cpu", "--tile", str(HYBRID_TILE), "--sched", "dmda"]
+        # The three runs share one tile, the one `--tile auto` picks for the mixed run (or
+        # HS_BENCH_HYBRID_TILE): the ratio measures the split across unequal workers, not the
+        # tile size. hetsched runs the OpenCL CPU device as PoCL's basic device (README).
         extra = dict(POCL_MAX_PTHREAD_COUNT=1, STARPU_OPENCL_ON_CPUS=1)
+        mixed_args = ["--ncpu", "1", "--nopencl", "1", "--opencl-on-cpu", "--sched", "dmda"]
+        tile = HYBRID_TILE
+        if tile == "auto":
+            tile = str(json.loads(run([HETSCHED, "run", "--batch", str(HYBRID_N), "--in", str(HYBRID_N),
+                                       "--out", str(HYBRID_N), "--json", "--tile", "auto", *mixed_args],
+                                      **extra))["tile"])
+        ocl = ["--opencl-on-cpu", "--tile", tile, "--sched", "dmda"]
         # "dmda after calibration": the models of both kinds for these tile shapes first.
         t = time.time()
-        run([HETSCHED, "calibrate", "--sizes", str(HYBRID_N), "--tile", str(HYBRID_TILE), "--ncpu", "1",
+        run([HETSCHED, "calibrate", "--sizes", str(HYBRID_N), "--tile", tile, "--ncpu", "1",
              "--nopencl", "1", "--opencl-on-cpu", "--quiet"], **extra)
-        print("#   hetsched calibrate (CPU + OpenCL, tile %d): %.1f s" % (HYBRID_TILE, time.time() - t), flush=True)
+        print("#   hetsched calibrate (CPU + OpenCL, tile %s%s): %.1f s"
+              % (tile, " from --tile auto" if HYBRID_TILE == "auto" else "", time.time() - t), flush=True)
+        # A pass is short here (0.2 s): the best of 5 per process, so that one slow pass (this
+        # VM's neighbours) does not decide a round.
         cpu, opencl, mixed = rounds(
-            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "0", *ocl, **extra),
-            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "0", "--nopencl", "1", *ocl, **extra),
-            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "1", *ocl, **extra))
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "0", *ocl, repeat=5, **extra),
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "0", "--nopencl", "1", *ocl, repeat=5, **extra),
+            lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "1", *ocl, repeat=5, **extra))
         bench("hybrid_cpu_only_gflops", cpu, "GFLOP/s")
         bench("hybrid_opencl_only_gflops", opencl, "GFLOP/s")
         bench("hybrid_mixed_gflops", mixed, "GFLOP/s")
-        ratio("hybrid_efficiency", mixed / (cpu + opencl), ">=", 0.85)
+        ratio("hybrid_efficiency", paired(lambda c, o, m: m / (c + o)), ">=", 0.85)
 
     if wanted("rand_vs_numpy"):
         # Both sides write an already allocated buffer: best of two after a warm-up.
@@ -152,7 +181,7 @@ def main():
                               lambda: float(run([py, "-c", numpy_code], OMP_NUM_THREADS=1)))
         bench("hetsched_rand_1cpu", ours / 1e9, "Gelem/s")
         bench("numpy_random_float32_1thread", theirs / 1e9, "Gelem/s")
-        ratio("rand_vs_numpy", ours / theirs, ">=", 1.0)
+        ratio("rand_vs_numpy", paired(lambda a, b: a / b), ">=", 1.0)
 
     if wanted("submit_overhead"):
         out = run([PERF_TOOL, "submit", "2000", str(2 * ROUNDS + 1)]).split()
