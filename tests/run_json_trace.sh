@@ -1,8 +1,9 @@
 # run_json_trace.sh: `hetsched run --json` prints one object with the fields of DESIGN.md, and
 # --trace writes Chrome trace events with one track per worker and one "X" slice per task
-# executed (as many as the JSON's per-worker task counts add up to).
+# executed (as many as the JSON's per-worker task counts add up to). The text summary of a run
+# of several passes gives each worker's busy share of the last pass, the one its counts are from.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
-plan 3
+plan 4
 d=$HS_TMPDIR
 "$HETSCHED" run --batch 512 --in 384 --out 256 --hidden 128 --tile 128 --check --json \
 	--trace "$d/t.json" >"$d/run.json" 2>"$d/stderr"
@@ -53,4 +54,17 @@ for f in fails: print("# " + f)
 sys.exit(1 if fails else 0)
 PY
 ok $? "trace: one track per worker, one X slice per task"
+# Text summary, 4 passes: the table is the last pass's; its busy% is task time over that pass's
+# time (it was once divided by the fastest pass, and went above 100 %).
+"$HETSCHED" run --batch 512 --in 512 --out 512 --tile 128 --repeat 4 >"$d/text" 2>"$d/stderr"
+python3 - "$d/text" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+last = re.search(r"^last pass \(([0-9.]+) s\):$", text, re.M)
+rows = re.findall(r"^  \d+\s+.*?\s(cpu|cuda|opencl)\s+(\d+)\s+([0-9.]+)%", text, re.M)
+busy = [float(r[2]) for r in rows]
+print("# last pass %s, busy%% %r" % (last and last.group(1), busy))
+sys.exit(0 if last and rows and all(0 < b <= 100.0 for b in busy) else 1)
+PY
+ok $? "--repeat 4: per-worker table of the last pass, every busy% in (0, 100]"
 finish

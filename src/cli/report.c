@@ -75,6 +75,8 @@ void report_print_text(const struct run_report *r)
 		       flops / elapsed * 1e-9);
 	else
 		printf("elapsed: %.4f s, %.1f GFLOP/s\n", elapsed, flops / elapsed * 1e-9);
+	if (r->repeat > 1)
+		printf("\nlast pass (%.4f s):", r->last_s);
 	printf("\n  %-3s %-28s %-6s %7s %7s %9s\n", "id", "worker", "kind", "tasks", "busy%",
 	       "GFLOP");
 	for (int i = 0; i < nworkers; i++) {
@@ -83,7 +85,7 @@ void report_print_text(const struct run_report *r)
 		hetsched_worker_get_info(i, &info);
 		printf("  %-3d %-28.28s %-6s %7zu %6.1f%% %9.2f\n", i, info.name,
 		       hetsched_kind_name(info.kind), w[i].tasks,
-		       100.0 * w[i].busy_s / (elapsed > 0 ? elapsed : 1), w[i].flops * 1e-9);
+		       100.0 * w[i].busy_s / (r->last_s > 0 ? r->last_s : 1), w[i].flops * 1e-9);
 	}
 	printf("\nshare of work:");
 	for (int k = 0; k < HETSCHED_NKINDS; k++)

@@ -17,6 +17,7 @@ struct run_report {
 	uint64_t seed;
 	const double *times; /* sorted, one per repeat */
 	size_t repeat;
+	double last_s; /* the last pass, whose tasks the worker statistics describe */
 	const struct hetsched__check_result *check; /* NULL without --check */
 	const char *save;
 	const struct hetsched_rank_info *ranks; /* per-rank figures (nranks entries) */

@@ -611,6 +611,7 @@ int cli_run(int argc, char **argv)
 		    .seed = o.seed,
 		    .times = times,
 		    .repeat = o.repeat,
+		    .last_s = times[o.repeat - 1], /* before the sort below */
 		    .check = o.check ? &check : NULL,
 		    .save = o.save,
 		    .ranks = ranks,

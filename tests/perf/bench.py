@@ -2,11 +2,11 @@
 """bench.py: the benchmark suite of `make bench`.
 
 Every comparison is measured side by side: the runs being compared alternate within one round,
-rounds repeat (HS_BENCH_REPEAT, default 5) after one warm-up round, each figure is the median
+rounds repeat (HS_BENCH_REPEAT, default 11) after one warm-up round, each figure is the median
 over rounds, and each ratio the median over rounds of the ratio within a round. Prints one `BENCH <name> <value> <unit>` line per figure and one
 `RATIO <name> <value> target <op> <x>` line per comparison, then exits 1 if a target is missed.
 
-Environment knobs: HS_BENCH_REPEAT (rounds, default 5), HS_BENCH_N (default 4096),
+Environment knobs: HS_BENCH_REPEAT (rounds, default 11), HS_BENCH_N (default 4096),
 HS_BENCH_N_SMALL (2048), HS_BENCH_HYBRID_N (2048), HS_BENCH_HYBRID_TILE (auto: the tile that
 `--tile auto` picks for the mixed run, then used by all three runs),
 HS_BENCH_ONLY (comma-separated names of comparisons to run).
@@ -24,7 +24,7 @@ BUILD = os.environ.get("HS_TOP_BUILDDIR", os.path.abspath(os.path.join(os.path.d
 HETSCHED = os.path.join(BUILD, "hetsched")
 PERF_TOOL = os.path.join(BUILD, "tests", "perf_tool")
 STARPU_SGEMM = "/usr/lib/x86_64-linux-gnu/starpu/examples/sgemm"
-ROUNDS = int(os.environ.get("HS_BENCH_REPEAT", "5"))
+ROUNDS = int(os.environ.get("HS_BENCH_REPEAT", "11"))
 N = int(os.environ.get("HS_BENCH_N", "4096"))
 N_SMALL = int(os.environ.get("HS_BENCH_N_SMALL", "2048"))
 HYBRID_N = int(os.environ.get("HS_BENCH_HYBRID_N", "2048"))
