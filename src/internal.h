@@ -49,6 +49,8 @@ struct hetsched_tensor {
  * written in place, and to_host needs no extra copy). */
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
                                  size_t tile_rows, size_t tile_cols);
+/* Free the host buffers that destroyed tensors left for reuse (hetsched_shutdown). */
+void hetsched__tensor_cache_flush(void);
 /* Split into tiles (after releasing a host view): the state every operation needs. */
 int hetsched__tensor_tiles(struct hetsched_tensor *t);
 /* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */

@@ -346,6 +346,7 @@ int hetsched_shutdown(void)
 	if (!runtime.initialized)
 		return hetsched__error(HETSCHED_ESTATE, "hetsched is not initialised");
 	starpu_task_wait_for_all();
+	hetsched__tensor_cache_flush();
 	hetsched__codelets_shutdown();
 	starpu_cublas_shutdown();
 	lock = starpu_home_lock();
