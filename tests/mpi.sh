@@ -111,15 +111,22 @@ sys.exit(0 if err <= 1e-5 else 1)
 PY
 ok $? "the output y of 2 ranks equals that of one process within 1e-5"
 # Each pass's output tensor is freed on every rank (tiles that other ranks own included): the
-# largest rank's peak RSS does not grow with the number of passes (it grew by 7 MB a pass when
-# the tiles were left to StarPU's shutdown).
+# largest rank's peak RSS does not grow with the number of passes (it grew by 4.2 MB a pass, the
+# size of y, when the tiles were left to StarPU's shutdown). Not under AddressSanitizer, whose
+# allocator retains memory of its own (4.2 MB a pass there too, quarantine off): the leak check
+# of that build is LeakSanitizer's, at exit.
+if [ "${HS_SANITIZERS:-no}" = yes ]; then
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP peak RSS against passes: not measurable under AddressSanitizer's allocator"
+	finish
+fi
 python3 - "$HETSCHED" <<'PY'
-import resource, subprocess, sys
+import os, resource, subprocess, sys
 def peak(repeat):
     cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "2", "--mca", "btl", "self,vader",
            "--mca", "oob_tcp_if_include", "lo", sys.argv[1], "run", "--batch", "1024", "--in", "1024",
            "--out", "1024", "--tile", "256", "--repeat", str(repeat), "--quiet"]
-    env = dict(__import__("os").environ, STARPU_NCPU="1", STARPU_MPI_NOBIND="1")
+    env = dict(os.environ, STARPU_NCPU="1", STARPU_MPI_NOBIND="1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     rc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     # RUSAGE_CHILDREN keeps the largest descendant's peak so far: the smaller run goes first.
