@@ -93,7 +93,7 @@ sed -n 's/^\([A-Za-z0-9_-]*\)[[:space:]]*->.*/\1/p' "$d/help.txt" >"$d/starpu-po
 n=$(wc -l <"$d/starpu-policies")
 [ "$n" -ge 5 ]
 ok $? "StarPU lists $n policies under STARPU_SCHED=help"
-"$HETSCHED" bench --sched all --sizes 32 --tiles 32 --repeat 1 --csv "$d/all.csv" \
+"$HETSCHED" bench --sched all --sizes 32 --tiles 32 --repeat 1 --pass-timeout 60 --csv "$d/all.csv" \
 	>"$d/stdout" 2>"$d/stderr" &&
 	python3 - "$d/all.csv" "$d/starpu-policies" <<'PY'
 import csv, sys
