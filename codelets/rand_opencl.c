@@ -31,9 +31,8 @@ void hetsched__rand_opencl(void *buffers[], void *cl_arg)
 	global[0] = ((size_t)(col0 & 3u) + nx + 3) / 4;
 	global[1] = ny;
 
-	HETSCHED_CL_CHECK(
-	    starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program, "hetsched_rand",
-	                              devid));
+	HETSCHED_CL_CHECK(starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program,
+	                                            "hetsched_rand", devid));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ptr), &ptr));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(offset), &offset));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(nx), &nx));
