@@ -34,19 +34,9 @@ if [ -f "$build/config.status" ] && ! grep -q 'enable-fuzzing' "$build/config.st
 	exit 2
 fi
 if [ -z "${HS_FUZZ_BUILDDIR:-}" ] || [ ! -f "$build/config.status" ]; then
-	# A copy of the sources: tracked and new files when this is a git checkout, the whole
-	# folder minus build products otherwise. tar keeps modification times, so make rebuilds
-	# only what changed since the last copy.
+	# A copy of the sources; make then rebuilds only what changed since the last copy.
 	src=$build/src
-	mkdir -p "$src" || exit 2
-	if git -C "$srcdir" rev-parse --git-dir >/dev/null 2>&1; then
-		(cd "$srcdir" && git ls-files -z --cached --others --exclude-standard |
-			xargs -0 tar cf - --ignore-failed-read 2>/dev/null) | (cd "$src" && tar xpf -)
-	else
-		(cd "$srcdir" && tar cf - --exclude='*.o' --exclude='*.lo' --exclude='.libs' \
-			--exclude=config.status --exclude=config.log --exclude=Makefile . ) |
-			(cd "$src" && tar xpf -)
-	fi || { echo "fuzz/run.sh: cannot copy the sources to $src" >&2; exit 2; }
+	sh "$srcdir/scripts/copy-sources.sh" "$srcdir" "$src" || exit 2
 	if [ ! -f "$src/config.status" ]; then
 		echo "fuzz/run.sh: configuring a clang build in $src"
 		(cd "$src" && { [ -x configure ] || autoreconf -fi; } >autoreconf.log 2>&1 &&

@@ -17,15 +17,7 @@ esac
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 build=${HS_SAN_BUILDDIR:-${TMPDIR:-/tmp}/hetsched-$mode}
 
-mkdir -p "$build" || exit 2
-if git -C "$srcdir" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$srcdir" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 tar cf - --ignore-failed-read 2>/dev/null) | (cd "$build" && tar xpf -)
-else
-	(cd "$srcdir" && tar cf - --exclude='*.o' --exclude='*.lo' --exclude='.libs' \
-		--exclude=config.status --exclude=config.log --exclude=Makefile .) |
-		(cd "$build" && tar xpf -)
-fi || { echo "check-sanitizers: cannot copy the sources to $build" >&2; exit 2; }
+sh "$srcdir/scripts/copy-sources.sh" "$srcdir" "$build" || exit 2
 if [ ! -f "$build/config.status" ]; then
 	echo "check-sanitizers: configuring $build ($flags)"
 	(cd "$build" && { [ -x configure ] || autoreconf -fi; } >autoreconf.log 2>&1 &&
