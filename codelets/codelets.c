@@ -10,15 +10,34 @@
 
 struct starpu_opencl_program hetsched__opencl_program;
 static int opencl_loaded;
+/* Per OpenCL device (StarPU's numbering): 1 for a CPU device. Asked once, at set-up: the
+ * codelets consult it for every task. */
+static unsigned char opencl_cpu[STARPU_MAXOPENCLDEVS];
 
 int hetsched__opencl_is_cpu(int devid)
 {
-	cl_device_type type = 0;
-	cl_device_id device;
+	return devid >= 0 && devid < STARPU_MAXOPENCLDEVS && opencl_cpu[devid];
+}
 
-	starpu_opencl_get_device(devid, &device);
-	HETSCHED_CL_CHECK(clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof(type), &type, NULL));
-	return (type & CL_DEVICE_TYPE_CPU) != 0;
+/* Fill opencl_cpu for the OpenCL devices that StarPU's workers drive. */
+static void record_device_types(void)
+{
+	int workers[STARPU_NMAXWORKERS];
+	unsigned n =
+	    starpu_worker_get_ids_by_type(STARPU_OPENCL_WORKER, workers, STARPU_NMAXWORKERS);
+
+	for (unsigned i = 0; i < n; i++) {
+		int devid = starpu_worker_get_devid(workers[i]);
+		cl_device_type type = 0;
+		cl_device_id device;
+
+		if (devid < 0 || devid >= STARPU_MAXOPENCLDEVS)
+			continue;
+		starpu_opencl_get_device(devid, &device);
+		HETSCHED_CL_CHECK(
+		    clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof(type), &type, NULL));
+		opencl_cpu[devid] = (type & CL_DEVICE_TYPE_CPU) != 0;
+	}
 }
 
 void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid)
@@ -44,6 +63,7 @@ int hetsched__codelets_init(void)
 		                       "building the OpenCL kernels failed (StarPU status %d); "
 		                       "the compiler's log is printed above",
 		                       rc);
+	record_device_types();
 	opencl_loaded = 1;
 #endif
 	return 0;
