@@ -63,7 +63,8 @@ def ratio(name, value, op, target):
 
 
 def rounds(*measures):
-    """Call each measure in turn, ROUNDS times after one warm-up round; medians per measure."""
+    """Call each measure in turn, ROUNDS times after one warm-up round. Returns the median of each
+    measure and the series (one list of values per measure, in round order) for paired()."""
     results = [[] for _ in measures]
     for r in range(ROUNDS + 1):
         for i, m in enumerate(measures):
@@ -74,20 +75,15 @@ def rounds(*measures):
         if len(res) > 1:
             print("#   measure %d: %s (spread %.1f%%)" % (i, " ".join("%.4g" % v for v in res),
                   100 * (max(res) - min(res)) / statistics.median(res)), flush=True)
-    global last_rounds
-    last_rounds = results
-    return [statistics.median(res) for res in results]
+    return [statistics.median(res) for res in results], results
 
 
-last_rounds = []
-
-
-def paired(f):
-    """Median over the rounds of the last rounds() call of f(values of that round): a ratio taken
+def paired(f, series):
+    """Median over the rounds of a rounds() series of f(values of that round): a ratio taken
     within each round, whose measures ran seconds apart, before the median. This machine's speed
     drifts over tens of seconds (a CPU-only pass at 68 then 122 GFLOP/s), which a ratio of
     medians taken over the whole series would mix in."""
-    values = [f(*vals) for vals in zip(*last_rounds)]
+    values = [f(*vals) for vals in zip(*series)]
     print("#   per-round ratios: %s" % " ".join("%.3f" % v for v in values), flush=True)
     return statistics.median(values)
 
@@ -118,11 +114,11 @@ def main():
     for n, target, name in ((N, 0.90, "linear_vs_openblas_%d" % N), (N_SMALL, 0.80, "linear_vs_openblas_%d" % N_SMALL)):
         if not wanted(name):
             continue
-        ours, blas = rounds(lambda: hetsched_gflops(n, *cpu_only),
+        (ours, blas), series = rounds(lambda: hetsched_gflops(n, *cpu_only),
                             lambda: float(run([PERF_TOOL, "sgemm", str(n)]).split()[1]))
         bench("hetsched_linear_%d_gflops" % n, ours, "GFLOP/s")
         bench("openblas_sgemm_%d_gflops" % n, blas, "GFLOP/s")
-        ratio(name, paired(lambda a, b: a / b), ">=", target)
+        ratio(name, paired(lambda a, b: a / b, series), ">=", target)
 
     name = "linear_vs_starpu_sgemm_%d" % N
     if wanted(name):
@@ -134,9 +130,9 @@ def main():
                            "-iter", "10"], STARPU_SCHED="dmda", STARPU_NCPU=NCPU, STARPU_NOPENCL=0,
                           STARPU_NCUDA=0, OPENBLAS_NUM_THREADS=1)
                 return float(out.strip().splitlines()[-1].split()[-1])
-            ours, theirs = rounds(lambda: hetsched_gflops(N, "--sched", "dmda", *cpu_only), starpu_sgemm)
+            (ours, theirs), series = rounds(lambda: hetsched_gflops(N, "--sched", "dmda", *cpu_only), starpu_sgemm)
             bench("starpu_sgemm_example_%d_gflops" % N, theirs, "GFLOP/s")
-            ratio(name, paired(lambda a, b: a / b), ">=", 1.00)
+            ratio(name, paired(lambda a, b: a / b, series), ">=", 1.00)
 
     if wanted("hybrid_efficiency"):
         # The three runs share one tile, the one `--tile auto` picks for the mixed run (or
@@ -158,14 +154,14 @@ def main():
               % (tile, " from --tile auto" if HYBRID_TILE == "auto" else "", time.time() - t), flush=True)
         # A pass is short here (0.2 s): the best of 5 per process, so that one slow pass (this
         # VM's neighbours) does not decide a round.
-        cpu, opencl, mixed = rounds(
+        (cpu, opencl, mixed), series = rounds(
             lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "0", *ocl, repeat=5, **extra),
             lambda: hetsched_gflops(HYBRID_N, "--ncpu", "0", "--nopencl", "1", *ocl, repeat=5, **extra),
             lambda: hetsched_gflops(HYBRID_N, "--ncpu", "1", "--nopencl", "1", *ocl, repeat=5, **extra))
         bench("hybrid_cpu_only_gflops", cpu, "GFLOP/s")
         bench("hybrid_opencl_only_gflops", opencl, "GFLOP/s")
         bench("hybrid_mixed_gflops", mixed, "GFLOP/s")
-        ratio("hybrid_efficiency", paired(lambda c, o, m: m / (c + o)), ">=", 0.85)
+        ratio("hybrid_efficiency", paired(lambda c, o, m: m / (c + o), series), ">=", 0.85)
 
     if wanted("rand_vs_numpy"):
         # Both sides write an already allocated buffer: best of two after a warm-up.
@@ -177,11 +173,11 @@ def main():
                       "    best = min(best, time.perf_counter() - t)\n"
                       "print(n / best)\n" % (N, N))
         py = os.environ.get("PYTHON_NUMPY") or "/usr/bin/python3"
-        ours, theirs = rounds(lambda: float(run([PERF_TOOL, "rand", str(N)]).split()[1]),
+        (ours, theirs), series = rounds(lambda: float(run([PERF_TOOL, "rand", str(N)]).split()[1]),
                               lambda: float(run([py, "-c", numpy_code], OMP_NUM_THREADS=1)))
         bench("hetsched_rand_1cpu", ours / 1e9, "Gelem/s")
         bench("numpy_random_float32_1thread", theirs / 1e9, "Gelem/s")
-        ratio("rand_vs_numpy", paired(lambda a, b: a / b), ">=", 1.0)
+        ratio("rand_vs_numpy", paired(lambda a, b: a / b, series), ">=", 1.0)
 
     if wanted("submit_overhead"):
         out = run([PERF_TOOL, "submit", "2000", str(2 * ROUNDS + 1)]).split()
