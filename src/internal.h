@@ -66,6 +66,8 @@ void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_da
 int hetsched__mpi_launched_size(void);
 int hetsched__mpi_launched_rank(void);
 int hetsched__mpi_active(void);
+int hetsched__mpi_preinit(void);
+int hetsched__mpi_start_is_local(void);
 int hetsched__mpi_init(struct starpu_conf *sconf);
 void hetsched__mpi_shutdown(void);
 int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j);

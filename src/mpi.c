@@ -20,10 +20,11 @@
 
 static struct {
 	int active;       /* StarPU-MPI initialised by hetsched_init */
+	int own_mpi;      /* MPI initialised by hetsched (it finalises it) */
 	int rank, size;   /* this rank, number of ranks */
 	int p, q;         /* process grid */
 	int64_t next_tag; /* first MPI tag of the next tensor */
-} mpi = {0, 0, 1, 1, 1, 1};
+} mpi = {0, 0, 0, 1, 1, 1, 1};
 
 #ifdef HETSCHED_HAVE_MPI_BUILD
 /* STARPU_COMM_STATS was set by hetsched, not by the user. */
@@ -77,16 +78,60 @@ int hetsched__mpi_active(void)
 	return mpi.active;
 }
 
+/* Under a launcher with several ranks, MPI is initialised here, before StarPU. StarPU-MPI would
+ * do it inside starpu_mpi_init_conf, after starpu_init; MPI_Init is collective, so the ranks'
+ * starpu_init calls could then not be taken one at a time (see starpu_home_lock in runtime.c). */
+int hetsched__mpi_preinit(void)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	int flag = 0, provided;
+
+	if (hetsched__mpi_launched_size() <= 1)
+		return 0;
+	MPI_Initialized(&flag);
+	if (flag)
+		return 0;
+	/* StarPU-MPI's own choice of thread level. */
+	if (MPI_Init_thread(NULL, NULL, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+		return hetsched__error(HETSCHED_ESTARPU, "MPI_Init_thread failed");
+	mpi.own_mpi = 1;
+#endif
+	return 0;
+}
+
+int hetsched__mpi_start_is_local(void)
+{
+#ifdef HETSCHED_HAVE_MPI_BUILD
+	int flag = 0;
+
+	if (hetsched__mpi_launched_size() <= 1)
+		return 1;
+	MPI_Initialized(&flag);
+	if (!flag)
+		return 0;
+	/* StarPU-MPI's start-up meets the other ranks in a barrier when it prints the bindings
+	 * (STARPU_DISPLAY_BINDINGS) and, in a build with FxT, to align the ranks' traces. */
+#ifdef STARPU_USE_FXT
+	return 0;
+#else
+	return !(getenv("STARPU_DISPLAY_BINDINGS") && atoi(getenv("STARPU_DISPLAY_BINDINGS")) != 0);
+#endif
+#else
+	return 1;
+#endif
+}
+
 int hetsched__mpi_init(struct starpu_conf *sconf)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
-	int rc;
+	int rc, flag = 0;
 
 	if (hetsched__mpi_launched_size() > 1) {
 		/* Byte counts per destination, for the per-rank report. */
 		comm_stats_ours = !getenv("STARPU_COMM_STATS");
 		setenv("STARPU_COMM_STATS", "1", 0);
-		rc = starpu_mpi_init_conf(NULL, NULL, 1, MPI_COMM_WORLD, sconf);
+		MPI_Initialized(&flag);
+		rc = starpu_mpi_init_conf(NULL, NULL, !flag, MPI_COMM_WORLD, sconf);
 		if (rc != 0)
 			return rc;
 		starpu_mpi_comm_rank(MPI_COMM_WORLD, &mpi.rank);
@@ -134,6 +179,10 @@ void hetsched__mpi_shutdown(void)
 		mpi.active = 0;
 		if (starpu_is_initialized())
 			starpu_shutdown();
+		if (mpi.own_mpi) {
+			MPI_Finalize();
+			mpi.own_mpi = 0;
+		}
 		return;
 	}
 #endif

@@ -88,39 +88,96 @@ static void submit_test_hang(void)
 /* ------------------------------------------------------------------ start and stop */
 
 /* StarPU 1.3 calibrates the bus on its first start with a STARPU_HOME (and again whenever the
- * set of devices changes) and writes the files in $STARPU_HOME/.starpu/sampling/bus without any
- * lock: a second process starting meanwhile reads them half-written and aborts
- * (check_bus_affinity_file: "Error when reading from file"). Processes sharing a STARPU_HOME
- * therefore start StarPU, and stop it (it writes the performance models then), one at a time,
- * under an flock on a file beside those. Not under MPI with several ranks: MPI_Init is
- * collective, and a rank holding the lock would wait there for one waiting for the lock.
- * Returns the locked descriptor, or -1 when there is nothing to lock (or no way to). */
-static int starpu_home_lock(void)
+ * set of devices changes) and writes each bus file under a lock that it releases before fclose
+ * has flushed the file: a process starting meanwhile can read the file empty and abort
+ * (check_bus_affinity_file: "Error when reading from file"; 1 run in 10 of `mpirun -np 4
+ * hetsched run` on a fresh folder here, and seen in CI with 2 ranks of a SLURM job). Processes
+ * sharing that folder therefore start StarPU under an flock on a file beside it, exclusive: the
+ * first one calibrates, the others then read whole files. The ranks of one MPI launch share it
+ * once the bus files are all there (they see the same devices, so none recalibrates), so that a
+ * large job's ranks do not start one after the other for nothing. StarPU is stopped (it writes
+ * the performance models then) under the exclusive lock. Under MPI with several ranks, the
+ * start is locked only once MPI is initialised (hetsched__mpi_preinit), as StarPU-MPI's start is
+ * then local to the rank, and the stop is not locked: starpu_mpi_shutdown waits for the other
+ * ranks in a barrier, and a rank holding the lock there would wait for one waiting for it. */
+
+/* The folder StarPU keeps its performance models in, as StarPU 1.3 and 1.4 find it, with a
+ * trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
+static int perfmodel_dir(char *path, size_t size)
 {
 	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
-	char path[4096];
-	int fd;
+	int n;
 
-	if (hetsched__mpi_launched_size() > 1)
-		return -1;
-	if (dir && *dir) {
-		snprintf(path, sizeof(path), "%s", dir);
-	} else {
+	if (dir && *dir)
+		n = snprintf(path, size, "%s/", dir);
+	else {
 		if (!home || !*home)
 			home = getenv("HOME");
 		if (!home || !*home)
-			return -1;
-		mkdir(home, 0777);
-		snprintf(path, sizeof(path), "%s/.starpu", home);
+			return 0;
+		n = snprintf(path, size, "%s/.starpu/sampling/", home);
 	}
-	mkdir(path, 0777); /* StarPU would create it anyway */
-	if (strlen(path) + sizeof("/hetsched.lock") > sizeof(path))
+	return n > 0 && (size_t)n < size;
+}
+
+/* Whether every bus file StarPU reads or writes at start for this host is there and not empty. */
+static int bus_files_complete(const char *models)
+{
+	/* The last one only where StarPU has CUDA or OpenCL. */
+	static const char *const kinds[] = {"config",       "latency",         "bandwidth",
+	                                    "platform.xml", "platform.v4.xml", "affinity"};
+	size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
+	const char *forced = getenv("STARPU_HOSTNAME");
+	char host[256], path[4096];
+	struct stat st;
+
+	/* StarPU's own naming: STARPU_HOSTNAME, or the host name up to its first dot. */
+	if (forced && *forced) {
+		snprintf(host, sizeof(host), "%s", forced);
+	} else {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			return 0;
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+	}
+#if !defined(STARPU_USE_CUDA) && !defined(STARPU_USE_OPENCL)
+	nkinds--;
+#endif
+	for (size_t i = 0; i < nkinds; i++) {
+		int n = snprintf(path, sizeof(path), "%sbus/%s.%s", models, host, kinds[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0 || st.st_size == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* at_start: 1 before StarPU starts (shared or exclusive, as above), 0 before it stops
+ * (exclusive). Returns the locked descriptor, or -1 when there is nothing to lock (or no way
+ * to: a file system without flock, say). */
+static int starpu_home_lock(int at_start)
+{
+	char models[4096], path[4096];
+	int fd, how = LOCK_EX;
+
+	if (at_start ? !hetsched__mpi_start_is_local() : hetsched__mpi_launched_size() > 1)
 		return -1;
-	strcat(path, "/hetsched.lock");
+	if (!perfmodel_dir(models, sizeof(models)))
+		return -1;
+	/* The folder and its parents, as StarPU would create them anyway. */
+	for (char *slash = strchr(models + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(models, 0777);
+		*slash = '/';
+	}
+	if (at_start && hetsched__mpi_launched_size() > 1 && bus_files_complete(models))
+		how = LOCK_SH;
+	if (snprintf(path, sizeof(path), "%shetsched.lock", models) >= (int)sizeof(path))
+		return -1;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (fd < 0)
 		return -1;
-	while (flock(fd, LOCK_EX) != 0)
+	while (flock(fd, how) != 0)
 		if (errno != EINTR) {
 			close(fd);
 			return -1;
@@ -298,8 +355,9 @@ int hetsched_init(const struct hetsched_conf *conf)
 		sconf.ncuda = conf->ncuda;
 	if (conf->nopencl >= 0)
 		sconf.nopencl = conf->nopencl;
-	/* Under mpirun or srun with several ranks this is starpu_mpi_init_conf. */
-	lock = starpu_home_lock();
+	/* Under mpirun or srun with several ranks: MPI_Init_thread, then starpu_mpi_init_conf. */
+	HETSCHED_CALL(hetsched__mpi_preinit());
+	lock = starpu_home_lock(1);
 	rc = hetsched__mpi_init(&sconf);
 	starpu_home_unlock(lock);
 	if (rc == -ENODEV)
@@ -349,7 +407,7 @@ int hetsched_shutdown(void)
 	hetsched__tensor_cache_flush();
 	hetsched__codelets_shutdown();
 	starpu_cublas_shutdown();
-	lock = starpu_home_lock();
+	lock = starpu_home_lock(0);
 	hetsched__mpi_shutdown();
 	starpu_home_unlock(lock);
 	runtime.initialized = 0;
