@@ -6,7 +6,8 @@
 # multi-node.sbatch, with srun --mpi=pmix and with mpirun, runs one 2-rank hetsched (one JSON
 # report from rank 0 listing both ranks, each with tasks); policy-study.sbatch's array writes one
 # CSV per policy and merge-csv.sh, as a dependent job, merges them under one header. The scripts
-# also refuse what they cannot do (exit 2, no partial output), and every daemon is stopped.
+# also refuse what they cannot do (exit 2, no partial output), a rank that fails ends its job at
+# once (srun --kill-on-bad-exit), and every daemon is stopped.
 # Skipped only when slurm-wlm and munge are missing and cannot be installed, or without root.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 . "$HS_TOP_SRCDIR/tests/slurm-cluster.sh"
@@ -25,7 +26,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 trap 'exit 129' HUP
-plan 18
+plan 19
 t_start=$(date +%s)
 
 hs_cluster_start "$d/cluster"
@@ -60,6 +61,19 @@ STARPU_NCPU=1 HETSCHED_OUTDIR=$d/mpirun HETSCHED_RUN_ARGS=$run_args HETSCHED_LAU
 	"$ex/multi-node.sbatch" &
 pid_mpirun=$!
 clients="$clients $pid_mpirun"
+# A rank that fails (rank 1's hetsched run exits 3 at once) ends the step: rank 0, waiting for it
+# in MPI_Init, is stopped, and the job ends with the failure instead of at its time limit (2 min).
+cat >"$d/fail-rank1" <<EOF
+#!/bin/sh
+[ "\${SLURM_PROCID:-0}" = 1 ] && [ "\$1" = run ] && { echo "rank 1: failing on purpose" >&2; exit 3; }
+exec "$HETSCHED" "\$@"
+EOF
+chmod +x "$d/fail-rank1"
+STARPU_NCPU=1 HETSCHED=$d/fail-rank1 HETSCHED_OUTDIR=$d/failrank HETSCHED_RUN_ARGS=$run_args \
+	sbatch --wait --quiet --nodes=1 --ntasks-per-node=2 --gres=gpu:2 --time=2 \
+	--output="$d/failrank.out" "$ex/multi-node.sbatch" &
+pid_failrank=$!
+clients="$clients $pid_failrank"
 # The policy study: two policies, one GPU each and the node shared (--oversubscribe overrides the
 # script's --exclusive), so that each task has a GPU of its own; then the merge, after them.
 array_id=$(HETSCHED_OUTDIR=$d/study HETSCHED_POLICIES=eager,dmda \
@@ -97,14 +111,14 @@ EOF
 fi
 
 # The clients return when their jobs end. A job that cannot run (a request the node cannot meet)
-# would keep its client waiting: after 120 s, say why and cancel everything.
-deadline=$(($(date +%s) + 120))
+# would keep its client waiting: after 240 s, say why and cancel everything.
+deadline=$(($(date +%s) + 240))
 while :; do
 	running=
 	for pid in $clients; do kill -0 "$pid" 2>/dev/null && running="$running $pid"; done
 	[ -z "$running" ] && break
 	if [ "$(date +%s)" -ge $deadline ]; then
-		diag "jobs still waiting after 120 s:"
+		diag "jobs still waiting after 240 s:"
 		squeue -o '%i %j %T %r' | sed 's/^/# /'
 		scancel --user="$(id -un)"
 		break
@@ -115,11 +129,12 @@ wait $pid_single; rc_single=$?
 wait $pid_srun; rc_srun=$?
 wait $pid_mpirun; rc_mpirun=$?
 wait $pid_merge; rc_merge=$?
+wait $pid_failrank; rc_failrank=$?
 rc_pmix=skip
 [ -n "$pid_pmix" ] && { wait "$pid_pmix"; rc_pmix=$?; }
 clients=
 diag "all jobs done after $(($(date +%s) - t_start)) s"
-for f in single srun mpirun study-0 study-1 merge pmix; do
+for f in single srun mpirun failrank study-0 study-1 merge pmix; do
 	[ -f "$d/$f.out" ] && { diag "--- $f.out"; sed 's/^/# /' "$d/$f.out" | tail -n 60; }
 done
 scontrol show job 2>/dev/null | grep -E 'JobId=|JobState=' | sed 's/^/# /'
@@ -211,6 +226,15 @@ for launcher in srun mpirun; do
 	check_run "$d/$launcher/run.json" 2 1
 	ok $? "multi-node.sbatch with $launcher: one JSON report, check OK, ranks 0 and 1 both executed tasks"
 done
+
+# The failing rank's job: its own exit status, within seconds (StartTime and EndTime of the job).
+times=$(scontrol -o show job "$(sed -n 's/^SLURM_JOB_ID=//p' "$d/failrank.out" | head -n 1)" 2>/dev/null)
+start=$(echo "$times" | sed -n 's/.* StartTime=\([^ ]*\).*/\1/p')
+end=$(echo "$times" | sed -n 's/.* EndTime=\([^ ]*\).*/\1/p')
+took=$(($(date -d "$end" +%s 2>/dev/null || echo 9999) - $(date -d "$start" +%s 2>/dev/null || echo 0)))
+[ "$rc_failrank" != 0 ] && [ "$took" -lt 60 ] && grep -q 'rank 1: failing on purpose' "$d/failrank.out" &&
+	[ ! -e "$d/failrank/run.json" ] && [ ! -e "$d/failrank/run.json.part" ]
+ok $? "multi-node.sbatch with srun, rank 1 failing: the job fails ($rc_failrank) after $took s, not at its 2 min limit; no run.json"
 
 if [ "$rc_pmix" = skip ]; then
 	echo "ok $((tap_n += 1)) - srun --mpi=pmix: one MPI world of 2 ranks # SKIP no mpicc"
