@@ -5,7 +5,8 @@
 # bit for bit (counter-based RNG, whoever writes the tile), y within 1e-5 relative to max |y|.
 # Repeated passes free their tensors on every rank: the peak memory of 30 passes is that of 2.
 # Ranks starting at once on a fresh performance-model folder do not read each other's bus files
-# half-written (a race of StarPU's, widened here by slow_bus_flush.so until it is certain).
+# half-written (a race of StarPU's, widened here by slow_bus_flush.so until it is certain). bench
+# and calibrate, which run in one process, refuse several ranks.
 # Skipped when hetsched has no MPI (info --json: features.mpi false) or when mpirun is missing
 # and cannot be installed.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
@@ -22,7 +23,7 @@ if ! command -v mpirun >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-g
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openmpi-bin >>"$d/apt.log" 2>&1; }
 fi
 command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed and cannot be installed"
-plan 8
+plan 9
 
 # Launched here, not by a batch system an enclosing job may belong to.
 for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -136,6 +137,23 @@ for round in 1 2 3; do
 done
 [ -z "$bad" ]
 ok $? "3 rounds of 2 ranks starting at once on a fresh model folder, bus files flushed 0.5 s late: all exit 0${bad:+ (failed:$bad)}"
+
+# bench and calibrate run in one process: under mpirun with 2 ranks each rank would run its own
+# passes over tiles spread across both (and they waited for each other until killed). They refuse,
+# on every rank, with exit 2 and one line from rank 0, and write nothing.
+refused=
+for cmd in "bench --sizes 64 --tiles 32 --repeat 1 --csv $d/one-process.csv" "calibrate --sizes 64 --tile 32"; do
+	# shellcheck disable=SC2086 # $cmd: a command and its options
+	STARPU_NCPU=1 STARPU_MPI_NOBIND=1 timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 \
+		--mca btl self,vader --mca oob_tcp_if_include lo "$HETSCHED" $cmd >"$d/one.out" 2>"$d/one.err"
+	rc=$?
+	n=$(grep -c "runs in one process, not across 2 MPI ranks" "$d/one.err")
+	diag "${cmd%% *}: exit $rc, $n line(s): $(grep -m 1 'runs in one process' "$d/one.err")"
+	[ $rc = 2 ] && [ "$n" = 1 ] && [ ! -s "$d/one.out" ] && [ ! -e "$d/one-process.csv" ] ||
+		refused="$refused ${cmd%% *}"
+done
+[ -z "$refused" ]
+ok $? "bench and calibrate under mpirun -np 2: exit 2, one line saying they run in one process, nothing written${refused:+ (wrong:$refused)}"
 
 # Each pass's output tensor is freed on every rank (tiles that other ranks own included): the
 # largest rank's peak RSS does not grow with the number of passes (it grew by 4.2 MB a pass, the

@@ -1254,7 +1254,7 @@ static int calibrate(struct bench *b)
 	int rc;
 
 	w.sched = "dmda";
-	rc = cli_start(&w, 1);
+	rc = cli_start_one_process(&w, 1, "bench");
 	if (rc != EXIT_OK)
 		return rc;
 	if (!b->resolved) {
@@ -1316,7 +1316,7 @@ static int run_policy(struct bench *b, size_t sched)
 	w.sched = b->o.scheds[sched];
 	/* StarPU's own messages would break the progress line: keep it quiet. */
 	progress_clear();
-	rc = cli_start(&w, 1);
+	rc = cli_start_one_process(&w, 1, "bench");
 	if (rc != EXIT_OK)
 		return rc;
 	if (!b->resolved) {

@@ -251,7 +251,7 @@ int cli_calibrate(int argc, char **argv)
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";
-	rc = cli_start(&workers, 1);
+	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;
 	for (size_t i = 0; i < nsizes; i++)

@@ -45,6 +45,10 @@ void cli_workers_init(struct cli_workers *w);
 int cli_workers_option(struct cli_workers *w, int opt, const char *arg);
 /* Start hetsched with the worker options; prints the error and returns its exit code. */
 int cli_start(const struct cli_workers *w, int quiet);
+/* cli_start for a command that runs in one process (bench, calibrate): under mpirun or srun with
+ * several ranks it stops hetsched again and refuses, with EXIT_USAGE; the ranks would otherwise
+ * each run their own passes over tiles spread across them, and wait for each other forever. */
+int cli_start_one_process(const struct cli_workers *w, int quiet, const char *command);
 
 /* The tile --tile auto picks for a batch of rows through layers dims[0] -> ... -> dims[nlayers],
  * from the workers of the running hetsched. */

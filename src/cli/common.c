@@ -239,6 +239,23 @@ int cli_start(const struct cli_workers *w, int quiet)
 	return rc == HETSCHED_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
+int cli_start_one_process(const struct cli_workers *w, int quiet, const char *command)
+{
+	int rc = cli_start(w, quiet);
+
+	if (rc != EXIT_OK || hetsched_nranks() == 1)
+		return rc;
+	if (hetsched_rank() == 0)
+		fprintf(
+		    stderr,
+		    "hetsched: %s runs in one process, not across %d MPI ranks: start it without "
+		    "mpirun, or with one task (on every node by itself: srun --mpi=none "
+		    "--ntasks-per-node=1)\n",
+		    command, hetsched_nranks());
+	hetsched_shutdown();
+	return EXIT_USAGE;
+}
+
 /* --tile auto: square tiles, large enough for BLAS efficiency (CPU tasks of a few to tens of
  * milliseconds, as StarPU advises), small enough to give every worker several output tiles.
  * GPUs get larger tiles: cuBLAS needs them to reach its peak, and fewer tiles move less.
