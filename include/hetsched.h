@@ -214,7 +214,10 @@ int hetsched_blas_core_is_poorer(void);
 /** \brief This process's MPI rank: 0 without MPI or with one rank. Under mpirun or srun with more
  * than one rank (and StarPU-MPI built in), hetsched_init() starts StarPU-MPI; tiles are then
  * distributed 2-D block-cyclic over the ranks, tasks run where the tile they write lives, and
- * hetsched_tensor_to_host() gathers on rank 0 only. */
+ * hetsched_tensor_to_host() gathers on rank 0 only. hetsched_init() calls MPI_Init_thread
+ * (MPI_THREAD_SERIALIZED) unless the application has initialised MPI already, and
+ * hetsched_shutdown() then calls MPI_Finalize; MPI cannot start twice in one process, so such a
+ * program starts hetsched once. */
 int hetsched_rank(void);
 
 /** \brief Number of MPI ranks (1 without MPI). */
