@@ -99,39 +99,35 @@ int hetsched__mpi_preinit(void)
 	return 0;
 }
 
+/* StarPU-MPI's start-up meets the other ranks in a barrier to align their traces in a build with
+ * FxT, and to print the bindings with STARPU_DISPLAY_BINDINGS: then it is not local to a rank. */
 int hetsched__mpi_start_is_local(void)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
-	int flag = 0;
+	const char *bindings = getenv("STARPU_DISPLAY_BINDINGS");
 
-	if (hetsched__mpi_launched_size() <= 1)
-		return 1;
-	MPI_Initialized(&flag);
-	if (!flag)
-		return 0;
-	/* StarPU-MPI's start-up meets the other ranks in a barrier when it prints the bindings
-	 * (STARPU_DISPLAY_BINDINGS) and, in a build with FxT, to align the ranks' traces. */
+	if (hetsched__mpi_launched_size() > 1) {
 #ifdef STARPU_USE_FXT
-	return 0;
-#else
-	return !(getenv("STARPU_DISPLAY_BINDINGS") && atoi(getenv("STARPU_DISPLAY_BINDINGS")) != 0);
+		return 0;
 #endif
-#else
+		if (bindings && atoi(bindings) != 0)
+			return 0;
+	}
+#endif
 	return 1;
-#endif
 }
 
 int hetsched__mpi_init(struct starpu_conf *sconf)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
-	int rc, flag = 0;
+	int rc;
 
 	if (hetsched__mpi_launched_size() > 1) {
 		/* Byte counts per destination, for the per-rank report. */
 		comm_stats_ours = !getenv("STARPU_COMM_STATS");
 		setenv("STARPU_COMM_STATS", "1", 0);
-		MPI_Initialized(&flag);
-		rc = starpu_mpi_init_conf(NULL, NULL, !flag, MPI_COMM_WORLD, sconf);
+		/* MPI is up: hetsched__mpi_preinit, or the application, started it. */
+		rc = starpu_mpi_init_conf(NULL, NULL, 0, MPI_COMM_WORLD, sconf);
 		if (rc != 0)
 			return rc;
 		starpu_mpi_comm_rank(MPI_COMM_WORLD, &mpi.rank);
