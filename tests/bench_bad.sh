@@ -87,6 +87,7 @@ ok $? "--plot without gnuplot -> exit $rc: $(cat "$d/stderr")"
 
 # SIGINT in the middle of a long study (once its first configuration is reported, the second
 # being minutes long): exit 1 within 2 s, nothing written, no temporary file.
+: >"$d/stderr" # emptied before the start: see wait_for_line
 "$HETSCHED" bench --sched eager --sizes 64,4096 --tiles 64 --repeat 100 --csv "$d/out.csv" \
 	--plot "$d/plots" >"$d/stdout" 2>"$d/stderr" &
 pid=$!

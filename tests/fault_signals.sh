@@ -6,6 +6,9 @@ plan 4
 d=$HS_TMPDIR
 for sig in INT TERM; do
 	rm -f "$d"/y.npy* "$d"/x.npy* "$d"/t.json*
+	# Emptied here, not by the command's redirection: that one runs in the child, maybe after
+	# wait_for_line has found the SIGINT round's 'repeat 1/' line (SIGTERM then lands too early).
+	: >"$d/err"
 	"$HETSCHED" run --batch 4096 --in 4096 --out 4096 --repeat 1000 --save "$d/y.npy" \
 		--save-input "$d/x.npy" --trace "$d/t.json" >"$d/out" 2>"$d/err" &
 	pid=$!

@@ -75,6 +75,7 @@ ok $? "unwritable --trace -> exit 2: $(cat "$d/stderr")"
 # SIGINT in the middle of a long run (once the first repeat is reported): exit 1 within 2 s
 # (60 s under valgrind, whose exit checks the heap), no output file, no temporary left.
 rm -f "$d/out.npy"
+: >"$d/stderr" # emptied before the start: see wait_for_line
 "$HETSCHED" run --batch 512 --in 512 --out 512 --repeat 1000000 --save "$d/out.npy" \
 	>"$d/stdout" 2>"$d/stderr" &
 pid=$!

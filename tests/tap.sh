@@ -17,7 +17,9 @@ finish() { exit $tap_failed; }
 # process PID has ended, or SECONDS (default 60; 600 under valgrind) have passed. A test that
 # signals a background command first waits for a line that the command prints once its handlers
 # are in place: a background command of a script starts with SIGINT ignored, so a signal sent
-# before the command installs its handler is lost.
+# before the command installs its handler is lost. Empty FILE before starting the command
+# (`: >FILE`): the command's own `2>FILE` is done in the child after the fork, possibly after this
+# function's first look, which would then find the line a previous command left there.
 wait_for_line() {
 	_limit=$((${4:-60} * 10))
 	[ -n "${HS_VALGRIND:-}" ] && _limit=$((_limit * 10))
