@@ -379,6 +379,11 @@ int hetsched_tensor_to_device(hetsched_tensor_t t, int memory_node)
 	return 0;
 }
 
+static void release_tile(void *handle)
+{
+	starpu_data_release((starpu_data_handle_t)handle);
+}
+
 int hetsched_tensor_to_host(hetsched_tensor_t t)
 {
 	if (!t)
@@ -399,8 +404,23 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 			return 0;
 		}
 	}
-	/* Unpartitioning waits for the tasks on the tiles and gathers them in main memory. */
+	/* Unpartitioning waits for the tasks on the tiles and gathers them in main memory, but one
+	 * tile after the other, each a synchronous fetch that the calling thread must wake up for.
+	 * So every tile is first asked for at once, each to come home as soon as its last task
+	 * ends, the transfers overlapping the tasks still running. Measured on an H200 beside 15
+	 * CPU workers (every core running a StarPU worker): gathering tile by tile took 0.4-0.5 s
+	 * after 0.03 s of tasks in most passes (14 CPU workers: never); this way, every pass ran in
+	 * the time of the GPU-only run. */
 	if (t->partitioned) {
+		for (size_t i = 0; i < t->ntile_rows; i++)
+			for (size_t j = 0; j < t->ntile_cols; j++) {
+				starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
+
+				if (starpu_data_acquire_cb(tile, STARPU_R, release_tile, tile) != 0)
+					return hetsched__error(HETSCHED_ESTARPU,
+					                       "cannot bring tile (%zu, %zu) home",
+					                       i, j);
+			}
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 		t->partitioned = 0;
 	}
