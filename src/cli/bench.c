@@ -734,23 +734,13 @@ static int record_workers(struct bench *b)
 	return 0;
 }
 
-/* --tiles auto: the rule of `hetsched run --tile auto` for an N x N x N layer: square tiles of
- * 1024 (2048 with CUDA workers), halved down to 256 until every worker gets about 4 output
- * tiles, and never larger than N. */
+/* --tiles auto: the rule of `hetsched run --tile auto` (cli_auto_tile) for an N x N x N
+ * layer. */
 static size_t auto_tile(size_t n)
 {
-	int nworkers = hetsched_worker_count();
-	int accel = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
-	size_t tile = accel ? 2048 : 1024;
+	size_t dims[2] = {n, n};
 
-	while (tile > 256) {
-		size_t tiles = ((n + tile - 1) / tile) * ((n + tile - 1) / tile);
-
-		if (tiles >= (size_t)(4 * nworkers))
-			break;
-		tile /= 2;
-	}
-	return tile < n ? tile : n;
+	return cli_auto_tile(n, dims, 1);
 }
 
 /* The tiles of each size, "auto" resolved; a tile listed twice that way runs once. */
