@@ -30,6 +30,7 @@ struct hetsched_linear_args {
 	uint32_t act;                        /* enum hetsched_activation */
 	uint32_t tile_row, tile_col, tile_k; /* coordinates, for statistics and traces */
 	double flops;                        /* 2 m n k, for statistics */
+	uint32_t footprint;                  /* the model's key of the task, for statistics */
 };
 
 extern struct starpu_codelet hetsched_cl_rand;

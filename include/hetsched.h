@@ -390,6 +390,7 @@ struct hetsched_task_record {
 	uint32_t tile_col;   /**< output tile column */
 	uint32_t tile_k;     /**< k tile (linear), 0 otherwise */
 	double flops;        /**< floating-point operations of the task */
+	uint32_t footprint;  /**< key of the task's shape in StarPU's performance model */
 };
 
 /** \brief Forget recorded tasks and restart the statistics clock. */

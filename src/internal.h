@@ -90,8 +90,8 @@ int hetsched__task_where(size_t bytes, const char *what, int32_t *where);
 int hetsched__initialized(void);
 
 /* Statistics: record the task whose callback is running (worker and times from StarPU's
- * profiling of it). */
+ * profiling of it; footprint computed at submission, while its data were registered). */
 void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t tile_col,
-                            uint32_t tile_k, double flops);
+                            uint32_t tile_k, double flops, uint32_t footprint);
 
 #endif

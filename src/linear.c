@@ -129,7 +129,7 @@ static void linear_done(void *arg)
 	const struct hetsched_linear_args *args = arg;
 
 	hetsched__stats_record(HETSCHED_OP_LINEAR, args->tile_row, args->tile_col, args->tile_k,
-	                       args->flops);
+	                       args->flops, args->footprint);
 }
 
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
@@ -213,6 +213,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				task->cl_arg_free = 1;
 				task->callback_func = linear_done;
 				task->callback_arg = args;
+				args->footprint = hetsched_cl_linear.model->footprint(task);
 				rc = hetsched__mpi_submit(task);
 				if (rc != 0) {
 					hetsched_tensor_destroy(out);

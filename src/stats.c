@@ -39,7 +39,8 @@ void hetsched_stats_reset(void)
 }
 
 static void record(enum hetsched_op op, int worker, double start_us, double end_us,
-                   uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops)
+                   uint32_t tile_row, uint32_t tile_col, uint32_t tile_k, double flops,
+                   uint32_t footprint)
 {
 	struct hetsched_task_record *r;
 
@@ -66,6 +67,7 @@ static void record(enum hetsched_op op, int worker, double start_us, double end_
 	r->tile_col = tile_col;
 	r->tile_k = tile_k;
 	r->flops = flops;
+	r->footprint = footprint;
 	pthread_mutex_unlock(&stats.lock);
 }
 
@@ -76,7 +78,7 @@ size_t hetsched_stats_records(const struct hetsched_task_record **records)
 }
 
 void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t tile_col,
-                            uint32_t tile_k, double flops)
+                            uint32_t tile_k, double flops, uint32_t footprint)
 {
 	/* Called from the task's callback: its data are already released (and may be
 	 * unregistered), so only StarPU's profiling of the task and the caller's figures count. */
@@ -86,5 +88,5 @@ void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t til
 	record(op, info ? info->workerid : starpu_worker_get_id(),
 	       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
 	       info ? starpu_timing_timespec_to_us(&info->end_time) : 0, tile_row, tile_col, tile_k,
-	       flops);
+	       flops, footprint);
 }

@@ -288,13 +288,15 @@ void hetsched_tensor_shape(hetsched_const_tensor_t t, size_t *rows, size_t *cols
 struct rand_note {
 	uint32_t tile_row, tile_col;
 	double elements;
+	uint32_t footprint;
 };
 
 static void rand_done(void *arg)
 {
 	struct rand_note *note = arg;
 
-	hetsched__stats_record(HETSCHED_OP_RAND, note->tile_row, note->tile_col, 0, note->elements);
+	hetsched__stats_record(HETSCHED_OP_RAND, note->tile_row, note->tile_col, 0, note->elements,
+	                       note->footprint);
 	free(note);
 }
 
@@ -351,6 +353,7 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 			task->cl_arg_free = 1;
 			task->callback_func = rand_done;
 			task->callback_arg = note;
+			note->footprint = hetsched_cl_rand.model->footprint(task);
 			rc = hetsched__mpi_submit(task);
 			if (rc != 0) {
 				return hetsched__error(
