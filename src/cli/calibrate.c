@@ -210,10 +210,9 @@ int cli_calibrate(int argc, char **argv)
 	if (!workers.sched)
 		workers.sched = "dmda";
 	/* As in bench: StarPU 1.3 flushes a model entry when as many samples as it holds fell more
-	 * than STARPU_HISTORY_MAX_ERROR % (default 50) from its mean, and samples of tasks that run
-	 * alone, then beside 14 others sharing the memory bus, do: on an H200 node with 15 CPU
-	 * workers, `calibrate --sizes 8192 --tile 1024` stopped after its 40 passes, not
-	 * calibrated. Samples are kept unless the user says otherwise. */
+	 * than STARPU_HISTORY_MAX_ERROR % (default 50) from its mean, and the times of a task that
+	 * ran alone and of one that ran beside 14 others sharing the memory bus do. Samples are
+	 * kept unless the user says otherwise. */
 	setenv("STARPU_HISTORY_MAX_ERROR", "100000", 0);
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)

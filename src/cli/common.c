@@ -58,11 +58,12 @@ static const char run_help[] =
 static const char calibrate_help[] =
     "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
     "\n"
-    "Run forward passes of N x N -> N (default 4096) until every codelet has 10 samples for each\n"
-    "task shape on each kind of worker, so that StarPU's dm* policies schedule the next run from\n"
-    "calibrated models. The models live in $STARPU_HOME/.starpu/sampling (or\n"
-    "$STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME: on a cluster, put them on shared\n"
-    "storage and give each node type its own STARPU_HOSTNAME.\n" WORKER_HELP;
+    "Run forward passes of N x N -> N (default 4096) until StarPU's history holds 10 samples of\n"
+    "every task shape of those passes on each worker's architecture, so that StarPU's dm*\n"
+    "policies schedule the next run from calibrated models. The models live in\n"
+    "$STARPU_HOME/.starpu/sampling (or $STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME:\n"
+    "on a cluster, put them on shared storage and give each node type its own\n"
+    "STARPU_HOSTNAME.\n" WORKER_HELP;
 
 const char *cli_progname = "hetsched";
 
@@ -267,7 +268,7 @@ int cli_start_one_process(const struct cli_workers *w, int quiet, const char *co
  * the results travel home while the GPU computes. The CPU workers are not counted: a GPU does
  * the work of tens of cores, and dmda gives a core a tile only when it would finish it first.
  * Measured on an H200 beside 15 cores (dmda, host to host): N=8192, tile 2048 0.027 s, tile 1024
- * (what counting the cores gave) 0.040 s; N=16384, tile 4096 0.193 s, tile 2048 0.205 s. */
+ * (what counting the cores gave) 0.040 s; N=16384, tile 4096 0.193 s, tile 2048 0.204 s. */
 size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
 {
 	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
