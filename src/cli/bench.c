@@ -734,16 +734,8 @@ static int record_workers(struct bench *b)
 	return 0;
 }
 
-/* --tiles auto: the rule of `hetsched run --tile auto` (cli_auto_tile) for an N x N x N
- * layer. */
-static size_t auto_tile(size_t n)
-{
-	size_t dims[2] = {n, n};
-
-	return cli_auto_tile(n, dims, 1);
-}
-
-/* The tiles of each size, "auto" resolved; a tile listed twice that way runs once. */
+/* The tiles of each size, "auto" resolved by the rule of `hetsched run --tile auto` for an
+ * N x N x N layer; a tile listed twice that way runs once. */
 static void resolve_tiles(struct bench *b)
 {
 	b->total_work = 0;
@@ -751,7 +743,8 @@ static void resolve_tiles(struct bench *b)
 	for (size_t s = 0; s < b->o.nsizes; s++) {
 		b->nrtiles[s] = 0;
 		for (size_t t = 0; t < b->o.ntiles; t++) {
-			size_t tile = b->o.tiles[t] ? b->o.tiles[t] : auto_tile(b->o.sizes[s]);
+			size_t n = b->o.sizes[s], dims[2] = {n, n};
+			size_t tile = b->o.tiles[t] ? b->o.tiles[t] : cli_auto_tile(n, dims, 1);
 			int dup = 0;
 
 			for (size_t k = 0; k < b->nrtiles[s]; k++)

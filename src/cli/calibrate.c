@@ -51,11 +51,34 @@ static int collect(struct key *keys, size_t *nkeys)
 	return 1;
 }
 
-/* How many (class, worker) pairs StarPU does not yet call calibrated: its history for that
- * footprint on that worker's architecture holds fewer than STARPU_CALIBRATE_MINIMUM (10)
- * samples, the test dm* policies apply before trusting the model. StarPU's history, not the
- * tasks this process ran, decides: a shape calibrated by an earlier run or another size counts,
- * and a dm* policy sends it no task to measure. */
+/* StarPU's id of worker \p w's architecture, -1 if it has none. StarPU registers the id at the
+ * worker's first task or when it loads a model; starpu_perfmodel_arch_comb_add returns it, or
+ * registers it first. */
+static int arch_comb(int w)
+{
+	struct starpu_perfmodel_arch *a = starpu_worker_get_perf_archtype(w, 0);
+
+	return a ? starpu_perfmodel_arch_comb_add(a->ndevices, a->devices) : -1;
+}
+
+/* Whether an earlier worker than \p w has the same architecture, so that its history was
+ * already asked about. */
+static int arch_seen(int w)
+{
+	int comb = arch_comb(w);
+
+	for (int v = 0; v < w && comb >= 0; v++)
+		if (arch_comb(v) == comb)
+			return 1;
+	return 0;
+}
+
+/* How many (class, architecture) pairs StarPU does not yet call calibrated: its history for
+ * that footprint on that architecture holds fewer than STARPU_CALIBRATE_MINIMUM (10) samples,
+ * the test dm* policies apply before trusting the model. StarPU's history, not the tasks this
+ * process ran, decides: a shape calibrated by an earlier run or another size counts, and a dm*
+ * policy sends it no task to measure. Workers of one architecture (the CPU cores) share a
+ * history, asked about once. */
 static size_t uncalibrated(const struct key *keys, size_t nkeys)
 {
 	size_t missing = 0;
@@ -63,6 +86,8 @@ static size_t uncalibrated(const struct key *keys, size_t nkeys)
 	for (int w = 0; w < hetsched_worker_count(); w++) {
 		struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(w, 0);
 
+		if (arch_seen(w))
+			continue;
 		for (size_t i = 0; i < nkeys; i++) {
 			struct starpu_perfmodel *model = keys[i].op == HETSCHED_OP_LINEAR
 			                                     ? hetsched_cl_linear.model
@@ -114,7 +139,7 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 			fprintf(
 			    stderr,
 			    "calibrate: size %zu, tile %zu, pass %d: %zu task classes, %zu (class, "
-			    "worker) pairs not calibrated yet\n",
+			    "architecture) pairs not calibrated yet\n",
 			    size, tile, pass, nkeys, missing);
 		if (missing == 0)
 			break;
