@@ -26,7 +26,8 @@
 #define LINEAR_WITH_CUDA 1
 #include <starpu_cublas_v2.h>
 
-#include "cuda_check.h"
+#define HETSCHED_STATUS_CUDA 1
+#include "status_check.h"
 #include "cuda_kernels.h"
 #endif
 

@@ -218,7 +218,7 @@ esac
 # The CUDA glue is always recompiled, so that each run shows (and checks) it even when nothing
 # else changed; dependency tracking rebuilds the rest when needed.
 glue_c=$(cd "$TOP" && grep -l -E '^#(if|ifdef).*STARPU_USE_CUDA' codelets/*.c src/*.c src/cli/*.c 2>/dev/null || true)
-for f in $glue_c codelets/rand_cuda.cu codelets/linear_cuda.cu codelets/cuda_check.c; do
+for f in $glue_c codelets/rand_cuda.cu codelets/linear_cuda.cu codelets/status_check.c; do
 	o=${f%.*}
 	rm -f "$BUILD/$o.lo" "$BUILD/$o.o" "$BUILD/$(dirname "$o")/.libs/$(basename "$o").o"
 	rm -f "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".lo "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".o

@@ -297,7 +297,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	struct hetsched_conf defaults;
 	struct starpu_conf sconf;
 	const char *sched;
-	int rc, lock;
+	int rc, lock, status = 0;
 
 	if (runtime.initialized)
 		return hetsched__error(HETSCHED_ESTATE, "hetsched_init called twice");
@@ -375,11 +375,14 @@ int hetsched_init(const struct hetsched_conf *conf)
 	starpu_cublas_init();
 	if (conf->profiling)
 		starpu_profiling_status_set(STARPU_PROFILING_ENABLE);
-	rc = hetsched__codelets_init();
+	rc = hetsched__codelets_init(&status);
 	if (rc < 0) {
 		starpu_cublas_shutdown();
 		hetsched__mpi_shutdown();
-		return rc;
+		return hetsched__error(rc,
+		                       "building the OpenCL kernels failed (StarPU status %d); "
+		                       "the compiler's log is printed above",
+		                       status);
 	}
 	snprintf(runtime.sched, sizeof(runtime.sched), "%s", sched);
 	runtime.initialized = 1;
