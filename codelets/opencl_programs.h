@@ -36,8 +36,4 @@ void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid);
 void hetsched__rand_opencl(void *buffers[], void *cl_arg);
 void hetsched__linear_opencl(void *buffers[], void *cl_arg);
 
-/* Rows m, columns n and inner size k of a linear task's tiles (linear.c); aborts when the four
- * tiles do not fit together. */
-void hetsched__linear_shape(void *buffers[], uint32_t *m, uint32_t *n, uint32_t *k);
-
 #endif

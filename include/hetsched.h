@@ -236,7 +236,8 @@ struct hetsched_rank_info {
 /**
  * \brief Collect every rank's figures on rank 0 (collective: every rank calls it, after
  * hetsched_wait_all()). \p info has hetsched_nranks() entries, filled on rank 0 only.
- * \return 0.
+ * \return 0; HETSCHED_ENOMEM or HETSCHED_ESTARPU when a buffer or a transfer between ranks
+ * fails.
  */
 int hetsched_ranks_gather(struct hetsched_rank_info *info);
 
@@ -402,6 +403,26 @@ void hetsched_stats_reset(void);
  * \return the number of records; *records points to an array valid until the next reset.
  */
 size_t hetsched_stats_records(const struct hetsched_task_record **records);
+
+/** \brief Sums over recorded tasks: of one worker, or of one kind of worker. */
+struct hetsched_totals {
+	size_t tasks;  /**< tasks run */
+	double busy_s; /**< sum of their durations (end_s - start_s), seconds */
+	double flops;  /**< sum of their floating-point operations (rand counts its elements) */
+};
+
+/**
+ * \brief Add up the records of hetsched_stats_records() per worker and per kind of worker.
+ * Call it when no task is running (after hetsched_wait_all()). Records of a worker id outside
+ * this run's workers are left out of both sums.
+ * \param by_worker nworkers entries, entry i for worker i (workers from nworkers on are summed
+ * in by_kind only); NULL when nworkers is 0.
+ * \param nworkers number of entries of by_worker, usually hetsched_worker_count().
+ * \param by_kind HETSCHED_NKINDS entries indexed by enum hetsched_kind, or NULL.
+ * \return 0; HETSCHED_EINVAL when nworkers < 0, or by_worker is NULL and nworkers > 0.
+ */
+int hetsched_stats_totals(struct hetsched_totals *by_worker, int nworkers,
+                          struct hetsched_totals by_kind[HETSCHED_NKINDS]);
 
 #ifdef __cplusplus
 }
