@@ -87,7 +87,8 @@ run --in 20 --batch 4 --model $d/m/model.safetensors --save $d/out.npy
 run --input $d/m/x.npy --model $d/m/model.safetensors --hidden 8 --save $d/out.npy
 EOF2
 )
-# bench_bad.sh's cases, after the same valid set with every output.
+# bench_bad.sh's cases, after the same valid set with every output ($d expands at eval).
+# shellcheck disable=SC2016
 b='bench --sched eager --sizes 64 --tiles 32 --repeat 1 --csv $d/out.csv --plot $d/plots --trace-dir $d/traces'
 bench_cases=$(sed "s|^|$b |" <<'EOF2'
 --sched nope
@@ -223,7 +224,8 @@ if [ -n "$update" ]; then
 	exit 0
 fi
 
-plan $(echo $names | wc -w)
+# shellcheck disable=SC2086
+plan "$(echo $names | wc -w)"
 for name in $names; do
 	make_text "$name"
 	rc=$?

@@ -107,7 +107,7 @@ if [ ! -s "$d/objects" ]; then
 	find "$top_build/src" "$top_build/codelets" -name '*.o' -not -path "$top_build/src/cli/*" \
 		2>/dev/null | sort | while read -r o; do echo "$o ${o#"$top_build"/}"; done >"$d/objects"
 fi
-[ -s "$d/stale" ] && diag "left out, no source any more: $(cat "$d/stale" | tr '\n' ' ')"
+[ -s "$d/stale" ] && diag "left out, no source any more: $(tr '\n' ' ' <"$d/stale")"
 # defs: "symbol file" for each global definition; uses: "file symbol" for each undefined one.
 : >"$d/defs"
 : >"$d/uses"
