@@ -29,48 +29,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hetsched.h"
 #include "internal.h"
-#include "model.h"
-#include "npy.h"
-#include "safetensors.h"
-
-/* ------------------------------------------------------------------------------------------ */
-/* A minimal TAP producer */
-
-static int tests_run, tests_failed;
-
-static int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", cond ? "ok" : "not ok", ++tests_run);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond)
-		tests_failed++;
-	fflush(stdout);
-	return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-static void skip(const char *what, const char *why)
-{
-	printf("ok %d - %s # SKIP %s\n", ++tests_run, what, why);
-}
+#include "io/file.h"
+#include "io/model.h"
+#include "io/npy.h"
+#include "io/safetensors.h"
+#include "tap.h"
 
 /* A failing call must give \p want and a message naming \p name (and containing \p substr). */
 static int expect_error(int rc, int want, const char *name, const char *substr, const char *what)
@@ -79,10 +44,10 @@ static int expect_error(int rc, int want, const char *name, const char *substr, 
 	int good = rc == want && strstr(msg, name) && (!substr || strstr(msg, substr)) &&
 	           !strchr(msg, '\n');
 
-	ok(good, "%s: %s", what, hetsched_strerror(want));
+	tap_ok(good, "%s: %s", what, hetsched_strerror(want));
 	if (!good)
-		diag("got %d (%s), message \"%s\"; want %d, message naming '%s' with '%s'", rc,
-		     hetsched_strerror(rc), msg, want, name, substr ? substr : "");
+		tap_diag("got %d (%s), message \"%s\"; want %d, message naming '%s' with '%s'", rc,
+		         hetsched_strerror(rc), msg, want, name, substr ? substr : "");
 	return good;
 }
 
@@ -185,40 +150,40 @@ static void test_roundtrip(const char *dir)
 		src[0] = -0.0f;
 		snprintf(name, sizeof(name), "rt_%zux%zu.npy", rows, cols);
 		path = join(dir, name);
-		rc = hetsched__npy_save(path, src, rows, cols, ld);
-		ok(rc == 0, "save %zux%zu with ld %zu", rows, cols, ld);
+		rc = hetsched_npy_save(path, src, rows, cols, ld);
+		tap_ok(rc == 0, "save %zux%zu with ld %zu", rows, cols, ld);
 		if (rc)
-			diag("%s", hetsched_last_error());
+			tap_diag("%s", hetsched_last_error());
 
 		/* numpy's layout: version 1.0, header padded to a multiple of 64 bytes. */
 		rc = read_all(path, &bytes, &len);
 		hlen = rc == 0 && len >= 10 ? (size_t)bytes[8] | (size_t)bytes[9] << 8 : 0;
-		ok(rc == 0 && len >= 10 && memcmp(bytes, "\x93NUMPY\x01\x00", 8) == 0 &&
-		       (10 + hlen) % 64 == 0 && len == 10 + hlen + rows * cols * 4 &&
-		       bytes[10 + hlen - 1] == '\n',
-		   "%s: magic, version 1.0, 64-byte aligned header, size %zu", name, len);
-		ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == (0666 & ~mask),
-		   "%s: permissions follow the umask (%03o)", name, (unsigned)(0666 & ~mask));
+		tap_ok(rc == 0 && len >= 10 && memcmp(bytes, "\x93NUMPY\x01\x00", 8) == 0 &&
+		           (10 + hlen) % 64 == 0 && len == 10 + hlen + rows * cols * 4 &&
+		           bytes[10 + hlen - 1] == '\n',
+		       "%s: magic, version 1.0, 64-byte aligned header, size %zu", name, len);
+		tap_ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == (0666 & ~mask),
+		       "%s: permissions follow the umask (%03o)", name, (unsigned)(0666 & ~mask));
 
-		rc = hetsched__npy_load(path, &back, &lrows, &lcols);
+		rc = hetsched_npy_load(path, &back, &lrows, &lcols);
 		good = rc == 0 && lrows == rows && lcols == cols;
 		for (r = 0; good && r < rows; r++)
 			good = memcmp(&src[r * ld], &back[r * cols], cols * sizeof(float)) == 0;
-		ok(good, "%s: loads back bit for bit", name);
+		tap_ok(good, "%s: loads back bit for bit", name);
 		if (rc)
-			diag("%s", hetsched_last_error());
+			tap_diag("%s", hetsched_last_error());
 
 		rc = hetsched__npy_load_mem(bytes, len, name, &back_mem, &lrows, &lcols);
-		ok(rc == 0 && lrows == rows && lcols == cols && back &&
-		       memcmp(back, back_mem, rows * cols * sizeof(float)) == 0,
-		   "%s: the in-memory loader agrees", name);
+		tap_ok(rc == 0 && lrows == rows && lcols == cols && back &&
+		           memcmp(back, back_mem, rows * cols * sizeof(float)) == 0,
+		       "%s: the in-memory loader agrees", name);
 		free(back_mem);
 		free(back);
 		free(bytes);
 		free(path);
 		free(src);
 	}
-	ok(count_temps(dir) == 0, "no temporary files left after saving");
+	tap_ok(count_temps(dir) == 0, "no temporary files left after saving");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -335,7 +300,7 @@ static void test_npy_mem(void)
 		if (rc == 0)
 			free(out);
 		else
-			ok(out == NULL, "%s: no array returned", bad[i].what);
+			tap_ok(out == NULL, "%s: no array returned", bad[i].what);
 	}
 
 	for (i = 0; i < 6; i++)
@@ -345,11 +310,11 @@ static void test_npy_mem(void)
 		/* Bytes after the data (another array appended by np.save) are allowed. */
 		buf[len++] = 0xAB;
 		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
-		ok(rc == 0 && rows == good[i].rows && cols == good[i].cols &&
-		       memcmp(out, values, sizeof(values)) == 0,
-		   "accepted: %s", good[i].what);
+		tap_ok(rc == 0 && rows == good[i].rows && cols == good[i].cols &&
+		           memcmp(out, values, sizeof(values)) == 0,
+		       "accepted: %s", good[i].what);
 		if (rc)
-			diag("%s", hetsched_last_error());
+			tap_diag("%s", hetsched_last_error());
 		else
 			free(out);
 	}
@@ -367,25 +332,25 @@ static void test_npy_mem(void)
 		               "{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1), }", be32,
 		               8);
 		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
-		ok(rc == 0 && rows == 2 && cols == 1 && out[0] == 1.5f && out[1] == -2.25f,
-		   "'>f4' read big-endian");
+		tap_ok(rc == 0 && rows == 2 && cols == 1 && out[0] == 1.5f && out[1] == -2.25f,
+		       "'>f4' read big-endian");
 		if (rc == 0)
 			free(out);
 		len =
 		    make_npy(buf, sizeof(buf), 1,
 		             "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", le64, 24);
 		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
-		ok(rc == 0 && rows == 1 && cols == 3 && out[0] == 1.5f && out[1] == -2.25f &&
-		       isinf(out[2]) && out[2] > 0,
-		   "'<f8' 1-D is one row, rounded to float32 (1e300 -> inf)");
+		tap_ok(rc == 0 && rows == 1 && cols == 3 && out[0] == 1.5f && out[1] == -2.25f &&
+		           isinf(out[2]) && out[2] > 0,
+		       "'<f8' 1-D is one row, rounded to float32 (1e300 -> inf)");
 		if (rc == 0)
 			free(out);
 		len =
 		    make_npy(buf, sizeof(buf), 1,
 		             "{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }", be64, 16);
 		rc = hetsched__npy_load_mem(buf, len, "mem.npy", &out, &rows, &cols);
-		ok(rc == 0 && rows == 1 && cols == 2 && out[0] == 1.5f && out[1] == (float)0.1,
-		   "'>f8' read big-endian, rounded to nearest");
+		tap_ok(rc == 0 && rows == 1 && cols == 2 && out[0] == 1.5f && out[1] == (float)0.1,
+		       "'>f8' read big-endian, rounded to nearest");
 		if (rc == 0)
 			free(out);
 	}
@@ -427,11 +392,11 @@ static void test_truncations(const char *mdir)
 			}
 			free(copy);
 		}
-		ok(accepted == 0 && wrong == 0, "x.npy: all %zu truncations refused as EFORMAT",
-		   len);
+		tap_ok(accepted == 0 && wrong == 0, "x.npy: all %zu truncations refused as EFORMAT",
+		       len);
 		free(bytes);
 	} else {
-		ok(0, "x.npy: read: %s", hetsched_last_error());
+		tap_ok(0, "x.npy: read: %s", hetsched_last_error());
 	}
 	free(path);
 
@@ -447,11 +412,11 @@ static void test_truncations(const char *mdir)
 				wrong++;
 			}
 		}
-		ok(accepted == 0 && wrong == 0,
-		   "model.safetensors: all %zu truncations refused as EFORMAT", len);
+		tap_ok(accepted == 0 && wrong == 0,
+		       "model.safetensors: all %zu truncations refused as EFORMAT", len);
 		free(bytes);
 	} else {
-		ok(0, "model.safetensors: read: %s", hetsched_last_error());
+		tap_ok(0, "model.safetensors: read: %s", hetsched_last_error());
 	}
 	free(path);
 }
@@ -472,20 +437,20 @@ static void test_write_failures(const char *dir)
 	struct rlimit old, lim;
 	int rc;
 
-	ok(hetsched__check_writable(y) == 0 && stat(y, &sb) != 0 && errno == ENOENT,
-	   "check_writable: a new file in a writable folder is fine, and is not created");
+	tap_ok(hetsched__check_writable(y) == 0 && stat(y, &sb) != 0 && errno == ENOENT,
+	       "check_writable: a new file in a writable folder is fine, and is not created");
 	rc = hetsched__check_writable(nodir);
 	expect_error(rc, HETSCHED_EIO, "nonexistent", "nonexistent",
 	             "check_writable: no such folder");
-	rc = hetsched__npy_save(nodir, small, 2, 2, 2);
+	rc = hetsched_npy_save(nodir, small, 2, 2, 2);
 	expect_error(rc, HETSCHED_EIO, "nonexistent/y.npy", NULL, "save into a missing folder");
 
 	mkdir(sub, 0777);
 	rc = hetsched__check_writable(sub);
 	expect_error(rc, HETSCHED_EIO, "sub", "folder", "check_writable: the path is a folder");
-	rc = hetsched__npy_save(sub, small, 2, 2, 2);
+	rc = hetsched_npy_save(sub, small, 2, 2, 2);
 	expect_error(rc, HETSCHED_EIO, "sub", "folder", "save over a folder");
-	ok(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode), "the folder is still there");
+	tap_ok(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode), "the folder is still there");
 	slash = join(dir, "y/");
 	rc = hetsched__check_writable(slash);
 	expect_error(rc, HETSCHED_EIO, "y/", "folder", "check_writable: a path ending in '/'");
@@ -495,9 +460,9 @@ static void test_write_failures(const char *dir)
 	rc = hetsched__check_writable("/dev/null");
 	expect_error(rc, HETSCHED_EIO, "/dev/null", "not a regular file",
 	             "check_writable: a device");
-	rc = hetsched__npy_save(y, small, 2, 2, 1);
+	rc = hetsched_npy_save(y, small, 2, 2, 1);
 	expect_error(rc, HETSCHED_EINVAL, "y.npy", "ld must be >= cols", "save with ld < cols");
-	rc = hetsched__npy_save(y, small, 0, 2, 2);
+	rc = hetsched_npy_save(y, small, 0, 2, 2);
 	expect_error(rc, HETSCHED_EINVAL, "y.npy", "empty", "save with 0 rows");
 
 	if (geteuid() != 0) {
@@ -508,45 +473,46 @@ static void test_write_failures(const char *dir)
 		rc = hetsched__check_writable(inro);
 		expect_error(rc, HETSCHED_EIO, "readonly", NULL,
 		             "check_writable: read-only folder");
-		rc = hetsched__npy_save(inro, small, 2, 2, 2);
+		rc = hetsched_npy_save(inro, small, 2, 2, 2);
 		expect_error(rc, HETSCHED_EIO, "readonly", NULL, "save into a read-only folder");
 		rmdir(ro);
 		free(ro);
 		free(inro);
 	} else {
-		skip("check_writable: read-only folder", "root writes anywhere");
-		skip("save into a read-only folder", "root writes anywhere");
+		tap_skip("check_writable: read-only folder: root writes anywhere");
+		tap_skip("save into a read-only folder: root writes anywhere");
 	}
 
 	/* A write that fails midway (the file-size limit stands in for a full disk) must keep
 	 * the file already there intact and leave no temporary file. */
-	rc = hetsched__npy_save(keep, small, 2, 2, 2);
-	ok(rc == 0, "save keep.npy");
+	rc = hetsched_npy_save(keep, small, 2, 2, 2);
+	tap_ok(rc == 0, "save keep.npy");
 	signal(SIGXFSZ, SIG_IGN);
 	getrlimit(RLIMIT_FSIZE, &old);
 	lim = old;
 	lim.rlim_cur = 4096;
 	if (setrlimit(RLIMIT_FSIZE, &lim) == 0) {
-		rc = hetsched__npy_save(keep, big, 100, 100, 100);
+		rc = hetsched_npy_save(keep, big, 100, 100, 100);
 		setrlimit(RLIMIT_FSIZE, &old);
 		expect_error(rc, HETSCHED_EIO, "keep.npy", "too large",
 		             "a write that fails midway");
-		rc = hetsched__npy_load(keep, &back, &rows, &cols);
-		ok(rc == 0 && rows == 2 && cols == 2 && memcmp(back, small, sizeof(small)) == 0,
-		   "the previous keep.npy is intact");
+		rc = hetsched_npy_load(keep, &back, &rows, &cols);
+		tap_ok(rc == 0 && rows == 2 && cols == 2 && memcmp(back, small, sizeof(small)) == 0,
+		       "the previous keep.npy is intact");
 		free(back);
 	} else {
-		skip("a write that fails midway", "setrlimit(RLIMIT_FSIZE) refused");
-		skip("the previous keep.npy is intact", "setrlimit(RLIMIT_FSIZE) refused");
+		tap_skip("a write that fails midway: setrlimit(RLIMIT_FSIZE) refused");
+		tap_skip("the previous keep.npy is intact: setrlimit(RLIMIT_FSIZE) refused");
 	}
 	signal(SIGXFSZ, SIG_DFL);
 
 	/* A successful save replaces the old file. */
-	rc = hetsched__npy_save(keep, big, 3, 7, 9);
-	ok(rc == 0 && hetsched__npy_load(keep, &back, &rows, &cols) == 0 && rows == 3 && cols == 7,
-	   "saving over a file replaces it");
+	rc = hetsched_npy_save(keep, big, 3, 7, 9);
+	tap_ok(rc == 0 && hetsched_npy_load(keep, &back, &rows, &cols) == 0 && rows == 3 &&
+	           cols == 7,
+	       "saving over a file replaces it");
 	free(back);
-	ok(count_temps(dir) == 0, "no temporary files left after the failures");
+	tap_ok(count_temps(dir) == 0, "no temporary files left after the failures");
 
 	free(y);
 	free(nodir);
@@ -586,34 +552,34 @@ static void test_models(const char *mdir)
 	int rc, good;
 
 	path = join(mdir, "x.npy");
-	rc = hetsched__npy_load(path, &x, &xr, &xc);
-	ok(rc == 0 && xr > 0 && xc > 0, "x.npy loads (%zux%zu)", xr, xc);
+	rc = hetsched_npy_load(path, &x, &xr, &xc);
+	tap_ok(rc == 0 && xr > 0 && xc > 0, "x.npy loads (%zux%zu)", xr, xc);
 	free(path);
 	path = join(mdir, "y_ref.npy");
-	rc = hetsched__npy_load(path, &yref, &yr, &yc);
-	ok(rc == 0 && yr == xr, "y_ref.npy (float64) loads (%zux%zu)", yr, yc);
+	rc = hetsched_npy_load(path, &yref, &yr, &yc);
+	tap_ok(rc == 0 && yr == xr, "y_ref.npy (float64) loads (%zux%zu)", yr, yc);
 	free(path);
 
 	path = join(mdir, "model.safetensors");
 	rc = hetsched__model_load(path, &st);
-	ok(rc == 0 && st.nlayers > 0, "model.safetensors loads (%zu layers)", st.nlayers);
+	tap_ok(rc == 0 && st.nlayers > 0, "model.safetensors loads (%zu layers)", st.nlayers);
 	if (rc)
-		diag("%s", hetsched_last_error());
+		tap_diag("%s", hetsched_last_error());
 	free(path);
 	path = join(mdir, "model_npy");
 	rc = hetsched__model_load(path, &npy);
-	ok(rc == 0 && npy.nlayers > 0, "model_npy/ loads (%zu layers)", npy.nlayers);
+	tap_ok(rc == 0 && npy.nlayers > 0, "model_npy/ loads (%zu layers)", npy.nlayers);
 	if (rc)
-		diag("%s", hetsched_last_error());
+		tap_diag("%s", hetsched_last_error());
 	free(path);
-	ok(st.nlayers == npy.nlayers && layers_equal(&st, &npy, st.nlayers, 1),
-	   "model.safetensors and model_npy/ hold the same values, bit for bit");
+	tap_ok(st.nlayers == npy.nlayers && layers_equal(&st, &npy, st.nlayers, 1),
+	       "model.safetensors and model_npy/ hold the same values, bit for bit");
 
 	good = st.nlayers > 0 && st.layers[0].in_features == xc &&
 	       st.layers[st.nlayers - 1].out_features == yc;
 	for (l = 1; good && l < st.nlayers; l++)
 		good = st.layers[l].in_features == st.layers[l - 1].out_features;
-	ok(good, "layers chain from x's %zu columns to y_ref's %zu", xc, yc);
+	tap_ok(good, "layers chain from x's %zu columns to y_ref's %zu", xc, yc);
 
 	/* The forward pass in float64, against numpy's: checks the layer order (0, 2, ..., 10 sort
 	 * as numbers), the weight layout (out x in) and which bias goes with which weight. */
@@ -650,19 +616,19 @@ static void test_models(const char *mdir)
 
 			max_err = fmax(max_err, err);
 		}
-		ok(max_err <= 1e-6, "forward pass matches numpy's y_ref (max rel err %.2g <= 1e-6)",
-		   max_err);
+		tap_ok(max_err <= 1e-6,
+		       "forward pass matches numpy's y_ref (max rel err %.2g <= 1e-6)", max_err);
 		free(h);
 	} else {
-		ok(0, "forward pass matches numpy's y_ref (not run: shapes)");
+		tap_ok(0, "forward pass matches numpy's y_ref (not run: shapes)");
 	}
 
 	path = join(mdir, "model_prefixed.safetensors");
 	rc = hetsched__model_load(path, &other);
-	ok(rc == 0 && other.nlayers == st.nlayers && layers_equal(&st, &other, st.nlayers, 1),
-	   "prefixed names ('model.layers.0.weight') give the same model");
+	tap_ok(rc == 0 && other.nlayers == st.nlayers && layers_equal(&st, &other, st.nlayers, 1),
+	       "prefixed names ('model.layers.0.weight') give the same model");
 	if (rc)
-		diag("%s", hetsched_last_error());
+		tap_diag("%s", hetsched_last_error());
 	hetsched__model_free(&other);
 	free(path);
 
@@ -671,28 +637,29 @@ static void test_models(const char *mdir)
 	good = rc == 0 && other.nlayers == st.nlayers && layers_equal(&st, &other, st.nlayers, 0);
 	for (l = 0; good && l < other.nlayers; l++)
 		good = other.layers[l].bias == NULL;
-	ok(good, "weights without biases: same weights, bias NULL");
+	tap_ok(good, "weights without biases: same weights, bias NULL");
 	hetsched__model_free(&other);
 	free(path);
 
 	path = join(mdir, "linear.safetensors");
 	rc = hetsched__model_load(path, &other);
-	ok(rc == 0 && other.nlayers == 1 && layers_equal(&st, &other, 1, 1),
-	   "a lone nn.Linear ('weight', 'bias') is one layer");
+	tap_ok(rc == 0 && other.nlayers == 1 && layers_equal(&st, &other, 1, 1),
+	       "a lone nn.Linear ('weight', 'bias') is one layer");
 	if (rc)
-		diag("%s", hetsched_last_error());
+		tap_diag("%s", hetsched_last_error());
 	hetsched__model_free(&other);
 	free(path);
 
 	/* A folder named with a trailing slash, as shells complete it. */
 	path = join(mdir, "model_npy/");
 	rc = hetsched__model_load(path, &other);
-	ok(rc == 0 && layers_equal(&npy, &other, npy.nlayers, 1), "model_npy/ with a trailing '/'");
+	tap_ok(rc == 0 && layers_equal(&npy, &other, npy.nlayers, 1),
+	       "model_npy/ with a trailing '/'");
 	hetsched__model_free(&other);
 	free(path);
 
 	hetsched__model_free(&st);
-	ok(st.nlayers == 0 && st.layers == NULL, "model_free empties the model");
+	tap_ok(st.nlayers == 0 && st.layers == NULL, "model_free empties the model");
 	hetsched__model_free(&st);
 	hetsched__model_free(&npy);
 	free(x);
@@ -715,16 +682,17 @@ static void test_safetensors(const char *mdir)
 
 	path = join(mdir, "model.safetensors");
 	rc = hetsched__safetensors_open(path, &st);
-	ok(rc == 0 && st.ntensors > 0, "open model.safetensors (%zu tensors)", st.ntensors);
+	tap_ok(rc == 0 && st.ntensors > 0, "open model.safetensors (%zu tensors)", st.ntensors);
 	if (rc == 0) {
 		t = hetsched__safetensors_find(&st, "0.weight");
-		ok(t && t->ndim == 2 && hetsched__st_tensor_numel(t) == t->shape[0] * t->shape[1],
-		   "find '0.weight': 2-D");
-		ok(hetsched__safetensors_find(&st, "nope") == NULL, "find 'nope': NULL");
+		tap_ok(t && t->ndim == 2 &&
+		           hetsched__st_tensor_numel(t) == t->shape[0] * t->shape[1],
+		       "find '0.weight': 2-D");
+		tap_ok(hetsched__safetensors_find(&st, "nope") == NULL, "find 'nope': NULL");
 		read_all(path, &bytes, &len);
 		rc = hetsched__safetensors_open_mem(bytes, len, "model.safetensors", &mem);
-		ok(rc == 0 && mem.ntensors == st.ntensors && mem.data_size == st.data_size,
-		   "open_mem agrees with open");
+		tap_ok(rc == 0 && mem.ntensors == st.ntensors && mem.data_size == st.data_size,
+		       "open_mem agrees with open");
 		if (rc == 0)
 			hetsched__safetensors_close(&mem);
 		free(bytes);
@@ -734,9 +702,9 @@ static void test_safetensors(const char *mdir)
 
 	path = join(mdir, "dtypes.safetensors");
 	rc = hetsched__safetensors_open(path, &st);
-	ok(rc == 0, "open dtypes.safetensors (unaligned data)");
+	tap_ok(rc == 0, "open dtypes.safetensors (unaligned data)");
 	if (rc) {
-		diag("%s", hetsched_last_error());
+		tap_diag("%s", hetsched_last_error());
 		free(path);
 		return;
 	}
@@ -747,18 +715,19 @@ static void test_safetensors(const char *mdir)
 		conv = ref = NULL;
 		rc = t ? hetsched__safetensors_to_float(&st, t, &conv) : -1;
 		if (rc == 0)
-			rc = hetsched__npy_load(ref_path, &ref, &rows, &cols);
+			rc = hetsched_npy_load(ref_path, &ref, &rows, &cols);
 		n = t ? hetsched__st_tensor_numel(t) : 0;
 		bad = 0;
 		if (rc == 0 && rows * cols == n)
 			for (size_t e = 0; e < n; e++)
 				if (!same_bits(conv[e], ref[e]) && bad++ == 0)
-					diag("%s[%zu]: got %a, numpy %a", names[i], e, conv[e],
-					     ref[e]);
-		ok(rc == 0 && rows * cols == n && bad == 0,
-		   "%s (%s): %zu values as numpy converts them", names[i], t ? t->dtype : "?", n);
+					tap_diag("%s[%zu]: got %a, numpy %a", names[i], e, conv[e],
+					         ref[e]);
+		tap_ok(rc == 0 && rows * cols == n && bad == 0,
+		       "%s (%s): %zu values as numpy converts them", names[i], t ? t->dtype : "?",
+		       n);
 		if (rc)
-			diag("%s", hetsched_last_error());
+			tap_diag("%s", hetsched_last_error());
 		free(conv);
 		free(ref);
 		free(ref_path);
@@ -768,7 +737,7 @@ static void test_safetensors(const char *mdir)
 	rc = t ? hetsched__safetensors_to_float(&st, t, &conv) : -1;
 	expect_error(rc, HETSCHED_EDTYPE, "dtypes.safetensors", "tensor 'i32' has dtype I32",
 	             "I32 is refused, naming tensor and dtype");
-	ok(conv == NULL, "no array for a refused dtype");
+	tap_ok(conv == NULL, "no array for a refused dtype");
 	hetsched__safetensors_close(&st);
 	free(path);
 }
@@ -858,7 +827,7 @@ static void test_bad(const char *bdir)
 
 		switch (cases[i].loader) {
 		case NPY:
-			rc = hetsched__npy_load(path, &data, &rows, &cols);
+			rc = hetsched_npy_load(path, &data, &rows, &cols);
 			empty = data == NULL;
 			if (rc == 0)
 				free(data);
@@ -880,7 +849,7 @@ static void test_bad(const char *bdir)
 		         cases[i].file);
 		expect_error(rc, cases[i].want, cases[i].file, cases[i].substr, what);
 		if (!empty)
-			ok(0, "%s: outputs left empty on failure", what);
+			tap_ok(0, "%s: outputs left empty on failure", what);
 		free(path);
 	}
 }
@@ -911,14 +880,11 @@ int main(int argc, char **argv)
 	test_truncations(argv[1]);
 	test_bad(argv[2]);
 	for (i = 3; i < argc; i++) {
-		diag("model folder %s", argv[i]);
+		tap_diag("model folder %s", argv[i]);
 		test_models(argv[i]);
 		test_safetensors(argv[i]);
 	}
 
 	remove_scratch(tmpl);
-	printf("1..%d\n", tests_run);
-	if (tests_failed)
-		diag("%d of %d failed", tests_failed, tests_run);
-	return tests_failed ? 1 : 0;
+	return tap_done();
 }

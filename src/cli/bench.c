@@ -26,7 +26,7 @@
 #include "check.h"
 #include "cli.h"
 #include "codelets.h"
-#include "npy.h"
+#include "tool.h"
 #include "report.h"
 
 const char cli_bench_help[] =

@@ -15,9 +15,9 @@
 #include "check.h"
 #include "cli.h"
 #include "internal.h"
-#include "model.h"
-#include "npy.h"
+#include "io/model.h"
 #include "report.h"
+#include "tool.h"
 
 enum {
 	OPT_BATCH = OPT_FIRST_COMMAND_OPTION,
@@ -268,7 +268,7 @@ static int load_problem(const struct run_options *o, struct problem *p)
 
 	memset(p, 0, sizeof(*p));
 	if (o->input) {
-		rc = hetsched__npy_load(o->input, &p->x, &x_rows, &x_cols);
+		rc = hetsched_npy_load(o->input, &p->x, &x_rows, &x_cols);
 		if (rc < 0) {
 			cli_error("run", "%s", hetsched_last_error());
 			return -1;
@@ -585,7 +585,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && hetsched__npy_save(o.save, ydata, rows, p.dims[p.nlayers], ldy) < 0) {
+	if (o.save && hetsched_npy_save(o.save, ydata, rows, p.dims[p.nlayers], ldy) < 0) {
 		block_signals(0);
 		rc = fail_runtime("cannot save the result");
 		goto out;
@@ -595,7 +595,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(x, &xdata, &ldx) < 0 ||
-		    hetsched__npy_save(o.save_input, xdata, rows, p.dims[0], ldx) < 0) {
+		    hetsched_npy_save(o.save_input, xdata, rows, p.dims[0], ldx) < 0) {
 			block_signals(0);
 			rc = fail_runtime("cannot save the input");
 			goto out;
