@@ -27,7 +27,7 @@
 #include "cli.h"
 #include "problem.h"
 #include "codelets.h"
-#include "npy.h"
+#include "tool.h"
 #include "report.h"
 
 const char cli_bench_help[] =
