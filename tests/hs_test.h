@@ -1,67 +1,24 @@
-/* hs_test.h: what the library-level tests share: TAP output, and starting hetsched on the worker
- * sets of the test's world (hs-test-env sets HS_WORKERS to "cpu" or "opencl"). */
+/* hs_test.h: what the library-level tests share beyond TAP output (tap.h): starting hetsched on
+ * the worker sets of the test's world (hs-test-env sets HS_WORKERS to "cpu", "opencl" or
+ * "cuda"), gathering a tensor, comparing against a reference. */
 #ifndef HS_TEST_H
 #define HS_TEST_H
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hetsched.h"
-
-static int hs_test_count, hs_test_failed;
-
-static inline void hs_plan(int n)
-{
-	printf("1..%d\n", n);
-	fflush(stdout);
-}
-
-static inline void hs_skip_all(const char *why)
-{
-	printf("1..0 # SKIP %s\n", why);
-	exit(77);
-}
-
-/* ok(cond, fmt, ...): one TAP result line. */
-static inline int hs_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline int hs_ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++hs_test_count);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	if (!cond)
-		hs_test_failed = 1;
-	return cond;
-}
-
-static inline void hs_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline void hs_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 /* Abort the test with a message when a library call fails: later assertions would be noise. */
 #define HS_CHECK(expr)                                                                             \
 	do {                                                                                       \
 		int hs_rc_ = (expr);                                                               \
 		if (hs_rc_ < 0) {                                                                  \
-			printf("Bail out! %s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #expr,       \
-			       hetsched_strerror(hs_rc_), hetsched_last_error());                  \
-			exit(1);                                                                   \
+			tap_bail_out("%s:%d: %s -> %s: %s", __FILE__, __LINE__, #expr,             \
+			             hetsched_strerror(hs_rc_), hetsched_last_error());            \
 		}                                                                                  \
 	} while (0)
 

@@ -1,11 +1,15 @@
-/* tap.h: a tiny TAP producer for the C tests (one header, no library).
+/* tap.h: the one TAP producer of the C tests (one header, no library): every C test prints
+ * its results through it, for automake's tap-driver.sh.
  *
+ *   tap_plan(n);                                        early plan 1..n (optional)
  *   tap_ok(cond, "what is checked %d", arg);            ok / not ok, with a message
  *   TAP_EQ_INT(a, b, "msg"), TAP_EQ_U32_HEX(a, b, ...),  comparisons that print both sides
  *   TAP_CMP_DBL(a, <=, b, "msg"), TAP_NEAR(a, b, tol, ...) on failure, as libuv's test/task.h
  *   tap_skip("no AVX2 here");                           one test skipped
  *   tap_skip_all("no CUDA device");                     plan 1..0 # SKIP, exit TAP_SKIP_STATUS
- *   return tap_done();                                  late plan 1..N; exit status 1 on failure
+ *   tap_bail_out("why: %s", what);                      "Bail out!", exit 1 (the rest is noise)
+ *   return tap_done();                                  late plan 1..N unless tap_plan ran;
+ *                                                       exit status 1 on failure
  *
  * Diagnostics go to stdout as "# ..." lines, where the TAP harness keeps them in the test's log.
  */
@@ -22,8 +26,18 @@
 #define TAP_SKIP_STATUS 77
 #endif
 
-static int tap_count;  /* tests run */
-static int tap_failed; /* tests that failed */
+static int tap_count;        /* tests run */
+static int tap_failed;       /* tests that failed */
+static int tap_planned = -1; /* the early plan, -1 when none was printed */
+
+/* Print the plan before the tests: the harness then also notices tests that never ran. */
+static void tap_plan(int n) __attribute__((unused));
+static void tap_plan(int n)
+{
+	tap_planned = n;
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
 
 /* Report one test; returns cond so that callers can stop on failure. */
 static int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3), unused));
@@ -81,11 +95,30 @@ static void tap_skip_all(const char *reason)
 	exit(TAP_SKIP_STATUS);
 }
 
-/* Print the plan after the tests; the exit status for main. */
+/* Stop the whole test: the harness counts it as an error. */
+static void tap_bail_out(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn, unused));
+static void tap_bail_out(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
+/* Print the plan after the tests (unless tap_plan printed it first); the exit status for main. */
 static int tap_done(void) __attribute__((unused));
 static int tap_done(void)
 {
-	printf("1..%d\n", tap_count);
+	if (tap_planned < 0)
+		printf("1..%d\n", tap_count);
+	else if (tap_planned != tap_count)
+		printf("# planned %d tests, ran %d\n", tap_planned, tap_count);
 	if (tap_failed)
 		printf("# %d of %d tests failed\n", tap_failed, tap_count);
 	fflush(stdout);

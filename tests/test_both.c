@@ -53,8 +53,8 @@ int main(void)
 	static const char *const policies[] = {"eager", "dmda"};
 
 	if (!hs_opencl_world())
-		hs_skip_all("needs the CPU + OpenCL worker set (run as test_both.ocl)");
-	hs_plan(4);
+		tap_skip_all("needs the CPU + OpenCL worker set (run as test_both.ocl)");
+	tap_plan(4);
 	for (int p = 0; p < 2; p++) {
 		struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, -1.0f, 1.0f, 5, 0};
 		hetsched_tensor_t x;
@@ -72,19 +72,20 @@ int main(void)
 		 * model calibrated after 10 samples per worker kind and footprint). */
 		for (int run = 0; run < (p == 1 ? 3 : 0); run++) {
 			err = forward(x, layer, per_kind, &ok);
-			hs_diag("dmda calibration run %d: cpu %zu, opencl %zu tasks", run,
-			        per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
+			tap_diag("dmda calibration run %d: cpu %zu, opencl %zu tasks", run,
+			         per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL]);
 		}
 		err = forward(x, layer, per_kind, &ok);
-		hs_ok(per_kind[HETSCHED_KIND_CPU] > 0 &&
-		          per_kind[hs_cuda_world() ? HETSCHED_KIND_CUDA : HETSCHED_KIND_OPENCL] > 0,
-		      "%s: linear tasks ran on both kinds: cpu %zu, opencl %zu, cuda %zu",
-		      policies[p], per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL],
-		      per_kind[HETSCHED_KIND_CUDA]);
-		hs_ok(ok, "%s: result right (projection rel err %.3g)", policies[p], err);
+		tap_ok(per_kind[HETSCHED_KIND_CPU] > 0 &&
+		           per_kind[hs_cuda_world() ? HETSCHED_KIND_CUDA : HETSCHED_KIND_OPENCL] >
+		               0,
+		       "%s: linear tasks ran on both kinds: cpu %zu, opencl %zu, cuda %zu",
+		       policies[p], per_kind[HETSCHED_KIND_CPU], per_kind[HETSCHED_KIND_OPENCL],
+		       per_kind[HETSCHED_KIND_CUDA]);
+		tap_ok(ok, "%s: result right (projection rel err %.3g)", policies[p], err);
 		hetsched_tensor_destroy(x);
 		hetsched_linear_destroy(layer);
 		hetsched_shutdown();
 	}
-	return hs_test_failed;
+	return tap_done();
 }

@@ -21,11 +21,11 @@ int main(void)
 	size_t rows[8];
 
 	if (!hs_opencl_world())
-		hs_skip_all("needs the OpenCL worker (run as test_evict.ocl)");
+		tap_skip_all("needs the OpenCL worker (run as test_evict.ocl)");
 	/* x, h, y and two weights of 1024 x 1024 floats: 20 MiB; the device gets 6 MiB. */
 	setenv("STARPU_LIMIT_OPENCL_MEM", "6", 1);
 	setenv("STARPU_LIMIT_CUDA_MEM", "6", 1);
-	hs_plan(2);
+	tap_plan(2);
 	hs_start("dmda", hs_cuda_world() ? HS_CUDA_ONLY : HS_OPENCL_ONLY);
 	HS_CHECK(hetsched_tensor_create(&x, N, N, TILE, TILE));
 	HS_CHECK(hetsched_tensor_rand(x, &spec));
@@ -53,20 +53,20 @@ int main(void)
 	/* The second layer alone, by projection over all rows (no activation after it). */
 	cl[1] = (struct hetsched__check_layer){N, N, w2, b2, 0};
 	HS_CHECK(hetsched__check_projection(hd, ldh, N, yd, ldy, &cl[1], 3, &res));
-	hs_ok(res.ok, "layer 2 under eviction: projection rel err %.3g (tolerance %.3g)",
-	      res.max_rel_err, res.tolerance);
+	tap_ok(res.ok, "layer 2 under eviction: projection rel err %.3g (tolerance %.3g)",
+	       res.max_rel_err, res.tolerance);
 	/* The whole MLP on 8 rows spread over the batch, in double. */
 	cl[0] = (struct hetsched__check_layer){N, N, w1, b1, 1};
 	for (int i = 0; i < 8; i++)
 		rows[i] = (size_t)i * (N - 1) / 7;
 	HS_CHECK(hetsched__check_rows(xd, ldx, N, yd, ldy, cl, 2, rows, 8, &res));
-	hs_ok(res.ok, "2-layer MLP under eviction: rel err %.3g on %zu values", res.max_rel_err,
-	      res.checked);
+	tap_ok(res.ok, "2-layer MLP under eviction: rel err %.3g on %zu values", res.max_rel_err,
+	       res.checked);
 	hetsched_tensor_destroy(y);
 	hetsched_tensor_destroy(h);
 	hetsched_tensor_destroy(x);
 	hetsched_linear_destroy(l1);
 	hetsched_linear_destroy(l2);
 	hetsched_shutdown();
-	return hs_test_failed;
+	return tap_done();
 }

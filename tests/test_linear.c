@@ -33,8 +33,8 @@ static double one_layer(const struct shape *s, uint64_t seed)
 	hetsched__ref_linear(xh, s->in, wh, s->in, bh, ref, s->out, s->batch, s->out, s->in,
 	                     s->act == HETSCHED_ACT_RELU);
 	err = hs_max_rel_err(yh, ref, s->batch * s->out, &abs_err);
-	hs_diag("%zux%zu -> %zu tile %zu: max abs err %.3g, max rel err %.3g", s->batch, s->in,
-	        s->out, s->tile, abs_err, err);
+	tap_diag("%zux%zu -> %zu tile %zu: max abs err %.3g, max rel err %.3g", s->batch, s->in,
+	         s->out, s->tile, abs_err, err);
 	free(xh);
 	free(wh);
 	free(bh);
@@ -106,27 +106,27 @@ int main(void)
 	enum hs_workers sets[3];
 	int nsets = hs_worker_sets(sets);
 
-	hs_plan(nsets * (int)(nshapes + 1));
+	tap_plan(nsets * (int)(nshapes + 1));
 	for (int s = 0; s < nsets; s++) {
 		hs_start("dmda", sets[s]);
 		for (size_t i = 0; i < nshapes; i++) {
 			double err = one_layer(&shapes[i], 100 + i);
 
-			hs_ok(err <= 1e-4,
-			      "%s: %zux%zu -> %zu, tile %zu%s: max rel err %.3g <= 1e-4",
-			      hs_workers_name(sets[s]), shapes[i].batch, shapes[i].in,
-			      shapes[i].out, shapes[i].tile,
-			      shapes[i].act == HETSCHED_ACT_RELU ? ", relu" : "", err);
+			tap_ok(err <= 1e-4,
+			       "%s: %zux%zu -> %zu, tile %zu%s: max rel err %.3g <= 1e-4",
+			       hs_workers_name(sets[s]), shapes[i].batch, shapes[i].in,
+			       shapes[i].out, shapes[i].tile,
+			       shapes[i].act == HETSCHED_ACT_RELU ? ", relu" : "", err);
 		}
 		{
 			double err = mlp(257, dims, 64);
 
-			hs_ok(err <= 1e-4,
-			      "%s: 3-layer MLP 257x300->200->100->10, tile 64: max rel "
-			      "err %.3g <= 1e-4",
-			      hs_workers_name(sets[s]), err);
+			tap_ok(err <= 1e-4,
+			       "%s: 3-layer MLP 257x300->200->100->10, tile 64: max rel "
+			       "err %.3g <= 1e-4",
+			       hs_workers_name(sets[s]), err);
 		}
 		hetsched_shutdown();
 	}
-	return hs_test_failed;
+	return tap_done();
 }

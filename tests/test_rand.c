@@ -57,7 +57,7 @@ int main(void)
 	enum hs_workers sets[3];
 	int nsets = hs_worker_sets(sets);
 
-	hs_plan(nsets * (4 + 5 + 1) + 1);
+	tap_plan(nsets * (4 + 5 + 1) + 1);
 	reference(&uniform, ref_u, ROWS, COLS);
 	reference(&normal, ref_n, ROWS, COLS);
 	for (int s = 0; s < nsets; s++) {
@@ -69,10 +69,10 @@ int main(void)
 
 			for (size_t i = 0; i < ROWS * COLS; i++)
 				bad += memcmp(&u[i], &ref_u[i], 4) != 0;
-			hs_ok(bad == 0,
-			      "%s: uniform bit-identical to the reference with %zux%zu tiles "
-			      "(%zu differ)",
-			      hs_workers_name(sets[s]), tiles[t][0], tiles[t][1], bad);
+			tap_ok(bad == 0,
+			       "%s: uniform bit-identical to the reference with %zux%zu tiles "
+			       "(%zu differ)",
+			       hs_workers_name(sets[s]), tiles[t][0], tiles[t][1], bad);
 			free(u);
 		}
 		{
@@ -84,8 +84,8 @@ int main(void)
 
 				worst = d > worst ? d : worst;
 			}
-			hs_ok(worst <= 4, "%s: normal within 4 ulp of the reference (worst %u)",
-			      hs_workers_name(sets[s]), worst);
+			tap_ok(worst <= 4, "%s: normal within 4 ulp of the reference (worst %u)",
+			       hs_workers_name(sets[s]), worst);
 			free(n);
 		}
 		hetsched_shutdown();
@@ -97,8 +97,8 @@ int main(void)
 			u = make(&uniform, ROWS, COLS, 7, 13);
 			for (size_t i = 0; i < ROWS * COLS; i++)
 				bad += memcmp(&u[i], &ref_u[i], 4) != 0;
-			hs_ok(bad == 0, "%s, policy %s: uniform bit-identical (%zu differ)",
-			      hs_workers_name(sets[s]), policies[p], bad);
+			tap_ok(bad == 0, "%s, policy %s: uniform bit-identical (%zu differ)",
+			       hs_workers_name(sets[s]), policies[p], bad);
 			free(u);
 			hetsched_shutdown();
 		}
@@ -122,11 +122,12 @@ int main(void)
 			var += (u[i] - mean) * (u[i] - mean);
 		var /= n * m - 1;
 		/* Standard error of the mean: sqrt(var / 1e6) = 7.2e-4; allow 5 of them. */
-		hs_ok(in_range && fabs(mean - 0.75) < 5 * 7.2e-4 && fabs(var / want_var - 1) < 0.01,
-		      "10^6 uniform samples in range, mean %.5f (0.75), variance %.5f (%.5f)", mean,
-		      var, want_var);
+		tap_ok(in_range && fabs(mean - 0.75) < 5 * 7.2e-4 &&
+		           fabs(var / want_var - 1) < 0.01,
+		       "10^6 uniform samples in range, mean %.5f (0.75), variance %.5f (%.5f)",
+		       mean, var, want_var);
 		free(u);
 		hetsched_shutdown();
 	}
-	return hs_test_failed;
+	return tap_done();
 }

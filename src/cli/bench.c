@@ -25,8 +25,9 @@
 
 #include "check.h"
 #include "cli.h"
+#include "problem.h"
 #include "codelets.h"
-#include "npy.h"
+#include "tool.h"
 #include "report.h"
 
 const char cli_bench_help[] =
@@ -84,7 +85,7 @@ enum {
 	OPT_TRACE_DIR,
 	OPT_QUIET,
 	OPT_PASS_TIMEOUT,
-	OPT_HELP,
+
 };
 
 #define MAX_LIST 64   /* policies, sizes or tiles in one sweep */
