@@ -74,9 +74,7 @@ int hetsched__mpi_register_tiles(struct hetsched_tensor *t);
 /* Collective: every tile that rank 0 lacks travels to it from its owner. 0, HETSCHED_ENOMEM or
  * HETSCHED_ESTARPU (the same on the ranks concerned). */
 int hetsched__mpi_gather(struct hetsched_tensor *t);
-/* Collective: rank 0 gets every rank's text (at most max bytes each; all[] has one entry per
- * rank, malloc'd, on rank 0 only). */
-int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
+/* hetsched__mpi_gather_text: in tool.h. */
 /* Submit a task built with starpu_task_create: with MPI, only on the owner of its written tile
  * (the task object itself is then consumed). */
 int hetsched__mpi_submit(struct starpu_task *task);
@@ -105,7 +103,8 @@ int hetsched__home_lock(int at_start);
 void hetsched__home_unlock(int fd);
 
 /* StarPU's stall watchdog (watchdog.c): before starpu_init, end the process with one line when
- * no task finishes for \p seconds while tasks are pending. The pass deadline is in tool.h. */
+ * no task finishes for \p seconds while tasks are pending. The pass deadline (same file) is
+ * declared in tool.h. */
 void hetsched__watchdog_stall_arm(double seconds);
 
 /* Statistics: record the task whose callback is running (worker and times from StarPU's

@@ -17,6 +17,7 @@
 #endif
 
 #include "internal.h"
+#include "tool.h"
 
 static struct {
 	int active;       /* StarPU-MPI initialised by hetsched_init */

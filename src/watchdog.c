@@ -19,6 +19,7 @@
 #include <starpu.h>
 
 #include "internal.h"
+#include "tool.h"
 
 /* ------------------------------------------------------------------ StarPU stall hook */
 
