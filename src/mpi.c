@@ -81,7 +81,7 @@ int hetsched__mpi_active(void)
 
 /* Under a launcher with several ranks, MPI is initialised here, before StarPU. StarPU-MPI would
  * do it inside starpu_mpi_init_conf, after starpu_init; MPI_Init is collective, so the ranks'
- * starpu_init calls could then not be taken one at a time (see starpu_home_lock in runtime.c). */
+ * starpu_init calls could then not be taken one at a time (see hetsched__home_lock in home.c). */
 int hetsched__mpi_preinit(void)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
