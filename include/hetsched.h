@@ -405,7 +405,7 @@ HETSCHED_API void hetsched_linear_destroy(hetsched_linear_t layer);
  * or truncated file or fortran_order True; HETSCHED_EDTYPE for another dtype; HETSCHED_ESHAPE
  * for 0-D, 3-D or more, or an empty array; HETSCHED_ENOMEM.
  */
-int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
+HETSCHED_API int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
 
 /**
  * \brief As hetsched_npy_load(), also giving the number of dimensions in the file, so that a
@@ -413,8 +413,8 @@ int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols
  * \param ndim set to 1 or 2 (may be NULL).
  * \return as hetsched_npy_load().
  */
-int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
-                           size_t *ndim);
+HETSCHED_API int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
+                                        size_t *ndim);
 
 /**
  * \brief Save a host array as a .npy file (version 1.0, '<f4', C order, shape (rows, cols)), as
@@ -431,7 +431,8 @@ int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t 
  * HETSCHED_EIO when the file cannot be written (missing or read-only folder, a folder or device
  * at \p path, a full disk); HETSCHED_ENOMEM.
  */
-int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld);
+HETSCHED_API int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols,
+                                   size_t ld);
 
 /**
  * \brief Create a tensor from a .npy file (the tutorial's torch.from_numpy(np.load(path))): the
@@ -444,8 +445,8 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
  * \return 0; the codes of hetsched_npy_load(); HETSCHED_EINVAL for a zero tile;
  * HETSCHED_ESTATE before hetsched_init(); HETSCHED_ENOMEM.
  */
-int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t tile_rows,
-                         size_t tile_cols);
+HETSCHED_API int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t tile_rows,
+                                      size_t tile_cols);
 
 /**
  * \brief Save a tensor as a .npy file (rows x cols, float32): gathers it on the host first, as
@@ -456,7 +457,7 @@ int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t til
  * \return 0; HETSCHED_EINVAL for a NULL argument; HETSCHED_ESTATE for a tensor that holds no
  * values; HETSCHED_ESTARPU; the codes of hetsched_npy_save().
  */
-int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
+HETSCHED_API int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
 
 /** \brief The weights of a multi-layer perceptron loaded from a file (nn.Linear layers). */
 typedef struct hetsched_model *hetsched_model_t;
@@ -481,10 +482,10 @@ typedef struct hetsched_model *hetsched_model_t;
  * without weight, or a lone .npy file; HETSCHED_EDTYPE naming the tensor and its dtype;
  * HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM.
  */
-int hetsched_model_load(hetsched_model_t *model, const char *path);
+HETSCHED_API int hetsched_model_load(hetsched_model_t *model, const char *path);
 
 /** \brief Number of layers of \p model (0 for NULL). */
-size_t hetsched_model_nlayers(const struct hetsched_model *model);
+HETSCHED_API size_t hetsched_model_nlayers(const struct hetsched_model *model);
 
 /**
  * \brief Describe layer \p l of \p model (any out-pointer may be NULL).
@@ -498,8 +499,9 @@ size_t hetsched_model_nlayers(const struct hetsched_model *model);
  * model).
  * \return 0; HETSCHED_EINVAL for a NULL model or \p l >= hetsched_model_nlayers().
  */
-int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *in_features,
-                         size_t *out_features, const float **weight, const float **bias);
+HETSCHED_API int hetsched_model_layer(const struct hetsched_model *model, size_t l,
+                                      size_t *in_features, size_t *out_features,
+                                      const float **weight, const float **bias);
 
 /**
  * \brief Create one linear layer per layer of \p model, loaded with its weights and biases (zeros
@@ -518,12 +520,12 @@ int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *i
  * several layers, or an unknown activation; HETSCHED_ESTATE before hetsched_init();
  * HETSCHED_ENOMEM; HETSCHED_ESTARPU.
  */
-int hetsched_model_create_layers(const struct hetsched_model *model,
-                                 enum hetsched_activation between, size_t tile_rows,
-                                 size_t tile_cols, hetsched_linear_t *layers);
+HETSCHED_API int hetsched_model_create_layers(const struct hetsched_model *model,
+                                              enum hetsched_activation between, size_t tile_rows,
+                                              size_t tile_cols, hetsched_linear_t *layers);
 
 /** \brief Free \p model and its weights (NULL is accepted). */
-void hetsched_model_destroy(hetsched_model_t model);
+HETSCHED_API void hetsched_model_destroy(hetsched_model_t model);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Statistics: what ran where */
