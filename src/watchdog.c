@@ -57,22 +57,28 @@ void hetsched__watchdog_stall_arm(double seconds)
 
 /* ------------------------------------------------------------------ pass deadline */
 
-/* The message is composed when the deadline is armed (with the timer stopped, so that the
- * handler never reads it half-written): the handler only calls the hook and writes it, both
- * async-signal-safe. */
-static char deadline_msg[1024];
-static size_t deadline_len;
+/* The message is composed when the deadline is armed: the handler only calls the hook and
+ * writes it, both async-signal-safe. Two buffers, so that a signal of the previous deadline,
+ * arriving while the next message is written, still finds a whole one: the new one is written
+ * into the buffer not in use, then published by one sig_atomic_t store. */
+struct deadline_line {
+	char text[1024];
+	size_t len;
+};
+static struct deadline_line deadline_msg[2];
+static volatile sig_atomic_t deadline_current;
 static void (*volatile deadline_before_fire)(void);
 
 static void deadline_fired(int sig)
 {
 	void (*before)(void) = deadline_before_fire;
+	int i = deadline_current;
 	ssize_t ignored;
 
 	(void)sig;
 	if (before)
 		before();
-	ignored = write(STDERR_FILENO, deadline_msg, deadline_len);
+	ignored = write(STDERR_FILENO, deadline_msg[i].text, deadline_msg[i].len);
 	(void)ignored;
 	_exit(1);
 }
@@ -91,6 +97,7 @@ int hetsched__deadline_arm(double seconds, const char *message)
 {
 	struct sigaction sa;
 	size_t n;
+	struct deadline_line *next;
 
 	if (!(seconds > 0) || !isfinite(seconds) || seconds > 1e8)
 		return hetsched__error(HETSCHED_EINVAL,
@@ -99,14 +106,16 @@ int hetsched__deadline_arm(double seconds, const char *message)
 	if (!message)
 		return hetsched__error(HETSCHED_EINVAL, "the deadline's message is NULL");
 	deadline_timer(0);
-	n = (size_t)snprintf(deadline_msg, sizeof(deadline_msg) - 1, "%s", message);
-	if (n > sizeof(deadline_msg) - 2)
-		n = sizeof(deadline_msg) - 2;
+	next = &deadline_msg[!deadline_current];
+	n = (size_t)snprintf(next->text, sizeof(next->text) - 1, "%s", message);
+	if (n > sizeof(next->text) - 2)
+		n = sizeof(next->text) - 2;
 	/* One whole line, whatever the caller gave. */
-	if (n == 0 || deadline_msg[n - 1] != '\n')
-		deadline_msg[n++] = '\n';
-	deadline_msg[n] = '\0';
-	deadline_len = n;
+	if (n == 0 || next->text[n - 1] != '\n')
+		next->text[n++] = '\n';
+	next->text[n] = '\0';
+	next->len = n;
+	deadline_current = !deadline_current;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = deadline_fired;
 	sigemptyset(&sa.sa_mask);
