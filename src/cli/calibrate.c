@@ -5,105 +5,25 @@
  * $STARPU_PERF_MODEL_DIR), per $STARPU_HOSTNAME. */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <starpu.h>
-
 #include "cli.h"
-#include "codelets.h"
+#include "tool.h"
 
 #define MAX_PASSES 40
-#define MAX_KEYS 512
 
 enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET, OPT_HELP };
 
-/* A class of tasks StarPU's model tells apart: the operation and the footprint, the model's key
- * (tile shapes, and for linear the task's place in its k chain and the activation). */
-struct key {
-	int op;
-	uint32_t footprint;
-};
-
-/* The classes of the tasks run since the last hetsched_stats_reset(); 0 when one did not fit. */
-static int collect(struct key *keys, size_t *nkeys)
-{
-	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec);
-
-	*nkeys = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		while (k < *nkeys &&
-		       !(keys[k].op == (int)rec[i].op && keys[k].footprint == rec[i].footprint))
-			k++;
-		if (k < *nkeys)
-			continue;
-		if (*nkeys == MAX_KEYS)
-			return 0;
-		keys[*nkeys].op = (int)rec[i].op;
-		keys[*nkeys].footprint = rec[i].footprint;
-		(*nkeys)++;
-	}
-	return 1;
-}
-
-/* StarPU's id of worker \p w's architecture, -1 if it has none. StarPU registers the id at the
- * worker's first task or when it loads a model; starpu_perfmodel_arch_comb_add returns it, or
- * registers it first. */
-static int arch_comb(int w)
-{
-	struct starpu_perfmodel_arch *a = starpu_worker_get_perf_archtype(w, 0);
-
-	return a ? starpu_perfmodel_arch_comb_add(a->ndevices, a->devices) : -1;
-}
-
-/* Whether an earlier worker than \p w has the same architecture, so that its history was
- * already asked about. */
-static int arch_seen(int w)
-{
-	int comb = arch_comb(w);
-
-	for (int v = 0; v < w && comb >= 0; v++)
-		if (arch_comb(v) == comb)
-			return 1;
-	return 0;
-}
-
-/* How many (class, architecture) pairs StarPU does not yet call calibrated: its history for
- * that footprint on that architecture holds fewer than STARPU_CALIBRATE_MINIMUM (10) samples,
- * the test dm* policies apply before trusting the model. StarPU's history, not the tasks this
- * process ran, decides: a shape calibrated by an earlier run or another size counts, and a dm*
- * policy sends it no task to measure. Workers of one architecture (the CPU cores) share a
- * history, asked about once. */
-static size_t uncalibrated(const struct key *keys, size_t nkeys)
-{
-	size_t missing = 0;
-
-	for (int w = 0; w < hetsched_worker_count(); w++) {
-		struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(w, 0);
-
-		if (arch_seen(w))
-			continue;
-		for (size_t i = 0; i < nkeys; i++) {
-			struct starpu_perfmodel *model = keys[i].op == HETSCHED_OP_LINEAR
-			                                     ? hetsched_cl_linear.model
-			                                     : hetsched_cl_rand.model;
-
-			if (!arch || isnan(starpu_perfmodel_history_based_expected_perf(
-			                 model, arch, keys[i].footprint)))
-				missing++;
-		}
-	}
-	return missing;
-}
-
+/* A pass runs the set-up (rand) and a layer (linear) with the records reset first, so that the
+ * library's calibration test sees every class of task (operation and footprint, the model's key:
+ * tile shapes, and for linear the task's place in its k chain and the activation) that a run of
+ * this size and tile will submit. StarPU's history, not the tasks this process ran, decides: a
+ * shape calibrated by an earlier run or another size counts, and a dm* policy sends it no task to
+ * measure. */
 static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 {
-	static struct key keys[MAX_KEYS];
 	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, 0, 0};
 	size_t nkeys = 0, dims[2] = {size, size}, tile, missing = SIZE_MAX;
 	int pass;
@@ -127,14 +47,10 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 		hetsched_tensor_destroy(y);
 		hetsched_tensor_destroy(x);
 		hetsched_linear_destroy(layer);
-		if (!collect(keys, &nkeys)) {
-			fprintf(stderr,
-			        "hetsched: calibrate: more than %d task classes at size %zu, "
-			        "tile %zu\n",
-			        MAX_KEYS, size, tile);
+		if (hetsched_perfmodel_uncalibrated(&nkeys, &missing) < 0) {
+			fprintf(stderr, "hetsched: calibrate: %s\n", hetsched_last_error());
 			return EXIT_RUNTIME;
 		}
-		missing = uncalibrated(keys, nkeys);
 		if (!quiet)
 			fprintf(
 			    stderr,
@@ -234,11 +150,9 @@ int cli_calibrate(int argc, char **argv)
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";
-	/* As in bench: StarPU 1.3 flushes a model entry when as many samples as it holds fell more
-	 * than STARPU_HISTORY_MAX_ERROR % (default 50) from its mean, and the times of a task that
-	 * ran alone and of one that ran beside 14 others sharing the memory bus do. Samples are
-	 * kept unless the user says otherwise. */
-	setenv("STARPU_HISTORY_MAX_ERROR", "100000", 0);
+	/* As in bench: a task that ran alone and one that ran beside 14 others sharing the memory
+	 * bus differ enough for StarPU to drop their samples. */
+	hetsched__perfmodel_keep_samples();
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;
