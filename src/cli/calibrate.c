@@ -10,11 +10,23 @@
 #include <string.h>
 
 #include "cli.h"
+#include "problem.h"
 #include "tool.h"
 
 #define MAX_PASSES 40
 
-enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET, OPT_HELP };
+const char cli_calibrate_help[] =
+    "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
+    "\n"
+    "Run forward passes of N x N -> N (default 4096) until StarPU's history holds 10 samples of\n"
+    "every task shape of those passes on each worker's architecture, so that StarPU's dm*\n"
+    "policies schedule the next run from calibrated models. The models live in\n"
+    "$STARPU_HOME/.starpu/sampling (or $STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME:\n"
+    "on a cluster, put them on shared storage and give each node type its own\n"
+    "STARPU_HOSTNAME.\n" CLI_WORKER_HELP;
+
+
+enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET };
 
 /* A pass runs the set-up (rand) and a layer (linear) with the records reset first, so that the
  * library's calibration test sees every class of task (operation and footprint, the model's key:

@@ -10,7 +10,15 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "internal.h"
+#include "tool.h"
+
+const char cli_info_help[] =
+    "usage: hetsched info [--json] [worker options]\n"
+    "\n"
+    "What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
+    "nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
+    "\n"
+    "  --json             one JSON object on stdout\n" CLI_WORKER_HELP;
 
 static json_t *info_json(const struct hetsched_topology *topo)
 {
@@ -149,47 +157,29 @@ static void info_text(const struct hetsched_topology *topo)
 		       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) ? " (and OpenCL)" : "");
 }
 
+static int info_option(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != 'j')
+		return CLI_NOT_MINE;
+	*(int *)ctx = 1;
+	return CLI_PARSED;
+}
+
 int cli_info(int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_WORKER_OPTIONS,
+	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_workers workers;
 	struct hetsched_topology topo;
-	int json = 0, opt, rc;
+	int json = 0, rc;
 
-	cli_workers_init(&workers);
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		int handled = cli_workers_option(&workers, opt, optarg);
-
-		if (handled < 0)
-			return EXIT_USAGE;
-		if (handled)
-			continue;
-		switch (opt) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			fputs(cli_help_text("info"), stdout);
-			return EXIT_OK;
-		case ':':
-			cli_error("info", "option '%s' needs a value", cli_bad_option(argv));
-			return cli_usage_error("info");
-		default:
-			cli_error("info", "unknown option '%s'", cli_bad_option(argv));
-			return cli_usage_error("info");
-		}
-	}
-	if (optind < argc) {
-		cli_error("info", "unexpected argument '%s'", argv[optind]);
-		return cli_usage_error("info");
-	}
+	rc = cli_options_parse("info", argc, argv, options, info_option, &json, &workers);
+	if (rc != CLI_PARSED)
+		return cli_options_exit("info", rc);
 	if (hetsched_topology_get(&topo) < 0) {
 		fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
 		return EXIT_RUNTIME;

@@ -1,4 +1,4 @@
-/* main.c: the hetsched command: dispatch to info, run and help. */
+/* main.c: the hetsched command: the table of commands, dispatch and help. */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,19 +8,45 @@
 
 #include "cli.h"
 
-static const char usage[] =
-    "usage: hetsched <command> [options]\n"
-    "\n"
-    "commands:\n"
-    "  info       devices, workers, memory nodes and buses; is CUDA available?\n"
-    "  run        a batch forward pass of a linear model on every worker of the node\n"
-    "  calibrate  calibrate the performance models for the tile shapes of a run\n"
-    "  bench      sweep scheduling policies, sizes and tiles into CSV, plots and a report\n"
-    "  help       help on a command (hetsched help run)\n"
-    "\n"
-    "options:\n"
-    "  -h, --help       this help\n"
-    "  -V, --version    versions of hetsched and StarPU\n";
+/* The commands: one table serves dispatch, `hetsched --help` and `hetsched help <command>`. */
+static const struct cli_command commands[] = {
+    {"info", cli_info, "devices, workers, memory nodes and buses; is CUDA available?",
+     cli_info_help},
+    {"run", cli_run, "a batch forward pass of a linear model on every worker of the node",
+     cli_run_help},
+    {"calibrate", cli_calibrate, "calibrate the performance models for the tile shapes of a run",
+     cli_calibrate_help},
+    {"bench", cli_bench, "sweep scheduling policies, sizes and tiles into CSV, plots and a report",
+     cli_bench_help},
+    {"help", NULL, "help on a command (hetsched help run)", "usage: hetsched help <command>\n"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+const char *cli_help_text(const char *command)
+{
+	const struct cli_command *c = find_command(command);
+
+	return c ? c->help : NULL;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: hetsched <command> [options]\n\ncommands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\noptions:\n"
+	      "  -h, --help       this help\n"
+	      "  -V, --version    versions of hetsched and StarPU\n",
+	      f);
+}
 
 /* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
  * detection, which falls back to SSE3 "Prescott" kernels on CPUs newer than it knows. When that
@@ -50,46 +76,41 @@ static void fix_blas_core(char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *command;
+	const struct cli_command *c;
 
 	fix_blas_core(argv);
 
 	if (argc < 2) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return EXIT_USAGE;
 	}
-	command = argv[1];
-	if (!strcmp(command, "-h") || !strcmp(command, "--help")) {
-		fputs(usage, stdout);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(command, "-V") || !strcmp(command, "--version")) {
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("hetsched %s (StarPU %s)\n", HETSCHED_VERSION, hetsched_starpu_version());
 		return EXIT_OK;
 	}
-	if (!strcmp(command, "help")) {
-		const char *text;
-
-		if (argc < 3) {
-			fputs(usage, stdout);
-			return EXIT_OK;
-		}
-		text = cli_help_text(argv[2]);
-		if (!text) {
-			fprintf(stderr, "hetsched: unknown command '%s'\n\n%s", argv[2], usage);
-			return EXIT_USAGE;
-		}
-		fputs(text, stdout);
+	c = find_command(argv[1]);
+	if (c && c->run)
+		return c->run(argc - 1, argv + 1);
+	if (c && argc < 3) { /* hetsched help */
+		usage(stdout);
 		return EXIT_OK;
 	}
-	if (!strcmp(command, "info"))
-		return cli_info(argc - 1, argv + 1);
-	if (!strcmp(command, "run"))
-		return cli_run(argc - 1, argv + 1);
-	if (!strcmp(command, "bench"))
-		return cli_bench(argc - 1, argv + 1);
-	if (!strcmp(command, "calibrate"))
-		return cli_calibrate(argc - 1, argv + 1);
-	fprintf(stderr, "hetsched: unknown command '%s'\n\n%s", command, usage);
+	if (c) { /* hetsched help <command> */
+		const struct cli_command *about = find_command(argv[2]);
+
+		if (about) {
+			fputs(about->help, stdout);
+			return EXIT_OK;
+		}
+		fprintf(stderr, "hetsched: unknown command '%s'\n\n", argv[2]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	fprintf(stderr, "hetsched: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "internal.h"
+#include "tool.h"
 #include "report.h"
 
 #define MAX_WORKERS 1024

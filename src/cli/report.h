@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
+#include "tool.h"
 #include "hetsched.h"
 
 struct run_report {

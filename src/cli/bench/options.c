@@ -67,7 +67,6 @@ enum {
 	OPT_TRACE_DIR,
 	OPT_QUIET,
 	OPT_PASS_TIMEOUT,
-	OPT_HELP,
 };
 
 #define DEFAULT_SCHED "eager,lws,dmda,dmdas"

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "../problem.h"
 #include "../report.h"
 
 static int record_workers(struct bench *b)

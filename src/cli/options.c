@@ -1,0 +1,297 @@
+/* options.c: the getopt driver of every command, the list parser and the number parsers. One
+ * wording per rule: a bad value is one line naming the option and the value. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* The option getopt_long just refused, as written: "-x" for a short one, even inside a group
+ * ("-xy", where argv[optind - 1] is still the argument before it). */
+static const char *bad_option(char **argv)
+{
+	static char text[3];
+
+	/* optopt is the option character for a short option, 0 for an unknown long one and the
+	 * long option's id (above 255 here) for a long one missing its value. */
+	if (optopt > 0 && optopt < 256) {
+		snprintf(text, sizeof(text), "-%c", optopt);
+		return text;
+	}
+	return argv[optind - 1];
+}
+
+static void workers_init(struct cli_workers *w)
+{
+	w->sched = NULL;
+	w->ncpu = w->ncuda = w->nopencl = -1;
+	w->opencl_on_cpu = 0;
+	w->watchdog_s = 0;
+}
+
+static int worker_option(struct cli_workers *w, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_SCHED:
+		w->sched = arg;
+		return CLI_PARSED;
+	case OPT_NCPU:
+		return cli_parse_count("ncpu", arg, &w->ncpu) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_NCUDA:
+		return cli_parse_count("ncuda", arg, &w->ncuda) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_NOPENCL:
+		return cli_parse_count("nopencl", arg, &w->nopencl) < 0 ? CLI_BAD_VALUE
+		                                                        : CLI_PARSED;
+	case OPT_OPENCL_ON_CPU:
+		w->opencl_on_cpu = 1;
+		return CLI_PARSED;
+	case OPT_WATCHDOG:
+		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE
+		                                                              : CLI_PARSED;
+	default:
+		return CLI_NOT_MINE;
+	}
+}
+
+int cli_options_parse(const char *command, int argc, char **argv, const struct option *longopts,
+                      cli_option_fn handle, void *ctx, struct cli_workers *workers)
+{
+	int opt;
+
+	workers_init(workers);
+	opterr = 0;
+	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		int rc;
+
+		switch (opt) {
+		case 'h':
+		case OPT_HELP:
+			return CLI_HELP;
+		case ':':
+			cli_error(command, "option '%s' needs a value", bad_option(argv));
+			return CLI_BAD_USAGE;
+		case '?':
+			cli_error(command, "unknown option '%s'", bad_option(argv));
+			return CLI_BAD_USAGE;
+		}
+		rc = handle ? handle(opt, optarg, ctx) : CLI_NOT_MINE;
+		if (rc == CLI_NOT_MINE)
+			rc = worker_option(workers, opt, optarg);
+		if (rc == CLI_NOT_MINE) {
+			cli_error(command, "unknown option '%s'", bad_option(argv));
+			return CLI_BAD_USAGE;
+		}
+		if (rc != CLI_PARSED)
+			return rc;
+	}
+	if (optind < argc) {
+		cli_error(command, "unexpected argument '%s'", argv[optind]);
+		return CLI_BAD_USAGE;
+	}
+	return CLI_PARSED;
+}
+
+int cli_options_exit(const char *command, int parsed)
+{
+	switch (parsed) {
+	case CLI_PARSED:
+		return EXIT_OK;
+	case CLI_HELP:
+		fputs(cli_help_text(command), stdout);
+		return EXIT_OK;
+	case CLI_BAD_USAGE:
+		fprintf(stderr, "\n%s", cli_help_text(command));
+		return EXIT_USAGE;
+	default:
+		return EXIT_USAGE;
+	}
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+int cli_parse_u64(const char *name, const char *arg, uint64_t *out)
+{
+	char *end;
+	uintmax_t v;
+
+	errno = 0;
+	if (!arg || !*arg || *arg == '-' || *arg == '+') {
+		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
+		        arg ? arg : "");
+		return -1;
+	}
+	v = strtoumax(arg, &end, 10);
+	if (errno || *end) {
+		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
+		        arg);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+int cli_parse_size(const char *name, const char *arg, size_t *out)
+{
+	uint64_t v;
+
+	if (arg && *arg == '-') {
+		fprintf(stderr, "hetsched: --%s must be a positive integer, got '%s'\n", name, arg);
+		return -1;
+	}
+	if (cli_parse_u64(name, arg, &v) < 0)
+		return -1;
+	if (v == 0 || v > UINT32_MAX) {
+		fprintf(stderr, "hetsched: --%s must be between 1 and %u, got '%s'\n", name,
+		        UINT32_MAX, arg);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+int cli_parse_count(const char *name, const char *arg, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(name, arg, &v) < 0)
+		return -1;
+	if (v > 4096) {
+		fprintf(stderr, "hetsched: --%s must be at most 4096, got '%s'\n", name, arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* Seconds, as a positive decimal number of at most a year. */
+int cli_parse_seconds(const char *name, const char *arg, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = arg && *arg ? strtod(arg, &end) : 0;
+	if (!arg || !*arg || errno || *end || !(v > 0) || v > 365.0 * 86400) {
+		fprintf(stderr, "hetsched: --%s must be a number of seconds > 0, got '%s'\n", name,
+		        arg ? arg : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ lists */
+
+int cli_split_list(const char *command, const char *option, char *arg, char **items, size_t max,
+                   size_t *n)
+{
+	char *p = arg;
+
+	*n = 0;
+	if (!*arg) {
+		cli_error(command, "--%s is empty: give a comma-separated list", option);
+		return -1;
+	}
+	if (strstr(arg, ",,") || arg[0] == ',' || arg[strlen(arg) - 1] == ',') {
+		cli_error(command, "--%s has an empty item in '%s'", option, arg);
+		return -1;
+	}
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (*n == max) {
+			cli_error(command, "--%s has more than %zu items", option, max);
+			return -1;
+		}
+		items[(*n)++] = p;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+/* A positive integer of a list; one line naming the list and the bad item otherwise. */
+static int parse_list_size(const char *command, const char *option, const char *item, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*item < '0' || *item > '9') {
+		cli_error(command, "--%s: '%s' is not a positive integer", option, item);
+		return -1;
+	}
+	v = strtoull(item, &end, 10);
+	if (errno || *end) {
+		cli_error(command, "--%s: '%s' is not a positive integer", option, item);
+		return -1;
+	}
+	if (v == 0 || v > UINT32_MAX) {
+		cli_error(command, "--%s: %s is out of range: each must be between 1 and %u",
+		          option, item, UINT32_MAX);
+		return -1;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+int cli_parse_size_list(const char *command, const char *option, const char *arg, size_t *values,
+                        size_t max, size_t *n, int allow_auto, int unique)
+{
+	char *copy = strdup(arg ? arg : ""), **items = calloc(max ? max : 1, sizeof(char *));
+	int rc = 0;
+
+	*n = 0;
+	if (!copy || !items) {
+		cli_error(command, "out of memory");
+		rc = -1;
+	}
+	if (rc == 0 && cli_split_list(command, option, copy, items, max, n) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < *n; i++) {
+		if (allow_auto && !strcmp(items[i], "auto"))
+			values[i] = 0;
+		else if (parse_list_size(command, option, items[i], &values[i]) < 0)
+			rc = -1;
+		for (size_t j = 0; unique && rc == 0 && j < i; j++)
+			if (values[j] == values[i]) {
+				cli_error(command, "--%s lists '%s' twice", option, items[i]);
+				rc = -1;
+			}
+	}
+	free(items);
+	free(copy);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ transitional */
+
+void cli_workers_init(struct cli_workers *w)
+{
+	workers_init(w);
+}
+
+int cli_workers_option(struct cli_workers *w, int opt, const char *arg)
+{
+	int rc = worker_option(w, opt, arg);
+
+	return rc == CLI_NOT_MINE ? 0 : rc == CLI_PARSED ? 1 : -1;
+}
+
+const char *cli_bad_option(char **argv)
+{
+	return bad_option(argv);
+}
+
+int cli_usage_error(const char *command)
+{
+	return cli_options_exit(command, CLI_BAD_USAGE);
+}

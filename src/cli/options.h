@@ -1,0 +1,104 @@
+/* options.h: the command line of every command: one getopt driver that returns (never exits),
+ * one list parser, the number parsers, and the options that select the workers. Each parser
+ * prints one line naming the bad value and returns a negative status. */
+#ifndef HETSCHED_CLI_OPTIONS_H
+#define HETSCHED_CLI_OPTIONS_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Options that select the workers, shared by every command that starts StarPU. */
+struct cli_workers {
+	const char *sched;
+	int ncpu, ncuda, nopencl, opencl_on_cpu;
+	double watchdog_s; /* --watchdog: 0 for off */
+};
+
+/* Long option ids above the ASCII range, shared by the commands; each command numbers its own
+ * from OPT_FIRST_COMMAND_OPTION. */
+enum {
+	OPT_SCHED = 256,
+	OPT_NCPU,
+	OPT_NCUDA,
+	OPT_NOPENCL,
+	OPT_OPENCL_ON_CPU,
+	OPT_WATCHDOG,
+	OPT_HELP,
+	OPT_FIRST_COMMAND_OPTION
+};
+/* The options every command table ends with: --help and the worker options. */
+#define CLI_COMMON_OPTIONS                                                                         \
+	{"help", no_argument, NULL, OPT_HELP}, {"sched", required_argument, NULL, OPT_SCHED},      \
+	    {"ncpu", required_argument, NULL, OPT_NCPU},                                           \
+	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
+	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
+	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	{                                                                                          \
+		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
+	}
+
+/* The help of the worker options, ending every command's help. */
+#define CLI_WORKER_HELP                                                                            \
+	"workers:\n"                                                                               \
+	"  --sched P          StarPU scheduling policy (default: $STARPU_SCHED, else dmda)\n"      \
+	"  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"                  \
+	"  --ncuda N          CUDA workers\n"                                                      \
+	"  --nopencl N        OpenCL workers\n"                                                    \
+	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
+	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
+
+/* What cli_options_parse found. */
+enum cli_parsed {
+	CLI_PARSED = 0,     /* every option taken */
+	CLI_HELP = 1,       /* -h or --help: print the help, exit 0 */
+	CLI_BAD_VALUE = -1, /* a value refused, its line printed: exit 2 */
+	CLI_BAD_USAGE = -2, /* unknown option, missing value, stray argument: line printed,
+	                       the usage follows: exit 2 */
+	CLI_NOT_MINE = 2,   /* from a command's handler: an option it does not take */
+};
+
+/* A command's handler of one option: CLI_PARSED when taken, CLI_BAD_VALUE after printing the
+ * problem, CLI_NOT_MINE to let the driver take it (a worker option). */
+typedef int (*cli_option_fn)(int opt, const char *arg, void *ctx);
+
+/* Parse argv (argv[0] is the command's name) with getopt_long over \p longopts, which ends with
+ * CLI_COMMON_OPTIONS and a null entry. \p workers receives the worker options (it is initialised
+ * here). Returns an enum cli_parsed. */
+int cli_options_parse(const char *command, int argc, char **argv, const struct option *longopts,
+                      cli_option_fn handle, void *ctx, struct cli_workers *workers);
+/* The exit code of a parse that did not end in CLI_PARSED: prints the help (on stdout) for
+ * CLI_HELP, the usage (on stderr) after CLI_BAD_USAGE. */
+int cli_options_exit(const char *command, int parsed);
+
+/* Numbers: 0, or -1 after printing "hetsched: --name must be ..., got '...'". */
+int cli_parse_size(const char *name, const char *arg, size_t *out);  /* 1 .. 2^32 - 1 */
+int cli_parse_count(const char *name, const char *arg, int *out);    /* 0 .. 4096 */
+int cli_parse_u64(const char *name, const char *arg, uint64_t *out); /* 0 .. 2^64 - 1 */
+int cli_parse_seconds(const char *name, const char *arg, double *out);
+
+/* A comma-separated list: an empty list, an empty item ("1024,,2048", a trailing comma) or more
+ * than \p max items is refused rather than skipped. Splits \p arg in place into items[]. */
+int cli_split_list(const char *command, const char *option, char *arg, char **items, size_t max,
+                   size_t *n);
+/* A list of positive integers (and "auto", stored as 0, when \p allow_auto); with \p unique, an
+ * item given twice is refused. */
+int cli_parse_size_list(const char *command, const char *option, const char *arg, size_t *values,
+                        size_t max, size_t *n, int allow_auto, int unique);
+
+/* Transitional, until bench and calibrate parse through cli_options_parse. */
+#define CLI_WORKER_OPTIONS                                                                         \
+	{"sched", required_argument, NULL, OPT_SCHED},                                             \
+	    {"ncpu", required_argument, NULL, OPT_NCPU},                                           \
+	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
+	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
+	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	{                                                                                          \
+		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
+	}
+void cli_workers_init(struct cli_workers *w);
+int cli_workers_option(struct cli_workers *w, int opt, const char *arg);
+const char *cli_bad_option(char **argv);
+int cli_usage_error(const char *command);
+
+#endif

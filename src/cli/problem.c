@@ -1,0 +1,305 @@
+/* problem.c: the problem of run, bench and calibrate, from its description on the host to its
+ * tensors, its timed passes and its check. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "problem.h"
+
+void cli_problem_random(struct cli_problem *p, size_t rows, const size_t *dims, size_t nlayers,
+                        enum hetsched_activation between, uint64_t seed)
+{
+	memset(p, 0, sizeof(*p));
+	p->rows = rows;
+	p->nlayers = nlayers < CLI_MAX_LAYERS ? nlayers : CLI_MAX_LAYERS;
+	memcpy(p->dims, dims, (p->nlayers + 1) * sizeof(*dims));
+	p->between = between;
+	p->seed = seed;
+}
+
+int cli_problem_load_input(struct cli_problem *p, const char *command, const char *path)
+{
+	size_t rows, cols;
+
+	if (hetsched_npy_load(path, &p->x_host, &rows, &cols) < 0) {
+		cli_error(command, "%s", hetsched_last_error());
+		return -1;
+	}
+	p->rows = rows;
+	p->dims[0] = cols;
+	return 0;
+}
+
+int cli_problem_load_model(struct cli_problem *p, const char *command, const char *path)
+{
+	size_t n;
+
+	if (hetsched_model_load(&p->model, path) < 0) {
+		cli_error(command, "%s", hetsched_last_error());
+		return -1;
+	}
+	n = hetsched_model_nlayers(p->model);
+	if (n > CLI_MAX_LAYERS) {
+		cli_error(command, "%s has %zu layers; at most %d are supported", path, n,
+		          CLI_MAX_LAYERS);
+		return -1;
+	}
+	p->nlayers = n;
+	for (size_t l = 0; l < n; l++)
+		hetsched_model_layer(p->model, l, l == 0 ? &p->dims[0] : NULL, &p->dims[l + 1],
+		                     NULL, NULL);
+	return 0;
+}
+
+double cli_problem_bytes(const struct cli_problem *p)
+{
+	double bytes = 4.0 * p->rows * p->dims[0];
+
+	for (size_t l = 0; l < p->nlayers; l++) {
+		bytes += 4.0 * (p->dims[l] * p->dims[l + 1] + p->dims[l + 1]);
+		bytes += 4.0 * p->rows * p->dims[l + 1];
+	}
+	if (p->model)
+		for (size_t l = 0; l < p->nlayers; l++)
+			bytes += 4.0 * (p->dims[l] * p->dims[l + 1] + p->dims[l + 1]);
+	if (p->x_host)
+		bytes += 4.0 * p->rows * p->dims[0];
+	return bytes;
+}
+
+size_t cli_problem_largest(const struct cli_problem *p)
+{
+	size_t largest = p->rows;
+
+	for (size_t l = 0; l <= p->nlayers; l++)
+		largest = p->dims[l] > largest ? p->dims[l] : largest;
+	return largest;
+}
+
+/* --tile auto: square tiles, large enough for BLAS efficiency (CPU tasks of a few to tens of
+ * milliseconds, as StarPU advises), small enough to give every worker several output tiles.
+ * Beside OpenCL workers (no CUDA), 16 output tiles per worker instead of 4: an OpenCL device
+ * may be many times slower than a CPU core (PoCL: about 15 times), and a tile it holds delays
+ * the k chain of its output tile by that much, so its tiles must be a small part of the run
+ * (1 CPU + 1 PoCL worker, 2048: tile 256 ran at 0.9-1.0 of the CPU alone, tile 512 at 0.7).
+ * With CUDA workers the tiles are cut for the GPUs alone, from 4096 down to 16 output tiles per
+ * GPU: cuBLAS needs large tiles to reach its peak, fewer tiles move less, and 16 per GPU let
+ * the results travel home while the GPU computes. The CPU workers are not counted: a GPU does
+ * the work of tens of cores, and dmda gives a core a tile only when it would finish it first.
+ * Measured on an H200 beside 15 cores (dmda, host to host): N=8192, tile 2048 0.027 s, tile 1024
+ * (what counting the cores gave) 0.040 s; N=16384, tile 4096 0.193 s, tile 2048 0.204 s. */
+size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
+{
+	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
+	int nopencl = hetsched_worker_count_kind(HETSCHED_KIND_OPENCL);
+	size_t want =
+	    ncuda ? 16 * (size_t)ncuda : (nopencl ? 16 : 4) * (size_t)hetsched_worker_count();
+	size_t largest = rows, tile = ncuda ? 4096 : 1024;
+
+	for (size_t l = 0; l <= nlayers; l++)
+		largest = dims[l] > largest ? dims[l] : largest;
+	/* At least `want` output tiles on the last layer. */
+	while (tile > 256) {
+		size_t tiles = ((rows + tile - 1) / tile) * ((dims[nlayers] + tile - 1) / tile);
+
+		if (tiles >= want)
+			break;
+		tile /= 2;
+	}
+	return tile < largest ? tile : largest;
+}
+
+/* ------------------------------------------------------------------ tensors */
+
+int cli_problem_create(struct cli_problem *p, size_t tile, const char **what)
+{
+	p->tile = tile ? tile : cli_auto_tile(p->rows, p->dims, p->nlayers);
+	tile = p->tile;
+	/* Input and weights: generated where the policy puts their tiles, or copied in. */
+	*what = "cannot create the input";
+	if (p->x_host) {
+		if (hetsched_tensor_from_host(&p->x, p->x_host, p->rows, p->dims[0], p->dims[0],
+		                              tile, tile) < 0)
+			return -1;
+		free(p->x_host);
+		p->x_host = NULL;
+	} else {
+		struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, p->seed, 0};
+
+		if (hetsched_tensor_create(&p->x, p->rows, p->dims[0], tile, tile) < 0 ||
+		    hetsched_tensor_rand(p->x, &spec) < 0)
+			return -1;
+	}
+	if (p->model) {
+		*what = "cannot create a layer";
+		if (hetsched_model_create_layers(p->model, p->between, tile, tile, p->layer) < 0)
+			return -1;
+		hetsched_model_destroy(p->model);
+		p->model = NULL;
+	} else {
+		for (size_t l = 0; l < p->nlayers; l++) {
+			enum hetsched_activation act =
+			    l + 1 < p->nlayers ? p->between : HETSCHED_ACT_NONE;
+
+			*what = "cannot create a layer";
+			if (hetsched_linear_create(&p->layer[l], p->dims[l], p->dims[l + 1], act,
+			                           tile, tile) < 0)
+				return -1;
+			*what = "cannot initialise a layer";
+			if (hetsched_linear_init_default(p->layer[l], p->seed, (uint32_t)l) < 0)
+				return -1;
+		}
+	}
+	*what = "cannot create the problem";
+	return hetsched_wait_all();
+}
+
+static float *host_copy(hetsched_tensor_t t)
+{
+	const float *data;
+	size_t rows, cols, ld;
+	float *copy;
+
+	hetsched_tensor_shape(t, &rows, &cols, NULL, NULL);
+	if (hetsched_tensor_to_host(t) < 0 || hetsched_tensor_data(t, &data, &ld) < 0)
+		return NULL;
+	copy = malloc(rows * cols * sizeof(float));
+	if (!copy)
+		return NULL;
+	for (size_t r = 0; r < rows; r++)
+		memcpy(copy + r * cols, data + r * ld, cols * sizeof(float));
+	return copy;
+}
+
+int cli_problem_keep_check_copies(struct cli_problem *p)
+{
+	hetsched_linear_t last = p->layer[p->nlayers - 1];
+
+	p->w_copy = host_copy(hetsched_linear_weight(last));
+	p->b_copy = host_copy(hetsched_linear_bias(last));
+	if (p->nlayers == 1)
+		p->x_copy = host_copy(p->x);
+	return p->w_copy && p->b_copy && (p->nlayers > 1 || p->x_copy) ? 0 : -1;
+}
+
+void cli_problem_release_pass(struct cli_problem *p)
+{
+	for (size_t l = 0; l < p->nlayers; l++) {
+		hetsched_tensor_destroy(p->act[l]);
+		p->act[l] = NULL;
+	}
+}
+
+int cli_problem_pass(struct cli_problem *p, double *elapsed_s)
+{
+	hetsched_tensor_t cur = p->x;
+	double t0;
+
+	cli_problem_release_pass(p);
+	t0 = cli_now_s();
+	for (size_t l = 0; l < p->nlayers; l++) {
+		if (hetsched_linear_forward(p->layer[l], cur, &p->act[l]) < 0)
+			return -1;
+		cur = p->act[l];
+	}
+	if (hetsched_tensor_to_host(cur) < 0)
+		return -1;
+	*elapsed_s = cli_now_s() - t0;
+	/* Task callbacks (statistics) may still be running: let them finish. */
+	return hetsched_wait_all();
+}
+
+hetsched_tensor_t cli_problem_output(const struct cli_problem *p)
+{
+	return p->nlayers ? p->act[p->nlayers - 1] : NULL;
+}
+
+void cli_problem_free(struct cli_problem *p)
+{
+	cli_problem_release_pass(p);
+	for (size_t l = 0; l < p->nlayers; l++)
+		hetsched_linear_destroy(p->layer[l]);
+	hetsched_tensor_destroy(p->x);
+	hetsched_model_destroy(p->model);
+	free(p->x_host);
+	free(p->x_copy);
+	free(p->w_copy);
+	free(p->b_copy);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------------------ checks */
+
+int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
+{
+	struct hetsched__check_layer cl[CLI_MAX_LAYERS];
+	hetsched_tensor_t y = cli_problem_output(p);
+	const float *xdata, *ydata;
+	size_t ldx, ldy, rows = p->rows;
+	double flops = 0;
+
+	/* Gathering is collective under MPI: every rank takes part, rank 0 alone checks. */
+	if (hetsched_tensor_to_host(p->x) < 0)
+		return -1;
+	for (size_t l = 0; l < p->nlayers; l++)
+		if (hetsched_tensor_to_host(hetsched_linear_weight(p->layer[l])) < 0 ||
+		    hetsched_tensor_to_host(hetsched_linear_bias(p->layer[l])) < 0)
+			return -1;
+	if (hetsched_rank() != 0)
+		return 0;
+	if (hetsched_tensor_data(p->x, &xdata, &ldx) < 0 ||
+	    hetsched_tensor_data(y, &ydata, &ldy) < 0)
+		return -1;
+	for (size_t l = 0; l < p->nlayers; l++) {
+		const float *wd, *bd;
+		size_t ld;
+		enum hetsched_activation act;
+
+		if (hetsched_tensor_data(hetsched_linear_weight(p->layer[l]), &wd, &ld) < 0 ||
+		    hetsched_tensor_data(hetsched_linear_bias(p->layer[l]), &bd, &ld) < 0)
+			return -1;
+		hetsched_linear_shape(p->layer[l], &cl[l].in, &cl[l].out, &act);
+		cl[l].w = wd;
+		cl[l].b = bd;
+		cl[l].relu = act == HETSCHED_ACT_RELU;
+		flops += 2.0 * rows * cl[l].in * cl[l].out;
+	}
+	if (flops <= 4e8)
+		return hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers, NULL, 0,
+		                            res);
+	if (p->nlayers == 1 && !cl[0].relu)
+		return hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &cl[0],
+		                                  p->seed ^ 0x5eed, res);
+	{
+		/* Rows spread over the batch, the first and the last included. */
+		size_t n = rows < 256 ? rows : 256, ids[256];
+
+		for (size_t i = 0; i < n; i++)
+			ids[i] = n == 1 ? 0 : i * (rows - 1) / (n - 1);
+		return hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers, ids, n,
+		                            res);
+	}
+}
+
+int cli_problem_check_projection(struct cli_problem *p, uint64_t seed,
+                                 struct hetsched__check_result *res)
+{
+	size_t last = p->nlayers - 1;
+	struct hetsched__check_layer layer = {p->dims[last], p->dims[last + 1], p->w_copy,
+	                                      p->b_copy, 0};
+	const float *x = p->x_copy, *y;
+	size_t ldx = p->dims[0], ldy;
+
+	if (p->nlayers > 1) {
+		hetsched_tensor_t in = p->act[p->nlayers - 2];
+
+		if (hetsched_tensor_to_host(in) < 0 || hetsched_tensor_data(in, &x, &ldx) < 0)
+			return -1;
+	}
+	if (hetsched_tensor_data(cli_problem_output(p), &y, &ldy) < 0)
+		return -1;
+	return hetsched__check_projection(x, ldx, p->rows, y, ldy, &layer, seed, res);
+}
