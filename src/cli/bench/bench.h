@@ -4,15 +4,14 @@
  *
  *   main.c      the command: refuse what can be refused, run the sweep, write the outputs
  *   options.c   help and options              sweep.c     calibration phase, policies, passes
- *   problem.c   the tensors of one pass       progress.c  the progress line on a terminal
- *   signals.c   signals and the pass deadline results.c   rows, medians per configuration
+ *   deadline.c  the pass deadline             progress.c  the progress line on a terminal
+ *   results.c   rows, medians per configuration
  *   output.c    folders and whole-file writes csv.c       the CSV
  *   summary.c   the table on stdout           gnuplot.c   running gnuplot
  *   charts.c    gflops, share and Gantt charts html.c      index.html */
 #ifndef HETSCHED_CLI_BENCH_H
 #define HETSCHED_CLI_BENCH_H
 
-#include <signal.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -109,33 +108,15 @@ int bench_make_folder(const char *path);
 int bench_write_atomic(const char *path, int (*emit)(const struct bench *, FILE *),
                        const struct bench *b);
 
-/* signals.c: SIGINT/SIGTERM end the study (exit 1); the outputs are written with them blocked.
- * The deadline stops the study (exit 1) with message when a set-up or a pass takes longer
- * than seconds (0: no deadline). */
-extern volatile sig_atomic_t bench_progress_on_line;
-void bench_signals_install(void);
-void bench_signals_block(int block);
+/* deadline.c: stop the study (exit 1) with message when a set-up or a pass takes longer than
+ * seconds (0: no deadline); SIGINT and SIGTERM are the session's (session.h). */
+void bench_deadline_install(void);
 void bench_deadline_arm(unsigned seconds, const char *message);
 void bench_deadline_disarm(void);
 
 /* progress.c */
 void bench_progress(struct bench *b, const char *sched, size_t n, size_t tile, const char *phase);
 void bench_progress_clear(void);
-
-/* problem.c: the tensors of one (size, tile): input, layers, activations, the check's copies. */
-struct bench_problem {
-	size_t n, tile, layers;
-	hetsched_tensor_t x;
-	hetsched_linear_t layer[MAX_LAYERS];
-	hetsched_tensor_t act[MAX_LAYERS]; /* act[l]: output of layer l in the current pass */
-	float *x_host, *w_host, *b_host;
-};
-int bench_problem_setup(struct bench_problem *p, size_t n, size_t tile, size_t layers,
-                        uint64_t seed);
-int bench_problem_pass(struct bench_problem *p, double *elapsed);
-int bench_problem_check(struct bench_problem *p, uint64_t seed, int *ok);
-void bench_problem_release_pass(struct bench_problem *p);
-void bench_problem_free(struct bench_problem *p);
 
 /* sweep.c: the calibration phase, and one policy in a fresh StarPU; exit codes. */
 int bench_calibrate(struct bench *b);

@@ -15,26 +15,21 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "npy.h" /* hetsched__check_writable, until the io module's file API */
 #include "tool.h"
 
 int cli_bench(int argc, char **argv)
 {
 	struct bench b;
-	struct hetsched_topology topo;
 	int rc;
 
 	memset(&b, 0, sizeof(b));
 	b.argc = argc;
 	b.argv = argv;
 	rc = bench_parse_options(argc, argv, &b.o);
-	if (rc == 1)
-		return EXIT_OK; /* --help */
-	if (rc == -2)
-		return cli_usage_error("bench");
-	if (rc < 0)
-		return EXIT_USAGE;
-	bench_signals_install();
+	if (rc != CLI_PARSED)
+		return cli_options_exit("bench", rc);
+	cli_signals_install("hetsched: bench: interrupted, no CSV, plot or report written\n");
+	bench_deadline_install();
 	/* Without it, StarPU drops samples whose times vary, and the study loses the calibration it
 	 * began with (StarPU 1.3.10's modular-heteroprio-heft then hangs: seen 1 run in 3 of
 	 * `--sched all` under ASan). */
@@ -52,22 +47,19 @@ int cli_bench(int argc, char **argv)
 		return EXIT_USAGE;
 	if (b.o.trace_dir && bench_check_folder("trace-dir", b.o.trace_dir) < 0)
 		return EXIT_USAGE;
-	if (hetsched_topology_get(&topo) == 0)
-		for (size_t s = 0; s < b.o.nsizes; s++) {
-			/* Input, weights and activations, plus the check's host copies. */
-			double n2 = 4.0 * b.o.sizes[s] * b.o.sizes[s];
-			double bytes = n2 * (4 + 2 * b.o.layers);
+	for (size_t s = 0; s < b.o.nsizes; s++) {
+		/* Input, weights and activations, plus the check's host copies. */
+		double n2 = 4.0 * b.o.sizes[s] * b.o.sizes[s];
+		double bytes = n2 * (4 + 2 * b.o.layers), node_bytes;
 
-			if (bytes > 0.9 * (double)topo.memory_bytes) {
-				cli_error(
-				    "bench",
-				    "size %zu is too large: it needs %.2f GiB but this node has "
-				    "%.2f GiB of memory",
-				    b.o.sizes[s], bytes / (1 << 30),
-				    (double)topo.memory_bytes / (1 << 30));
-				return EXIT_USAGE;
-			}
+		if (!cli_memory_fits(bytes, &node_bytes)) {
+			cli_error("bench",
+			          "size %zu is too large: it needs %.2f GiB but this node has %.2f GiB "
+			          "of memory",
+			          b.o.sizes[s], bytes / (1 << 30), node_bytes / (1 << 30));
+			return EXIT_USAGE;
 		}
+	}
 	if (b.o.plot && bench_gnuplot_find() < 0) {
 		cli_error("bench",
 		          "--plot needs gnuplot, which is not on PATH (Debian: apt-get install "
@@ -107,7 +99,7 @@ int cli_bench(int argc, char **argv)
 
 	/* Outputs: complete or absent, even if a signal arrives now. The signals stay blocked
 	 * until the process exits: once the outputs are written, the study is complete. */
-	bench_signals_block(1);
+	cli_signals_block(1);
 	rc = EXIT_RUNTIME;
 	if (b.o.csv ? bench_write_atomic(b.o.csv, bench_csv_print, &b) < 0 : bench_csv_print(&b, stdout) < 0)
 		goto out_flush;

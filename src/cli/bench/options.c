@@ -1,6 +1,7 @@
 /* options.c: bench's help text and options. Lists (--sched, --sizes, --tiles) go through one
  * splitter that refuses empty lists and empty items; every value is checked before StarPU
- * starts, and each refusal is one line naming the option and the bad value. */
+ * starts, and each refusal is one line naming the option and the bad value. The tool's option
+ * driver and list parser (../options.h) do the parsing; this file says what bench takes. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <strings.h>
 
 #include "bench.h"
-#include "npy.h" /* hetsched__check_writable, until the io module's file API */
+#include "tool.h"
 
 const char cli_bench_help[] =
     "usage: hetsched bench [options]\n"
@@ -72,88 +73,6 @@ enum {
 #define DEFAULT_SCHED "eager,lws,dmda,dmdas"
 #define DEFAULT_SIZES "1024,2048"
 
-/* Split a comma-separated list in place. An empty list, or an empty item ("1024,,2048", a
- * trailing comma), is refused rather than skipped: it is almost always a typo. */
-static int split_list(const char *option, char *arg, char **items, size_t *n)
-{
-	char *p = arg;
-
-	*n = 0;
-	if (!*arg) {
-		cli_error("bench", "--%s is empty: give a comma-separated list", option);
-		return -1;
-	}
-	if (strstr(arg, ",,") || arg[0] == ',' || arg[strlen(arg) - 1] == ',') {
-		cli_error("bench", "--%s has an empty item in '%s'", option, arg);
-		return -1;
-	}
-	for (;;) {
-		char *comma = strchr(p, ',');
-
-		if (comma)
-			*comma = '\0';
-		if (*n == MAX_LIST) {
-			cli_error("bench", "--%s has more than %d items", option, MAX_LIST);
-			return -1;
-		}
-		items[(*n)++] = p;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return 0;
-}
-
-/* A positive integer of a list; one line naming the list and the bad item otherwise. */
-static int parse_list_size(const char *option, const char *item, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (*item < '0' || *item > '9') {
-		cli_error("bench", "--%s: '%s' is not a positive integer", option, item);
-		return -1;
-	}
-	v = strtoull(item, &end, 10);
-	if (errno || *end) {
-		cli_error("bench", "--%s: '%s' is not a positive integer", option, item);
-		return -1;
-	}
-	if (v == 0 || v > UINT32_MAX) {
-		cli_error("bench", "--%s: %s is out of range: each must be between 1 and %u",
-		          option, item, UINT32_MAX);
-		return -1;
-	}
-	*out = (size_t)v;
-	return 0;
-}
-
-static int parse_sizes(const char *option, const char *arg, size_t *values, size_t *n,
-                       int allow_auto)
-{
-	char *copy = strdup(arg ? arg : ""), *items[MAX_LIST];
-	int rc = 0;
-
-	if (!copy)
-		return -1;
-	if (split_list(option, copy, items, n) < 0)
-		rc = -1;
-	for (size_t i = 0; rc == 0 && i < *n; i++) {
-		if (allow_auto && !strcmp(items[i], "auto"))
-			values[i] = 0;
-		else if (parse_list_size(option, items[i], &values[i]) < 0)
-			rc = -1;
-		for (size_t j = 0; rc == 0 && j < i; j++)
-			if (values[j] == values[i]) {
-				cli_error("bench", "--%s lists '%s' twice", option, items[i]);
-				rc = -1;
-			}
-	}
-	free(copy);
-	return rc;
-}
-
 /* Policies: names from StarPU's own list, or "all" for that whole list. */
 static int parse_scheds(const char *arg, struct bench_options *o)
 {
@@ -170,7 +89,7 @@ static int parse_scheds(const char *arg, struct bench_options *o)
 	copy = strdup(arg ? arg : "");
 	if (!copy)
 		return -1;
-	if (split_list("sched", copy, items, &n) < 0)
+	if (cli_split_list("bench", "sched", copy, items, MAX_LIST, &n) < 0)
 		rc = -1;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		size_t k = 0;
@@ -207,6 +126,75 @@ static int parse_scheds(const char *arg, struct bench_options *o)
 	return rc;
 }
 
+/* What the handler of bench's own options fills, beyond the options themselves. */
+struct parse_state {
+	struct bench_options *o;
+	const char *sched, *sizes, *tiles;
+	int given_max_warmup;
+};
+
+/* One option of bench; the driver (cli_options_parse) takes --help and the worker options. */
+static int handle_option(int opt, const char *arg, void *ctx)
+{
+	struct parse_state *st = ctx;
+	struct bench_options *o = st->o;
+	uint64_t timeout;
+
+	switch (opt) {
+	case OPT_SCHED: /* a list here: the policy of each run is set by the sweep */
+		st->sched = arg;
+		return CLI_PARSED;
+	case OPT_SIZES:
+		st->sizes = arg;
+		return CLI_PARSED;
+	case OPT_TILES:
+		st->tiles = arg;
+		return CLI_PARSED;
+	case OPT_LAYERS:
+		if (cli_parse_size("layers", arg, &o->layers) < 0)
+			return CLI_BAD_VALUE;
+		if (o->layers > MAX_LAYERS) {
+			cli_error("bench", "--layers must be at most %d, got %zu", MAX_LAYERS,
+			          o->layers);
+			return CLI_BAD_VALUE;
+		}
+		return CLI_PARSED;
+	case OPT_REPEAT:
+		return cli_parse_size("repeat", arg, &o->repeat) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_WARMUP:
+		return cli_parse_size("warmup", arg, &o->warmup) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_MAX_WARMUP:
+		st->given_max_warmup = 1;
+		return cli_parse_size("max-warmup", arg, &o->max_warmup) < 0 ? CLI_BAD_VALUE
+		                                                                : CLI_PARSED;
+	case OPT_SEED:
+		return cli_parse_u64("seed", arg, &o->seed) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_CSV:
+		o->csv = arg;
+		return CLI_PARSED;
+	case OPT_PLOT:
+		o->plot = arg;
+		return CLI_PARSED;
+	case OPT_TRACE_DIR:
+		o->trace_dir = arg;
+		return CLI_PARSED;
+	case OPT_QUIET:
+		o->quiet = 1;
+		return CLI_PARSED;
+	case OPT_PASS_TIMEOUT:
+		if (cli_parse_u64("pass-timeout", arg, &timeout) < 0)
+			return CLI_BAD_VALUE;
+		if (timeout > 86400) {
+			cli_error("bench", "--pass-timeout must be at most 86400 s, got %s", arg);
+			return CLI_BAD_VALUE;
+		}
+		o->pass_timeout = (unsigned)timeout;
+		return CLI_PARSED;
+	default:
+		return CLI_NOT_MINE;
+	}
+}
+
 int bench_parse_options(int argc, char **argv, struct bench_options *o)
 {
 	static const struct option options[] = {
@@ -222,13 +210,11 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	    {"trace-dir", required_argument, NULL, OPT_TRACE_DIR},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"pass-timeout", required_argument, NULL, OPT_PASS_TIMEOUT},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    CLI_WORKER_OPTIONS,
+	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
-	const char *sched = DEFAULT_SCHED, *sizes = DEFAULT_SIZES, *tiles = "auto";
-	int opt, given_max_warmup = 0;
-	uint64_t timeout;
+	struct parse_state st = {o, DEFAULT_SCHED, DEFAULT_SIZES, "auto", 0};
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->pass_timeout = 300;
@@ -236,102 +222,20 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	o->repeat = 5;
 	o->warmup = 1;
 	o->max_warmup = 10;
-	cli_workers_init(&o->workers);
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		int handled;
-
-		/* --sched is a list here: the policy of each run is set below. */
-		if (opt == OPT_SCHED) {
-			sched = optarg;
-			continue;
-		}
-		handled = cli_workers_option(&o->workers, opt, optarg);
-		if (handled < 0)
-			return -1;
-		if (handled)
-			continue;
-		switch (opt) {
-		case OPT_SIZES:
-			sizes = optarg;
-			break;
-		case OPT_TILES:
-			tiles = optarg;
-			break;
-		case OPT_LAYERS:
-			if (cli_parse_size("layers", optarg, &o->layers) < 0)
-				return -1;
-			if (o->layers > MAX_LAYERS) {
-				cli_error("bench", "--layers must be at most %d, got %zu",
-				          MAX_LAYERS, o->layers);
-				return -1;
-			}
-			break;
-		case OPT_REPEAT:
-			if (cli_parse_size("repeat", optarg, &o->repeat) < 0)
-				return -1;
-			break;
-		case OPT_WARMUP:
-			if (cli_parse_size("warmup", optarg, &o->warmup) < 0)
-				return -1;
-			break;
-		case OPT_MAX_WARMUP:
-			if (cli_parse_size("max-warmup", optarg, &o->max_warmup) < 0)
-				return -1;
-			given_max_warmup = 1;
-			break;
-		case OPT_SEED:
-			if (cli_parse_u64("seed", optarg, &o->seed) < 0)
-				return -1;
-			break;
-		case OPT_CSV:
-			o->csv = optarg;
-			break;
-		case OPT_PLOT:
-			o->plot = optarg;
-			break;
-		case OPT_TRACE_DIR:
-			o->trace_dir = optarg;
-			break;
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case OPT_PASS_TIMEOUT:
-			if (cli_parse_u64("pass-timeout", optarg, &timeout) < 0)
-				return -1;
-			if (timeout > 86400) {
-				cli_error("bench", "--pass-timeout must be at most 86400 s, got %s",
-				          optarg);
-				return -1;
-			}
-			o->pass_timeout = (unsigned)timeout;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(cli_bench_help, stdout);
-			return 1;
-		case ':':
-			cli_error("bench", "option '%s' needs a value", cli_bad_option(argv));
-			return -2;
-		default:
-			cli_error("bench", "unknown option '%s'", cli_bad_option(argv));
-			return -2;
-		}
-	}
-	if (optind < argc) {
-		cli_error("bench", "unexpected argument '%s'", argv[optind]);
-		return -2;
-	}
-	if (parse_scheds(sched, o) < 0 ||
-	    parse_sizes("sizes", sizes, o->sizes, &o->nsizes, 0) < 0 ||
-	    parse_sizes("tiles", tiles, o->tiles, &o->ntiles, 1) < 0)
-		return -1;
+	rc = cli_options_parse("bench", argc, argv, options, handle_option, &st, &o->workers);
+	if (rc != CLI_PARSED)
+		return rc;
+	if (parse_scheds(st.sched, o) < 0 ||
+	    cli_parse_size_list("bench", "sizes", st.sizes, o->sizes, MAX_LIST, &o->nsizes, 0, 1) <
+	        0 ||
+	    cli_parse_size_list("bench", "tiles", st.tiles, o->tiles, MAX_LIST, &o->ntiles, 1, 1) <
+	        0)
+		return CLI_BAD_VALUE;
 	if (o->max_warmup < o->warmup) {
-		if (given_max_warmup) {
+		if (st.given_max_warmup) {
 			cli_error("bench", "--max-warmup %zu is below --warmup %zu", o->max_warmup,
 			          o->warmup);
-			return -1;
+			return CLI_BAD_VALUE;
 		}
 		o->max_warmup = o->warmup;
 	}
@@ -343,9 +247,9 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 				    "tile %zu is larger than size %zu (a tile must fit the N x N "
 				    "problem)",
 				    o->tiles[t], o->sizes[s]);
-				return -1;
+				return CLI_BAD_VALUE;
 			}
-	return 0;
+	return CLI_PARSED;
 }
 
 /* --plot NAME.png (the interface of DESIGN.md): the GFLOP/s plot alone, written as that file;

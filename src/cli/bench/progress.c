@@ -36,15 +36,15 @@ void bench_progress(struct bench *b, const char *sched, size_t n, size_t tile, c
 		fprintf(stderr, "\r[%zu/%zu runs] %s %s  ETA %s\033[K", b->done_runs, b->total_runs,
 		        sched, phase, eta);
 	fflush(stderr);
-	bench_progress_on_line = 1;
+	cli_progress_on_line = 1;
 }
 
 /* Erase the progress line, before a message or at the end. */
 void bench_progress_clear(void)
 {
-	if (bench_progress_on_line) {
+	if (cli_progress_on_line) {
 		fputs("\r\033[K", stderr);
 		fflush(stderr);
-		bench_progress_on_line = 0;
+		cli_progress_on_line = 0;
 	}
 }

@@ -76,6 +76,21 @@ static void resolve_tiles(struct bench *b)
 	b->resolved = 1;
 }
 
+/* The problem of one (size, tile): an N x N random input through the layers of N -> N, ReLU
+ * between them, and the host copies the check of every timed pass reads. */
+static int problem_setup(const struct bench *b, struct cli_problem *p, size_t n, size_t tile)
+{
+	size_t dims[MAX_LAYERS + 1];
+	const char *what;
+
+	for (size_t l = 0; l <= b->o.layers; l++)
+		dims[l] = n;
+	cli_problem_random(p, n, dims, b->o.layers, HETSCHED_ACT_RELU, b->o.seed);
+	if (cli_problem_create(p, tile, &what) < 0 || cli_problem_keep_check_copies(p) < 0)
+		return -1;
+	return 0;
+}
+
 /* Arm the pass deadline, with the message that names this configuration. */
 static void deadline_arm(const struct bench *b, const char *sched, size_t n, size_t tile,
                          const char *what)
@@ -156,7 +171,7 @@ static int fail_runtime(const char *what)
 static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 {
 	const char *name = b->o.scheds[sched];
-	struct bench_problem p;
+	struct cli_problem p;
 	double elapsed, *times = calloc(2 * b->o.repeat, sizeof(double)), *gflops;
 	size_t warmups = 0, ok = 0;
 	int calibrated = 1, rc = EXIT_RUNTIME;
@@ -168,7 +183,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 	}
 	gflops = times + b->o.repeat;
 	deadline_arm(b, name, n, tile, "the set-up");
-	if (bench_problem_setup(&p, n, tile, b->o.layers, b->o.seed) < 0) {
+	if (problem_setup(b, &p, n, tile) < 0) {
 		rc = fail_runtime("cannot create the problem");
 		goto out;
 	}
@@ -181,12 +196,12 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		bench_progress(b, name, n, tile, phase);
 		hetsched_stats_reset();
 		deadline_arm(b, name, n, tile, "a warm-up pass");
-		if (bench_problem_pass(&p, &elapsed) < 0) {
+		if (cli_problem_pass(&p, &elapsed) < 0) {
 			rc = fail_runtime("warm-up pass failed");
 			goto out;
 		}
 		bench_deadline_disarm();
-		bench_problem_release_pass(&p);
+		cli_problem_release_pass(&p);
 		warmups++;
 		if (warmups < b->o.warmup)
 			continue;
@@ -204,6 +219,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 
 	for (size_t r = 0; r < b->o.repeat; r++) {
 		struct bench_row row;
+		struct hetsched__check_result check;
 		uint64_t moved;
 
 		memset(&row, 0, sizeof(row));
@@ -217,7 +233,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		hetsched_bus_bytes(NULL, NULL, NULL); /* reading resets the counters */
 		row.when = time(NULL);
 		deadline_arm(b, name, n, tile, "a timed pass");
-		if (bench_problem_pass(&p, &row.elapsed_s) < 0) {
+		if (cli_problem_pass(&p, &row.elapsed_s) < 0) {
 			rc = fail_runtime("forward pass failed");
 			goto out;
 		}
@@ -229,16 +245,17 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		row.bytes_moved = (long long)moved;
 		row.gflops = bench_pass_flops(n, b->o.layers) / row.elapsed_s * 1e-9;
 		bench_summarize_records(b, &row);
-		if (bench_problem_check(&p, b->o.seed ^ (0x5eedull + r), &row.check_ok) < 0) {
+		if (cli_problem_check_projection(&p, b->o.seed ^ (0x5eedull + r), &check) < 0) {
 			rc = fail_runtime("check failed to run");
 			goto out;
 		}
+		row.check_ok = check.ok;
 		if (r + 1 == b->o.repeat && b->o.trace_dir &&
 		    save_trace(b, sched, n, tile, row.elapsed_s) < 0) {
 			rc = EXIT_RUNTIME;
 			goto out;
 		}
-		bench_problem_release_pass(&p);
+		cli_problem_release_pass(&p);
 		if (bench_add_row(b, &row) < 0) {
 			cli_error("bench", "out of memory");
 			goto out;
@@ -277,7 +294,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 	rc = EXIT_OK;
 out:
 	bench_deadline_disarm();
-	bench_problem_free(&p);
+	cli_problem_free(&p);
 	free(times);
 	return rc;
 }
@@ -311,18 +328,18 @@ int bench_calibrate(struct bench *b)
 			char phase[64];
 
 			while (!calibrated && passes < 3 * b->o.max_warmup) {
-				struct bench_problem p;
+				struct cli_problem p;
 				double elapsed;
 
 				snprintf(phase, sizeof(phase), "calibration %zu", passes + 1);
 				bench_progress(b, "dmda", n, tile, phase);
 				hetsched_stats_reset();
 				deadline_arm(b, "dmda", n, tile, "a calibration pass");
-				if (bench_problem_setup(&p, n, tile, b->o.layers, b->o.seed) < 0 ||
-				    bench_problem_pass(&p, &elapsed) < 0)
+				if (problem_setup(b, &p, n, tile) < 0 ||
+				    cli_problem_pass(&p, &elapsed) < 0)
 					rc = fail_runtime("calibration pass failed");
 				bench_deadline_disarm();
-				bench_problem_free(&p);
+				cli_problem_free(&p);
 				if (rc != EXIT_OK)
 					break;
 				passes++;
