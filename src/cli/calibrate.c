@@ -84,81 +84,52 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 	return missing == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* calibrate's own options; the driver takes --help and the worker options. */
+struct calibrate_options {
+	size_t sizes[32], nsizes, tile;
+	int quiet;
+};
+
+static int handle_option(int opt, const char *arg, void *ctx)
+{
+	struct calibrate_options *o = ctx;
+
+	switch (opt) {
+	case OPT_SIZES:
+		return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0, 0) <
+		               0
+		           ? CLI_BAD_VALUE
+		           : CLI_PARSED;
+	case OPT_TILE:
+		o->tile = 0;
+		if (strcmp(arg, "auto") && cli_parse_size("tile", arg, &o->tile) < 0)
+			return CLI_BAD_VALUE;
+		return CLI_PARSED;
+	case OPT_QUIET:
+		o->quiet = 1;
+		return CLI_PARSED;
+	default:
+		return CLI_NOT_MINE;
+	}
+}
+
 int cli_calibrate(int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"sizes", required_argument, NULL, OPT_SIZES},
 	    {"tile", required_argument, NULL, OPT_TILE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    CLI_WORKER_OPTIONS,
+	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
+	struct calibrate_options o = {{4096}, 1, 0, 0};
 	struct cli_workers workers;
-	size_t sizes[32] = {4096}, nsizes = 1, tile = 0;
-	int quiet = 0, opt, rc = EXIT_OK;
+	int rc;
 	const char *dir;
 
-	cli_workers_init(&workers);
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		int handled = cli_workers_option(&workers, opt, optarg);
-
-		if (handled < 0)
-			return EXIT_USAGE;
-		if (handled)
-			continue;
-		switch (opt) {
-		case OPT_SIZES: {
-			char *copy = strdup(optarg), *save = NULL, *tok;
-
-			nsizes = 0;
-			for (tok = strtok_r(copy, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (nsizes == 32 ||
-				    cli_parse_size("sizes", tok, &sizes[nsizes]) < 0) {
-					free(copy);
-					if (nsizes == 32)
-						cli_error("calibrate",
-						          "--sizes takes at most 32 sizes");
-					return EXIT_USAGE;
-				}
-				nsizes++;
-			}
-			free(copy);
-			if (nsizes == 0 || strstr(optarg, ",,") ||
-			    optarg[strlen(optarg) - 1] == ',') {
-				cli_error("calibrate",
-				          "--sizes must be a list like 1024,4096, got '%s'",
-				          optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		}
-		case OPT_TILE:
-			if (strcmp(optarg, "auto") && cli_parse_size("tile", optarg, &tile) < 0)
-				return EXIT_USAGE;
-			break;
-		case OPT_QUIET:
-			quiet = 1;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(cli_help_text("calibrate"), stdout);
-			return EXIT_OK;
-		case ':':
-			cli_error("calibrate", "option '%s' needs a value", cli_bad_option(argv));
-			return cli_usage_error("calibrate");
-		default:
-			cli_error("calibrate", "unknown option '%s'", cli_bad_option(argv));
-			return cli_usage_error("calibrate");
-		}
-	}
-	if (optind < argc) {
-		cli_error("calibrate", "unexpected argument '%s'", argv[optind]);
-		return cli_usage_error("calibrate");
-	}
+	rc = cli_options_parse("calibrate", argc, argv, options, handle_option, &o, &workers);
+	if (rc != CLI_PARSED)
+		return cli_options_exit("calibrate", rc);
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";
@@ -168,12 +139,12 @@ int cli_calibrate(int argc, char **argv)
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;
-	for (size_t i = 0; i < nsizes; i++)
-		if (calibrate_size(sizes[i], tile, quiet) != EXIT_OK)
+	for (size_t i = 0; i < o.nsizes; i++)
+		if (calibrate_size(o.sizes[i], o.tile, o.quiet) != EXIT_OK)
 			rc = EXIT_RUNTIME;
 	hetsched_shutdown();
 	dir = getenv("STARPU_PERF_MODEL_DIR");
-	if (!quiet)
+	if (!o.quiet)
 		printf("performance models: %s%s (hetsched_rand, hetsched_linear), host %s\n",
 		       dir                     ? dir
 		       : getenv("STARPU_HOME") ? getenv("STARPU_HOME")
