@@ -25,7 +25,6 @@ const char cli_calibrate_help[] =
     "on a cluster, put them on shared storage and give each node type its own\n"
     "STARPU_HOSTNAME.\n" CLI_WORKER_HELP;
 
-
 enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET };
 
 /* A pass runs the set-up (rand) and a layer (linear) with the records reset first, so that the
@@ -96,15 +95,12 @@ static int handle_option(int opt, const char *arg, void *ctx)
 
 	switch (opt) {
 	case OPT_SIZES:
-		return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0, 0) <
-		               0
+		return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0,
+		                           0) < 0
 		           ? CLI_BAD_VALUE
 		           : CLI_PARSED;
 	case OPT_TILE:
-		o->tile = 0;
-		if (strcmp(arg, "auto") && cli_parse_size("tile", arg, &o->tile) < 0)
-			return CLI_BAD_VALUE;
-		return CLI_PARSED;
+		return cli_parse_tile(arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_QUIET:
 		o->quiet = 1;
 		return CLI_PARSED;

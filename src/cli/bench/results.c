@@ -26,15 +26,8 @@ double bench_pass_flops(size_t n, size_t layers)
 /* Append a row; -1 when out of memory. */
 int bench_add_row(struct bench *b, const struct bench_row *row)
 {
-	if (b->nrows == b->rows_cap) {
-		size_t cap = b->rows_cap ? 2 * b->rows_cap : 64;
-		struct bench_row *rows = realloc(b->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return -1;
-		b->rows = rows;
-		b->rows_cap = cap;
-	}
+	if (cli_reserve(&b->rows, &b->rows_cap, b->nrows, sizeof(*b->rows)) < 0)
+		return -1;
 	b->rows[b->nrows++] = *row;
 	return 0;
 }

@@ -137,15 +137,8 @@ static int save_trace(struct bench *b, size_t sched, size_t n, size_t tile, doub
 	/* The records are kept for the Gantt charts, drawn with the other plots at the end. */
 	if (!b->o.plot)
 		return 0;
-	if (b->ntraces == b->traces_cap) {
-		size_t cap = b->traces_cap ? 2 * b->traces_cap : 16;
-		struct bench_trace *traces = realloc(b->traces, cap * sizeof(*traces));
-
-		if (!traces)
-			return -1;
-		b->traces = traces;
-		b->traces_cap = cap;
-	}
+	if (cli_reserve(&b->traces, &b->traces_cap, b->ntraces, sizeof(*b->traces)) < 0)
+		return -1;
 	t = &b->traces[b->ntraces];
 	t->records = malloc((nrec ? nrec : 1) * sizeof(*rec));
 	if (!t->records)
@@ -299,6 +292,25 @@ out:
 	return rc;
 }
 
+/* A fresh StarPU under \p sched with the study's workers; the first one tells the workers, and
+ * so the tiles of "auto". */
+static int start_policy(struct bench *b, const char *sched)
+{
+	struct cli_workers w = b->o.workers;
+	int rc;
+
+	w.sched = sched;
+	rc = cli_start_one_process(&w, 1, "bench");
+	if (rc != EXIT_OK || b->resolved)
+		return rc;
+	if (record_workers(b) < 0) {
+		hetsched_shutdown();
+		return EXIT_RUNTIME;
+	}
+	resolve_tiles(b);
+	return EXIT_OK;
+}
+
 /* The calibration phase, before any policy when some of them schedule from the performance
  * models: one StarPU under dmda (which sends each task shape to every kind of worker until it
  * is measured) runs the set-up and a pass of every (size, tile) until both models are calibrated,
@@ -307,20 +319,11 @@ out:
  * modular-heteroprio-heft of StarPU 1.3, which hangs on uncalibrated models, usable. */
 int bench_calibrate(struct bench *b)
 {
-	struct cli_workers w = b->o.workers;
 	int rc;
 
-	w.sched = "dmda";
-	rc = cli_start_one_process(&w, 1, "bench");
+	rc = start_policy(b, "dmda");
 	if (rc != EXIT_OK)
 		return rc;
-	if (!b->resolved) {
-		if (record_workers(b) < 0) {
-			hetsched_shutdown();
-			return EXIT_RUNTIME;
-		}
-		resolve_tiles(b);
-	}
 	for (size_t s = 0; s < b->o.nsizes && rc == EXIT_OK; s++)
 		for (size_t t = 0; t < b->nrtiles[s] && rc == EXIT_OK; t++) {
 			size_t n = b->o.sizes[s], tile = b->rtiles[s][t], passes = 0;
@@ -366,22 +369,13 @@ int bench_calibrate(struct bench *b)
 /* One policy: a fresh StarPU, every (size, tile), StarPU stopped again. */
 int bench_run_policy(struct bench *b, size_t sched)
 {
-	struct cli_workers w = b->o.workers;
 	int rc;
 
-	w.sched = b->o.scheds[sched];
 	/* StarPU's own messages would break the progress line: keep it quiet. */
 	bench_progress_clear();
-	rc = cli_start_one_process(&w, 1, "bench");
+	rc = start_policy(b, b->o.scheds[sched]);
 	if (rc != EXIT_OK)
 		return rc;
-	if (!b->resolved) {
-		if (record_workers(b) < 0) {
-			hetsched_shutdown();
-			return EXIT_RUNTIME;
-		}
-		resolve_tiles(b);
-	}
 	rc = EXIT_OK;
 	for (size_t s = 0; s < b->o.nsizes && rc == EXIT_OK; s++)
 		for (size_t t = 0; t < b->nrtiles[s] && rc == EXIT_OK; t++)
