@@ -579,6 +579,40 @@ struct hetsched_totals {
 HETSCHED_API int hetsched_stats_totals(struct hetsched_totals *by_worker, int nworkers,
                                        struct hetsched_totals by_kind[HETSCHED_NKINDS]);
 
+/** \name Performance models and bus counters */
+
+/**
+ * \brief Whether StarPU's history-based models are calibrated for the tasks recorded since the
+ * last hetsched_stats_reset(): for each class of task among the records (operation and
+ * footprint, the model's key) and each architecture of the workers (workers of one architecture
+ * counted once), StarPU's own answer, the test the dm* policies apply: a history holding fewer
+ * than STARPU_CALIBRATE_MINIMUM (10) samples for that footprint on that architecture is not
+ * calibrated. Call hetsched_wait_all() first, so that every task is recorded.
+ * \param nclasses if not NULL, receives the number of task classes among the records
+ * \param npairs if not NULL, receives the number of (class, architecture) pairs not calibrated
+ * yet; 0 means calibrated
+ * \return 0; HETSCHED_ESTATE if not initialised; HETSCHED_ENOMEM.
+ */
+int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
+
+/**
+ * \brief Bytes moved between memory nodes since the previous call (or since hetsched_init()):
+ * reading resets the counters. All zero with a single memory node (no bus).
+ * \param h2d if not NULL, receives the bytes moved from main memory to devices
+ * \param d2h if not NULL, receives the bytes moved from devices to main memory
+ * \param total if not NULL, receives the bytes moved over every bus (device to device included)
+ * \return 0; HETSCHED_ESTATE if not initialised.
+ */
+int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
+
+/**
+ * \brief Whether a policy schedules from the performance models (dm*, *heft*), and so needs
+ * them calibrated to schedule well. Usable before init.
+ * \param policy a policy name, as hetsched_sched_policies() lists them
+ * \return 1 if it does; 0 if not, or for NULL.
+ */
+int hetsched_sched_uses_models(const char *policy);
+
 #ifdef __cplusplus
 }
 #endif

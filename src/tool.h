@@ -73,4 +73,12 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 /* hetsched__write_atomic() of the \p len bytes at \p buf. Same returns. */
 int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
 
+/* ------------------------------------------------------------------------------------------ */
+/* perfmodel (src/perfmodel.c) */
+
+/* Keep StarPU's model samples however much their times vary: set STARPU_HISTORY_MAX_ERROR to
+ * 100000 unless the user set it. Call before hetsched_init(). Used by bench and calibrate, whose
+ * studies would otherwise lose the calibration they began with. */
+void hetsched__perfmodel_keep_samples(void);
+
 #endif
