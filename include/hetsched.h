@@ -593,7 +593,7 @@ HETSCHED_API int hetsched_stats_totals(struct hetsched_totals *by_worker, int nw
  * yet; 0 means calibrated
  * \return 0; HETSCHED_ESTATE if not initialised; HETSCHED_ENOMEM.
  */
-int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
+HETSCHED_API int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
 
 /**
  * \brief Bytes moved between memory nodes since the previous call (or since hetsched_init()):
@@ -603,7 +603,7 @@ int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
  * \param total if not NULL, receives the bytes moved over every bus (device to device included)
  * \return 0; HETSCHED_ESTATE if not initialised.
  */
-int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
+HETSCHED_API int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
 
 /**
  * \brief Whether a policy schedules from the performance models (dm*, *heft*), and so needs
@@ -611,7 +611,7 @@ int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
  * \param policy a policy name, as hetsched_sched_policies() lists them
  * \return 1 if it does; 0 if not, or for NULL.
  */
-int hetsched_sched_uses_models(const char *policy);
+HETSCHED_API int hetsched_sched_uses_models(const char *policy);
 
 #ifdef __cplusplus
 }
