@@ -7,11 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain.h"
+
 /* One layer as host arrays: w is out x in (row-major, contiguous), b has out entries. */
 struct hetsched__check_layer {
 	size_t in, out;
 	const float *w, *b;
 	int relu;
+};
+
+/* Where the first of a kind of value was met, and how many there were. */
+struct hetsched__check_spot {
+	size_t count;    /* 0: none */
+	size_t row, col; /* the first one (row-major order of the checked rows) */
 };
 
 struct hetsched__check_result {
@@ -20,6 +28,10 @@ struct hetsched__check_result {
 	double tolerance;   /* the bound max_rel_err must stay under */
 	size_t checked;     /* number of values compared */
 	const char *method; /* "full", "rows" or "projection" */
+	/* NaN and infinities (full and rows methods): where the input has some; where the output
+	 * has some; where the output's differ from the reference's (NaN where the reference is a
+	 * number, or the reverse, or another infinity). Matching ones count as exact. */
+	struct hetsched__check_spot input_nonfinite, output_nonfinite, nonfinite_mismatch;
 	int ok;
 };
 
@@ -30,6 +42,15 @@ int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y
                          const struct hetsched__check_layer *layers, size_t nlayers,
                          const size_t *row_ids, size_t nrow_ids,
                          struct hetsched__check_result *res);
+
+/* Full reference of a chain of steps (chain.h): y (rows x the last step's out, ldy) against the
+ * chain applied to x (rows x steps[0].in, ldx) in double precision, for the rows listed in
+ * row_ids (all when NULL). Per element: |y - ref| / max(|ref| over the row's finite values,
+ * 1e-30); NaN and infinities compared by position (see hetsched__check_result). */
+int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
+                          const struct hetsched__step *steps, size_t nsteps,
+                          const size_t *row_ids, size_t nrow_ids,
+                          struct hetsched__check_result *res);
 
 /* Random projection for one layer without activation: compares Y t with X (W^T t) + (b.t) for a
  * random vector t, over every row, in O(rows * (in + out)). Error of row i is scaled by

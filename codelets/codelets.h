@@ -3,17 +3,25 @@
  * Buffers are StarPU matrix tiles of float32. A row-major tile of r rows and c columns is, in
  * StarPU's terms, nx = c (contiguous), ny = r, ld >= c.
  *
- * rand:   buffers { out W };           cl_arg struct hetsched_rand_args.
- * linear: buffers { x R, w R, b R, y }; cl_arg struct hetsched_linear_args.
- *         x: m x k tile of the input, w: n x k tile of the weight, b: 1 x n tile of the bias,
- *         y: m x n tile of the output, accessed W when first (its previous value is not read)
- *         and RW otherwise. y = (first ? b : y) + x w^T, then max(0, .) when last && act.
+ * rand:     buffers { out W };           cl_arg struct hetsched_rand_args.
+ * linear:   buffers { x R, w R, b R, y [, vecs R] }; cl_arg struct hetsched_linear_args.
+ *           x: m x k tile of the input, w: n x k tile of the weight, b: 1 x n tile of the bias
+ *           (broadcast over rows) or m x n (a bias per element), y: m x n tile of the output,
+ *           accessed W when first (its previous value is not read) and RW otherwise; vecs:
+ *           nvec x n, the epilogue's per-column constants (only when prog.nvec > 0).
+ *           y = (first ? b : y) + x w^T, then the epilogue program (epilogue.h) when last.
+ * epilogue: buffers { y RW [, vecs R] };   cl_arg struct hetsched_ew_args: y = prog(y).
+ * softmax:  buffers { scratch SCRATCH, y_0 RW, ..., y_{t-1} RW }: the t column tiles of one row
+ *           tile (m rows each), scratch a vector of 2 m floats; cl_arg struct
+ *           hetsched_softmax_args. Each row becomes softmax or log-softmax over all its columns.
  */
 #ifndef HETSCHED_CODELETS_H
 #define HETSCHED_CODELETS_H
 
 #include <stdint.h>
 #include <starpu.h>
+
+#include "epilogue.h"
 
 struct hetsched_rand_args {
 	uint64_t seed;   /* Philox key */
@@ -26,15 +34,38 @@ struct hetsched_rand_args {
 
 struct hetsched_linear_args {
 	uint32_t first;                      /* first k tile: y = b + x w^T (y not read) */
-	uint32_t last;                       /* last k tile: apply the activation */
-	uint32_t act;                        /* enum hetsched_activation */
+	uint32_t last;                       /* last k tile: apply the epilogue */
+	struct hetsched_ew_prog prog;        /* the epilogue (n == 0: none) */
 	uint32_t tile_row, tile_col, tile_k; /* coordinates, for statistics and traces */
 	double flops;                        /* 2 m n k, for statistics */
 	uint32_t footprint;                  /* the model's key of the task, for statistics */
 };
 
+struct hetsched_ew_args {
+	struct hetsched_ew_prog prog;
+	uint32_t tile_row, tile_col; /* coordinates, for statistics and traces */
+	double flops;                /* instructions x elements, for statistics */
+	uint32_t footprint;
+};
+
+struct hetsched_softmax_args {
+	uint32_t log;      /* 1: log-softmax */
+	uint32_t tile_row; /* for statistics and traces */
+	double flops;      /* about 5 per element */
+	uint32_t footprint;
+};
+
 extern struct starpu_codelet hetsched_cl_rand;
 extern struct starpu_codelet hetsched_cl_linear;
+extern struct starpu_codelet hetsched_cl_epilogue;
+extern struct starpu_codelet hetsched_cl_softmax;
+
+/* The epilogue on the host: y (m x n, ldy) = prog(y), vecs (prog->nvec x n, ldv) its per-column
+ * constants (NULL when none). The CPU variant of the codelets (epilogue.c). */
+void hetsched__epilogue_cpu(float *y, size_t ldy, size_t m, size_t n,
+                            const struct hetsched_ew_prog *prog, const float *vecs, size_t ldv);
+/* Hash of a program, for the performance models' footprints. */
+uint32_t hetsched__ew_prog_hash(const struct hetsched_ew_prog *prog, uint32_t h);
 
 /* Rows m, columns n and inner size k of a linear task's tiles (linear_shape.c); aborts when the
  * four tiles do not fit together. */

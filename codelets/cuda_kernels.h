@@ -9,6 +9,8 @@
 
 #include <cuda_runtime.h>
 
+#include "epilogue.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -19,13 +21,29 @@ void hetsched__rand_cuda_launch(float *ptr, uint32_t nx, uint32_t ny, uint32_t l
                                 uint32_t stream_id, uint32_t dist, float a, float b, uint64_t row0,
                                 uint64_t col0, cudaStream_t stream);
 
-/* y[i * ldy + j] = b[j] for i < m, j < n: the bias of a linear layer, before the product. */
+/* y[i * ldy + j] = b[i * ldb + j] for i < m, j < n: the bias of a linear layer, before the
+ * product (ldb 0: one row broadcast over the tile). */
 void hetsched__bias_rows_cuda_launch(float *y, const float *b, uint32_t m, uint32_t n, uint32_t ldy,
-                                     cudaStream_t stream);
+                                     uint32_t ldb, cudaStream_t stream);
 
 /* y[i * ldy + j] = max(y[i * ldy + j], 0) for i < m, j < n (NaN stays NaN). */
 void hetsched__relu_cuda_launch(float *y, uint32_t m, uint32_t n, uint32_t ldy,
                                 cudaStream_t stream);
+
+/* y[i * ldy + j] = prog(y[i * ldy + j]; vecs[v * ldv + j]) for i < m, j < n: the epilogue
+ * (epilogue.h); vecs may be NULL when prog->nvec is 0. The program is copied at the call. */
+void hetsched__epilogue_cuda_launch(float *y, uint32_t m, uint32_t n, uint32_t ldy,
+                                    const float *vecs, uint32_t ldv,
+                                    const struct hetsched_ew_prog *prog, cudaStream_t stream);
+
+/* One phase of a row-wise softmax over a row tile, applied to one of its column tiles y (m x n,
+ * ldy) in turn; scratch holds 2 m floats on the device (row maxima, then sums):
+ *   phase 0: scratch[i] = max(first ? -inf : scratch[i], max_j y[i][j])
+ *   phase 1: scratch[m + i] = (first ? 0 : scratch[m + i]) + sum_j exp(y[i][j] - scratch[i])
+ *   phase 2: y[i][j] = exp(y[i][j] - max) / sum, or y[i][j] - max - log(sum) when log. */
+void hetsched__softmax_cuda_launch(float *y, uint32_t m, uint32_t n, uint32_t ldy, float *scratch,
+                                   uint32_t phase, uint32_t first, uint32_t log,
+                                   cudaStream_t stream);
 
 /* Number of CUDA devices usable here; 0 (never an abort) without a driver or a device. */
 int hetsched__cuda_device_count(void);

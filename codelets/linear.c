@@ -2,11 +2,13 @@
  * variant (cuBLAS plus the kernels of linear_cuda.cu) is here too; the OpenCL kernels are in
  * linear.cl (glue: linear_opencl.c).
  *
- *   y = (first ? b broadcast over rows : y) + x w^T,  then y = max(y, 0) when last && act == RELU
+ *   y = (first ? b broadcast over rows : y) + x w^T,  then y = prog(y) when last
  *
  * Buffers: x (m x k tile of the input), w (n x k tile of the weight, row-major out x in), b (1 x n
- * tile of the bias), y (m x n tile of the output). All row-major: nx = columns, ny = rows, ld.
- * The task gives y's mode: STARPU_W when first (its old value is not read), STARPU_RW otherwise.
+ * tile of the bias, or m x n for a bias per element), y (m x n tile of the output), and vecs
+ * (nvec x n, the epilogue's per-column constants) when the program reads any. All row-major:
+ * nx = columns, ny = rows, ld. The task gives y's mode: STARPU_W when first (its old value is not
+ * read), STARPU_RW otherwise. prog is the element-wise epilogue of epilogue.h (ReLU, GELU, ...).
  */
 #include "config.h"
 
@@ -31,9 +33,22 @@
 #include "cuda_kernels.h"
 #endif
 
-static int wants_relu(const struct hetsched_linear_args *args)
+/* The epilogue's per-column constants: the fifth buffer, when the program reads any. */
+static const float *epilogue_vecs(void *buffers[], const struct hetsched_linear_args *args,
+                                  size_t *ldv)
 {
-	return args->last && args->act == HETSCHED_ACT_RELU;
+	if (args->prog.nvec == 0) {
+		*ldv = 0;
+		return NULL;
+	}
+	*ldv = STARPU_MATRIX_GET_LD(buffers[4]);
+	return (const float *)STARPU_MATRIX_GET_PTR(buffers[4]);
+}
+
+/* Distance between the bias rows: 0 when one row is broadcast over the tile. */
+static size_t bias_row_step(void *buffers[])
+{
+	return STARPU_MATRIX_GET_NY(buffers[2]) > 1 ? STARPU_MATRIX_GET_LD(buffers[2]) : 0;
 }
 
 /* CPU: the bias is copied into y first, so that one sgemm with beta = 1 adds x w^T to it on every
@@ -48,20 +63,19 @@ static void linear_cpu(void *buffers[], void *cl_arg)
 	const size_t ldx = STARPU_MATRIX_GET_LD(buffers[0]);
 	const size_t ldw = STARPU_MATRIX_GET_LD(buffers[1]);
 	const size_t ldy = STARPU_MATRIX_GET_LD(buffers[3]);
+	const size_t ldb = bias_row_step(buffers);
 	uint32_t m, n, k;
-	size_t i, j;
+	size_t i, ldv;
+	const float *vecs = epilogue_vecs(buffers, args, &ldv);
 
 	hetsched__linear_shape(buffers, &m, &n, &k);
 	if (args->first)
 		for (i = 0; i < m; i++)
-			memcpy(y + i * ldy, b, n * sizeof(float));
+			memcpy(y + i * ldy, b + i * ldb, n * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f, x,
 	            (int)ldx, w, (int)ldw, 1.0f, y, (int)ldy);
-	if (wants_relu(args))
-		for (i = 0; i < m; i++)
-			for (j = 0; j < n; j++)
-				if (y[i * ldy + j] < 0.0f)
-					y[i * ldy + j] = 0.0f;
+	if (args->last && args->prog.n)
+		hetsched__epilogue_cpu(y, ldy, m, n, &args->prog, vecs, ldv);
 }
 
 #ifdef LINEAR_WITH_CUDA
@@ -81,20 +95,26 @@ static void linear_cuda(void *buffers[], void *cl_arg)
 	const uint32_t ldy = STARPU_MATRIX_GET_LD(buffers[3]);
 	const float one = 1.0f;
 	uint32_t m, n, k;
+	size_t ldv;
+	const float *vecs = epilogue_vecs(buffers, args, &ldv);
 
 	hetsched__linear_shape(buffers, &m, &n, &k);
 	if (args->first)
-		hetsched__bias_rows_cuda_launch(y, b, m, n, ldy, stream);
+		hetsched__bias_rows_cuda_launch(y, b, m, n, ldy, (uint32_t)bias_row_step(buffers),
+		                                stream);
 	HETSCHED_CUBLAS_CHECK(cublasSgemm(starpu_cublas_get_local_handle(), CUBLAS_OP_T,
 	                                  CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, (int)ldw, x,
 	                                  (int)ldx, &one, y, (int)ldy));
-	if (wants_relu(args))
+	if (args->last && hetsched__ew_is_relu(&args->prog))
 		hetsched__relu_cuda_launch(y, m, n, ldy, stream);
+	else if (args->last && args->prog.n)
+		hetsched__epilogue_cuda_launch(y, m, n, ldy, vecs, (uint32_t)ldv, &args->prog,
+		                               stream);
 }
 #endif
 
-/* The tile shapes are in StarPU's default footprint; first (bias copy), last and the activation
- * (ReLU pass) change the work, so they are mixed in. */
+/* The tile shapes are in StarPU's default footprint; first (bias copy), last and the epilogue
+ * program change the work, so they are mixed in. */
 static uint32_t linear_footprint(struct starpu_task *task)
 {
 	const struct hetsched_linear_args *args = task->cl_arg;
@@ -102,7 +122,7 @@ static uint32_t linear_footprint(struct starpu_task *task)
 
 	h = starpu_hash_crc32c_be(args->first, h);
 	h = starpu_hash_crc32c_be(args->last, h);
-	return starpu_hash_crc32c_be(args->act, h);
+	return args->last ? hetsched__ew_prog_hash(&args->prog, h) : h;
 }
 
 static struct starpu_perfmodel linear_model = {
@@ -114,7 +134,7 @@ static struct starpu_perfmodel linear_model = {
 /* The mode of y differs between tasks (W on the first k tile, RW after), and with a fixed number
  * of buffers StarPU 1.3 takes every mode from the codelet (STARPU_TASK_GET_MODE) and even writes
  * a mode passed to starpu_task_insert into the shared codelet. A variable number of buffers makes
- * each task carry its own modes: R, R, R, then W or RW. */
+ * each task carry its own modes: R, R, R, then W or RW (and R for the epilogue's constants). */
 struct starpu_codelet hetsched_cl_linear = {
     .name = "linear",
     .cpu_funcs = {linear_cpu},

@@ -2,8 +2,9 @@
  *
  *   y = (first ? b broadcast over rows : y) + x w^T,  then y = max(y, 0) when relu
  *
- * x: m x k, w: n x k (the weight, out x in), b: n, y: m x n; all row-major with leading dimensions
- * ldx, ldw, ldy, each starting `*off` floats into its buffer.
+ * x: m x k, w: n x k (the weight, out x in), b: n (or m x n: row i at b + i * ldb; ldb is 0 when
+ * one row is broadcast), y: m x n; all row-major with leading dimensions ldx, ldw, ldy, each
+ * starting `*off` floats into its buffer. Other epilogues run after, as epilogue.cl's kernel.
  *
  * hetsched_linear (GPUs): work-groups of TS x TS items compute TS x TS blocks of y (dimension 0:
  * columns j of y, dimension 1: rows i), staging TS-wide slices of x and w in local memory; the
@@ -19,7 +20,7 @@
 
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1))) void
 hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const float *w, ulong woff,
-                uint ldw, __global const float *b, ulong boff, __global float *y, ulong yoff,
+                uint ldw, __global const float *b, ulong boff, uint ldb, __global float *y, ulong yoff,
                 uint ldy, uint m, uint n, uint k, uint first, uint relu)
 {
 	/* One column of padding keeps the transposed reads of ws off a single bank on GPUs. */
@@ -48,7 +49,7 @@ hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const fl
 	}
 	if (i < m && j < n) {
 		__global float *yij = y + (ulong)i * ldy + j;
-		float v = (first ? b[j] : *yij) + acc;
+		float v = (first ? b[(ulong)i * ldb + j] : *yij) + acc;
 
 		*yij = (relu && v < 0.0f) ? 0.0f : v;
 	}
@@ -66,7 +67,8 @@ hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const fl
 
 __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
                                   __global const float *w, ulong woff, uint ldw,
-                                  __global const float *b, ulong boff, __global float *y,
+                                  __global const float *b, ulong boff, uint ldb,
+                                  __global float *y,
                                   ulong yoff, uint ldy, uint m, uint n, uint k, uint first,
                                   uint relu)
 {
@@ -111,7 +113,8 @@ __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
 	for (r = 0; r < RB && i0 + r < m; r++)
 		for (c = 0; c < CB && j0 + c < n; c++) {
 			__global float *yij = y + yoff + (ulong)(i0 + r) * ldy + j0 + c;
-			float v = (first ? b[boff + j0 + c] : *yij) + s[r][c];
+			float v =
+			    (first ? b[boff + (ulong)(i0 + r) * ldb + j0 + c] : *yij) + s[r][c];
 
 			*yij = (relu && v < 0.0f) ? 0.0f : v;
 		}

@@ -1,6 +1,6 @@
 /* linear_cuda.cu: the element-wise kernels of the linear codelet's CUDA variant (the product is
  * cuBLAS, called from linear.c). Tiles are row-major, m rows x n columns, leading dimension ldy.
- *   bias:  y[i][j] = b[j]             (before the product, on the first k tile)
+ *   bias:  y[i][j] = b[i * ldb + j]   (before the product, on the first k tile; ldb 0: one row)
  *   relu:  y[i][j] = max(y[i][j], 0)  (after it, on the last k tile)
  * Grid: x over columns (coalesced), y over rows (grid-stride beyond the grid's limit).
  */
@@ -13,7 +13,7 @@
 #define TILE_Y 8
 
 static __global__ void bias_rows_kernel(float *y, const float *b, uint32_t m, uint32_t n,
-                                        uint32_t ldy)
+                                        uint32_t ldy, uint32_t ldb)
 {
 	const uint32_t j = blockIdx.x * TILE_X + threadIdx.x;
 	uint32_t i;
@@ -21,7 +21,7 @@ static __global__ void bias_rows_kernel(float *y, const float *b, uint32_t m, ui
 	if (j >= n)
 		return;
 	for (i = blockIdx.y * TILE_Y + threadIdx.y; i < m; i += gridDim.y * TILE_Y)
-		y[(size_t)i * ldy + j] = b[j];
+		y[(size_t)i * ldy + j] = b[(size_t)i * ldb + j];
 }
 
 static __global__ void relu_kernel(float *y, uint32_t m, uint32_t n, uint32_t ldy)
@@ -46,12 +46,12 @@ static dim3 elementwise_grid(uint32_t m, uint32_t n)
 }
 
 extern "C" void hetsched__bias_rows_cuda_launch(float *y, const float *b, uint32_t m, uint32_t n,
-                                                uint32_t ldy, cudaStream_t stream)
+                                                uint32_t ldy, uint32_t ldb, cudaStream_t stream)
 {
 	if (m == 0 || n == 0)
 		return;
 	bias_rows_kernel<<<elementwise_grid(m, n), dim3(TILE_X, TILE_Y), 0, stream>>>(y, b, m, n,
-	                                                                              ldy);
+	                                                                              ldy, ldb);
 	HETSCHED_CUDA_CHECK_LAUNCH();
 }
 

@@ -62,7 +62,8 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	struct cl_tile x = cl_tile(buffers[0]), w = cl_tile(buffers[1]);
 	struct cl_tile b = cl_tile(buffers[2]), y = cl_tile(buffers[3]);
 	cl_uint first = args->first != 0;
-	cl_uint relu = args->last && args->act == HETSCHED_ACT_RELU;
+	cl_uint relu = args->last && hetsched__ew_is_relu(&args->prog);
+	cl_uint ldb = STARPU_MATRIX_GET_NY(buffers[2]) > 1 ? b.ld : 0;
 	const size_t local[2] = {LINEAR_TS, LINEAR_TS};
 	const int devid = starpu_worker_get_devid(starpu_worker_get_id());
 	const int dot = use_dot_kernel(devid);
@@ -99,6 +100,7 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(w.ld), &w.ld));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(b.mem), &b.mem));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(b.offset), &b.offset));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ldb), &ldb));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.mem), &y.mem));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.offset), &y.offset));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(y.ld), &y.ld));
@@ -110,5 +112,9 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, dot ? NULL : local,
 	                                         0, NULL, NULL));
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
+	/* Any other epilogue: one more kernel on the same (in-order) queue. */
+	if (args->last && args->prog.n && !relu)
+		hetsched__epilogue_opencl_enqueue(queue, devid, buffers[3],
+		                                  args->prog.nvec ? buffers[4] : NULL, &args->prog);
 	hetsched__opencl_cpu_wait(queue, devid);
 }

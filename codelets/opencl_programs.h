@@ -14,10 +14,12 @@
 
 #include <starpu.h>
 
+#include "epilogue.h"
+
 #define HETSCHED_STATUS_OPENCL 1
 #include "status_check.h"
 
-/* philox.h, rand.cl and linear.cl concatenated (generated opencl_sources.c). */
+/* philox.h, epilogue.h and the .cl files concatenated (generated opencl_sources.c). */
 extern const char hetsched__opencl_source[];
 
 /* The program built from it, valid between hetsched__codelets_init() and _shutdown(). */
@@ -32,8 +34,16 @@ int hetsched__opencl_is_cpu(int devid);
  * kernel (PoCL's basic device, see runtime.c) or it sleeps. GPUs stay asynchronous. */
 void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid);
 
-/* The OpenCL implementations of the codelets (rand_opencl.c, linear_opencl.c). */
+/* The OpenCL implementations of the codelets (rand_opencl.c, linear_opencl.c, epilogue_opencl.c,
+ * softmax_opencl.c). */
 void hetsched__rand_opencl(void *buffers[], void *cl_arg);
 void hetsched__linear_opencl(void *buffers[], void *cl_arg);
+void hetsched__epilogue_opencl(void *buffers[], void *cl_arg);
+void hetsched__softmax_opencl(void *buffers[], void *cl_arg);
+
+/* Queue epilogue.cl's kernel on \p queue: y = prog(y) over the matrix tile \p y, with the
+ * per-column constants of the matrix tile \p vecs (NULL when the program reads none). */
+void hetsched__epilogue_opencl_enqueue(cl_command_queue queue, int devid, void *y, void *vecs,
+                                       const struct hetsched_ew_prog *prog);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "epilogue.h"
+
 struct hetsched_rand_args;
 
 /* y (m x n) = x (m x k) w^T (w: n x k) + b (n, broadcast over rows; NULL for none), then
@@ -22,6 +24,19 @@ void hetsched__ref_linear(const float *x, size_t ldx, const float *w, size_t ldw
  * a time with philox.h's hetsched__rand_element. */
 void hetsched__ref_rand(float *out, size_t ld, size_t rows, size_t cols, uint64_t row0,
                         uint64_t col0, const struct hetsched_rand_args *args);
+
+/* One value through an epilogue program (epilogue.h), in double precision with C's double
+ * functions and code of its own: the oracle of the epilogue kernels and of --check.
+ * vec[v] is the value of per-column constant v at this column. */
+double hetsched__ref_ew_value(const struct hetsched_ew_prog *prog, double x, const double *vec);
+
+/* y (m x n, ldy) = prog(y) element by element through hetsched__ref_ew_value, rounded once;
+ * vecs: prog->nvec x n (ldv), NULL when none. */
+void hetsched__ref_epilogue(float *y, size_t ldy, size_t m, size_t n,
+                            const struct hetsched_ew_prog *prog, const float *vecs, size_t ldv);
+
+/* Each row of y (m x n, ldy) becomes its softmax (log 0) or log-softmax (log 1), in double. */
+void hetsched__ref_softmax(float *y, size_t ldy, size_t m, size_t n, int log);
 
 /* The CPU kernel of the rand codelet, which the tests compare against hetsched__ref_rand. */
 #include "rand_simd.h"

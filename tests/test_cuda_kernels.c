@@ -126,7 +126,7 @@ static void check_bias_relu(cudaStream_t stream)
 	HETSCHED_CUDA_CHECK(cudaMemcpy(dy, y, size * sizeof(float), cudaMemcpyHostToDevice));
 	HETSCHED_CUDA_CHECK(cudaMemcpy(db, b, n * sizeof(float), cudaMemcpyHostToDevice));
 
-	hetsched__bias_rows_cuda_launch(dy, db, m, n, ldy, stream);
+	hetsched__bias_rows_cuda_launch(dy, db, m, n, ldy, 0, stream);
 	HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
 	HETSCHED_CUDA_CHECK(cudaMemcpy(out, dy, size * sizeof(float), cudaMemcpyDeviceToHost));
 	for (i = 0; i < m; i++)
@@ -183,7 +183,7 @@ static void check_linear(cudaStream_t stream, cublasHandle_t handle, uint32_t m,
 	HETSCHED_CUDA_CHECK(cudaMemset(dy, 0, (size_t)m * ldy * sizeof(float)));
 
 	/* y = b; y^T = w x^T + y^T in cuBLAS's column-major terms; ReLU. */
-	hetsched__bias_rows_cuda_launch(dy, db, m, n, ldy, stream);
+	hetsched__bias_rows_cuda_launch(dy, db, m, n, ldy, 0, stream);
 	HETSCHED_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m, (int)k,
 	                                  &one, dw, (int)ldw, dx, (int)ldx, &one, dy, (int)ldy));
 	if (relu)
