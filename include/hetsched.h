@@ -332,11 +332,37 @@ HETSCHED_API int hetsched_tensor_data(hetsched_const_tensor_t tensor, const floa
 /* ------------------------------------------------------------------------------------------ */
 /** \name Linear layers (nn.Linear): y = x W^T + b, then the activation */
 
-/** \brief Activations applied after a layer. */
+/**
+ * \brief Activations applied after a layer, with PyTorch's default parameters. Element-wise ones
+ * run fused into the layer's last k tile; softmax and log-softmax (along each row, PyTorch's
+ * dim=-1) run as one task per row tile after the layer.
+ */
 enum hetsched_activation {
-	HETSCHED_ACT_NONE = 0, /**< identity */
-	HETSCHED_ACT_RELU = 1  /**< max(0, y) */
+	HETSCHED_ACT_NONE = 0,          /**< identity ("none") */
+	HETSCHED_ACT_RELU = 1,          /**< max(0, y) ("relu", nn.ReLU) */
+	HETSCHED_ACT_LEAKY_RELU = 2,    /**< y < 0 ? 0.01 y : y ("leaky_relu", nn.LeakyReLU) */
+	HETSCHED_ACT_ELU = 3,           /**< y < 0 ? e^y - 1 : y ("elu", nn.ELU) */
+	HETSCHED_ACT_SELU = 4,          /**< 1.0507 (y < 0 ? 1.67326 (e^y - 1) : y) ("selu") */
+	HETSCHED_ACT_TANH = 5,          /**< tanh y ("tanh", nn.Tanh) */
+	HETSCHED_ACT_SIGMOID = 6,       /**< 1 / (1 + e^-y) ("sigmoid", nn.Sigmoid) */
+	HETSCHED_ACT_HARD_SIGMOID = 7,  /**< max(0, min(1, y / 6 + 1/2)) ("hardsigmoid") */
+	HETSCHED_ACT_GELU = 8,          /**< y/2 (1 + erf(y / sqrt 2)) ("gelu", nn.GELU()) */
+	HETSCHED_ACT_GELU_TANH = 9,     /**< nn.GELU(approximate="tanh") ("gelu_tanh") */
+	HETSCHED_ACT_SILU = 10,         /**< y sigmoid(y) ("silu", nn.SiLU) */
+	HETSCHED_ACT_SOFTMAX = 11,      /**< softmax along the row ("softmax", nn.Softmax(-1)) */
+	HETSCHED_ACT_LOG_SOFTMAX = 12,  /**< log-softmax along the row ("log_softmax") */
+	HETSCHED_NACTIVATIONS = 13      /**< the number of activations */
 };
+
+/** \brief The activation's name as hetsched_activation_parse() reads it ("relu", "gelu_tanh"). */
+HETSCHED_API const char *hetsched_activation_name(enum hetsched_activation activation);
+
+/**
+ * \brief Read an activation's name: those of enum hetsched_activation, case and underscores
+ * ignored, so that PyTorch's module names are accepted too ("LeakyReLU", "GELU", "Identity").
+ * \return 0; HETSCHED_EINVAL naming the text and listing the names.
+ */
+HETSCHED_API int hetsched_activation_parse(const char *name, enum hetsched_activation *activation);
 
 /** \brief A linear layer: weight out_features x in_features, bias out_features. */
 typedef struct hetsched_linear *hetsched_linear_t;
@@ -416,6 +442,26 @@ HETSCHED_API int hetsched_npy_load(const char *path, float **data, size_t *rows,
 HETSCHED_API int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
                                         size_t *ndim);
 
+/** \brief The most dimensions hetsched_npy_load_shape() and hetsched_npy_save_shape() take. */
+#define HETSCHED_NPY_MAX_NDIM 8
+
+/**
+ * \brief As hetsched_npy_load(), for arrays of 1 to HETSCHED_NPY_MAX_NDIM dimensions (ONNX
+ * models' inputs), giving their shape: *data holds the product of the shape's floats, C order.
+ * \param ndim set to the number of dimensions.
+ * \param shape set to the ndim dimensions.
+ * \return as hetsched_npy_load(), HETSCHED_ESHAPE for more dimensions.
+ */
+HETSCHED_API int hetsched_npy_load_shape(const char *path, float **data, size_t *ndim,
+                                         size_t shape[HETSCHED_NPY_MAX_NDIM]);
+
+/**
+ * \brief As hetsched_npy_save(), for a contiguous array of \p ndim (1 to HETSCHED_NPY_MAX_NDIM)
+ * dimensions \p shape. \return as hetsched_npy_save().
+ */
+HETSCHED_API int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim,
+                                         const size_t *shape);
+
 /**
  * \brief Save a host array as a .npy file (version 1.0, '<f4', C order, shape (rows, cols)), as
  * numpy.save writes it. No runtime needed. The file is written whole or not at all: the data go
@@ -459,32 +505,74 @@ HETSCHED_API int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *pat
  */
 HETSCHED_API int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
 
-/** \brief The weights of a multi-layer perceptron loaded from a file (nn.Linear layers). */
+/**
+ * \brief A model loaded from a file: a chain of steps from the input to the output (linear
+ * layers, each with its element-wise activations fused; softmax and log-softmax steps; element-
+ * wise steps where no layer comes before), all acting on rows of the input.
+ */
 typedef struct hetsched_model *hetsched_model_t;
 
+/** \brief The most dimensions of a model's input or output (hetsched_model_shape()). */
+#define HETSCHED_MODEL_MAX_NDIM 8
+
+/** \brief How to read a model (hetsched_model_load_options()); zero means the default. */
+struct hetsched_model_options {
+	/** State_dicts: the activation after each layer, "tanh,gelu,none,softmax" (one per gap
+	 * between layers, then an optional final one; one name alone serves every gap), as
+	 * hetsched_activation_parse() reads them. NULL: the file's metadata "activations", else
+	 * none where the layers' indices leave no room for a module, else the load is refused. */
+	const char *activations;
+	/** State_dicts of named modules ("fc1.weight"): their names in the order they run,
+	 * "fc1,fc2,head". NULL: layers "<i>.weight" in numeric order of i. */
+	const char *layers;
+	/** ONNX: the shape of the input that will run (input_ndim dimensions). 0: the shape the
+	 * model declares, its symbolic dimensions taken as \p batch. */
+	size_t input_ndim;
+	const size_t *input_shape;
+	/** ONNX: the value of symbolic input dimensions when input_ndim is 0 (0: 1). */
+	size_t batch;
+	/** ONNX: graph inputs other than the first, as .npy files: input_names[i] from
+	 * input_paths[i] (ninputs of each), e.g. a Gemm's B and C fed at run time. */
+	size_t ninputs;
+	const char *const *input_names;
+	const char *const *input_paths;
+};
+
 /**
- * \brief Load a model's weights into host memory. No runtime needed. \p path is either
- *  - a .safetensors file as safetensors.torch.save_file(nn.Sequential(...).state_dict()) writes
- *    it: layers from the tensors "<i>.weight" and "<i>.bias", in numeric order of i (which need
- *    not be contiguous: activations take indices too, e.g. 0, 2, 4). A prefix shared by every
- *    tensor is accepted ("model.0.weight"), as is a lone nn.Linear's "weight" and "bias". Every
- *    tensor must be a layer's weight or bias;
- *  - or a folder of "<i>.weight.npy" and "<i>.bias.npy" files (same naming rules; other files
- *    are ignored).
- * Weights convert to float32 from F32, F64, F16, BF16 (.safetensors) or float32, float64 (.npy).
- * Each weight must be 2-D (out_features x in_features) and non-empty, each bias 1-D of
- * out_features, and each layer's in_features must equal the previous layer's out_features.
+ * \brief Load a model into host memory. No runtime needed. \p path is either
+ *  - an ONNX file (torch.onnx.export; name ending in .onnx, or a file that starts like one),
+ *    weights inline or in external data files beside it. Its graph must be a chain from the
+ *    first input to one output of the operators listed in the README ("Bring your model");
+ *    anything else is refused, naming the node, its operator and the supported list;
+ *  - a .safetensors file as safetensors.torch.save_file(model.state_dict()) writes it: layers
+ *    from the tensors "<i>.weight" and "<i>.bias", in numeric order of i (a prefix shared by
+ *    every tensor is accepted, as is a lone nn.Linear's "weight" and "bias"), or named modules
+ *    in the order options->layers gives. Every tensor must be a layer's weight or bias. The
+ *    activations come from options->activations or the metadata (see there);
+ *  - or a folder of "<i>.weight.npy" and "<i>.bias.npy" files (same rules; other files are
+ *    ignored).
+ * Weights convert to float32 from F32, F64, F16, BF16 (.safetensors), float32, float64 (.npy),
+ * float, double, float16 (ONNX). Each weight must be 2-D (out_features x in_features) and
+ * non-empty, each bias 1-D of out_features, and each layer's in_features must equal the
+ * previous layer's out_features.
  * \param model set to the loaded model (NULL on failure); free it with hetsched_model_destroy().
  * \param path the file or folder.
- * \return 0; HETSCHED_EINVAL for a NULL or empty argument; HETSCHED_ENOENT when \p path does
- * not exist; HETSCHED_EIO when it cannot be read; HETSCHED_EFORMAT for a corrupt file, no
- * layers, a tensor that is not a layer's weight or bias, ambiguous or duplicate names, a bias
- * without weight, or a lone .npy file; HETSCHED_EDTYPE naming the tensor and its dtype;
- * HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM.
+ * \param options how to read it (NULL: defaults).
+ * \return 0; HETSCHED_EINVAL for a NULL or empty argument, a bad option, activations that the
+ * file leaves unsaid, or an unsupported ONNX graph; HETSCHED_ENOENT when \p path does not exist;
+ * HETSCHED_EIO when it cannot be read; HETSCHED_EFORMAT for a corrupt file, no layers, a tensor
+ * that is not a layer's weight or bias (naming the module kind: LayerNorm, Conv, Embedding...),
+ * ambiguous or duplicate names, a bias without weight, a lone .npy file, a torch.save file, or
+ * an external-data location outside the model's folder; HETSCHED_EDTYPE naming the tensor and
+ * its dtype; HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM.
  */
+HETSCHED_API int hetsched_model_load_options(hetsched_model_t *model, const char *path,
+                                             const struct hetsched_model_options *options);
+
+/** \brief hetsched_model_load_options() with the default options. */
 HETSCHED_API int hetsched_model_load(hetsched_model_t *model, const char *path);
 
-/** \brief Number of layers of \p model (0 for NULL). */
+/** \brief Number of linear layers of \p model (0 for NULL). */
 HETSCHED_API size_t hetsched_model_nlayers(const struct hetsched_model *model);
 
 /**
@@ -504,12 +592,54 @@ HETSCHED_API int hetsched_model_layer(const struct hetsched_model *model, size_t
                                       const float **weight, const float **bias);
 
 /**
+ * \brief The shape of the model's input (\p output 0) or output (1): ndim dimensions in shape[].
+ * ONNX models run one input shape (hetsched_model_options::input_shape); other models take any
+ * rows, given as shape[0] = 0 of a 2-D shape. \return 0; HETSCHED_EINVAL for a NULL argument.
+ */
+HETSCHED_API int hetsched_model_shape(const struct hetsched_model *model, int output, size_t *ndim,
+                                      size_t shape[HETSCHED_MODEL_MAX_NDIM]);
+
+/** \brief One line naming the model's steps ("linear 784->128 relu, linear 128->10 softmax"). */
+HETSCHED_API const char *hetsched_model_summary(const struct hetsched_model *model);
+
+/** \brief A model placed on the runtime: its layers and constants as tensors. */
+typedef struct hetsched_net *hetsched_net_t;
+
+/**
+ * \brief Place \p model on the runtime with square tiles of \p tile. Needs the runtime.
+ * \return 0; HETSCHED_EINVAL for a NULL argument or a zero tile; HETSCHED_ESTATE before
+ * hetsched_init(); HETSCHED_ENOMEM; HETSCHED_ESTARPU.
+ */
+HETSCHED_API int hetsched_net_create(hetsched_net_t *net, const struct hetsched_model *model,
+                                     size_t tile);
+
+/**
+ * \brief Submit y = model(x): x is rows x the first step's in_features, tiled tile x tile (for
+ * ONNX models: the rows and width of hetsched_model_shape()'s input, read as the chain runs
+ * it). Creates *y (rows x the last step's out_features); the steps in between are freed by the
+ * next call or by hetsched_net_destroy(). \return 0; HETSCHED_ESHAPE for an input of the wrong
+ * shape or tiles; HETSCHED_ESTARPU.
+ */
+HETSCHED_API int hetsched_net_forward(hetsched_net_t net, hetsched_tensor_t x,
+                                      hetsched_tensor_t *y);
+
+/** \brief The tensors of the linear layers of \p net, in order (owned by the net). */
+HETSCHED_API size_t hetsched_net_nlayers(const struct hetsched_net *net);
+/** \copydoc hetsched_net_nlayers */
+HETSCHED_API hetsched_linear_t hetsched_net_layer(hetsched_net_t net, size_t l);
+
+/** \brief Wait for the net's tasks and free it (NULL is accepted). */
+HETSCHED_API void hetsched_net_destroy(hetsched_net_t net);
+
+/**
  * \brief Create one linear layer per layer of \p model, loaded with its weights and biases (zeros
  * where it has none): model(x) is then hetsched_linear_forward() through layers[0], layers[1],
  * ... in turn. Needs the runtime.
  * \param model the model.
- * \param between activation after every layer but the last (HETSCHED_ACT_RELU for
- * nn.Sequential(Linear, ReLU, Linear, ...)); the last layer has none.
+ * Only for models whose every step is a linear layer (with its activation, softmax included):
+ * other models run through hetsched_net_create().
+ * \param between HETSCHED_ACT_NONE: each layer takes the model's own activation (other values
+ * are refused: the model carries its activations).
  * \param tile_rows rows of a weight tile (each layer's tile_out, > 0).
  * \param tile_cols columns of a weight tile (each layer's tile_in, > 0): the input of layer 0
  * must have tiles tile_cols wide. Layer l + 1 reads layer l's outputs, which are tile_rows wide,
@@ -531,9 +661,15 @@ HETSCHED_API void hetsched_model_destroy(hetsched_model_t model);
 /** \name Statistics: what ran where */
 
 /** \brief Operations, as named in statistics and traces. */
-enum hetsched_op { HETSCHED_OP_RAND = 0, HETSCHED_OP_LINEAR = 1, HETSCHED_NOPS = 2 };
+enum hetsched_op {
+	HETSCHED_OP_RAND = 0,     /**< rand tiles */
+	HETSCHED_OP_LINEAR = 1,   /**< linear layers, their fused epilogue included */
+	HETSCHED_OP_EPILOGUE = 2, /**< element-wise programs on their own */
+	HETSCHED_OP_SOFTMAX = 3,  /**< softmax and log-softmax row tiles */
+	HETSCHED_NOPS = 4
+};
 
-/** \brief "rand" or "linear". */
+/** \brief "rand", "linear", "epilogue" or "softmax". */
 HETSCHED_API const char *hetsched_op_name(enum hetsched_op op);
 
 /** \brief One executed task, from StarPU's per-task profiling. */

@@ -30,6 +30,8 @@ int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf
 
 #include <starpu.h>
 
+#include "epilogue.h"
+
 /* A tensor: one StarPU matrix handle (nx = cols, ny = rows) split into tile_rows x tile_cols
  * tiles; edge tiles are smaller. */
 struct hetsched_tensor {
@@ -59,6 +61,26 @@ void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, 
 /* The two filters that cut a matrix handle into fixed-size tiles (columns, then rows). */
 void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
                             const struct hetsched_tensor *t);
+
+/* Activations (activation.c): the element-wise program of \p activation (empty for none,
+ * softmax and log-softmax, which are row-wise steps). 0; HETSCHED_EINVAL for an unknown one. */
+int hetsched__activation_prog(enum hetsched_activation activation, struct hetsched_ew_prog *prog);
+
+/* Linear layers beyond hetsched.h (linear.c), for the models of model.c's chains: a program
+ * instead of a named activation, with its per-column constants (prog->nvec x out_features,
+ * copied; NULL when none); a bias per element, rows x out_features (copied), in place of the
+ * broadcast one, for inputs of exactly \p rows rows tiled by \p tile_rows. 0 or a negative
+ * code. */
+int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_prog *prog,
+                                  const float *vecs);
+int hetsched__linear_set_bias_rows(hetsched_linear_t l, const float *bias, size_t rows,
+                                   size_t tile_rows);
+
+/* Steps on their own (rowwise.c), in place on every tile of \p t: the element-wise program
+ * (constants as above), or softmax / log-softmax along the rows (one task per row tile). */
+int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog *prog,
+                              hetsched_tensor_t vecs);
+int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax);
 
 /* Distribution over MPI ranks (mpi.c); one rank without StarPU-MPI. */
 int hetsched__mpi_launched_size(void);

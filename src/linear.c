@@ -1,4 +1,5 @@
-/* linear.c: linear layers (nn.Linear) and the task graph of a forward pass. */
+/* linear.c: linear layers (nn.Linear) and the task graph of a forward pass: the product, its
+ * element-wise epilogue fused into the last k tile, and a softmax after it when asked. */
 #include "config.h"
 
 #include <math.h>
@@ -14,8 +15,12 @@ struct hetsched_linear {
 	size_t in_features, out_features;
 	size_t tile_out, tile_in;
 	enum hetsched_activation activation;
-	hetsched_tensor_t weight; /* out x in */
-	hetsched_tensor_t bias;   /* 1 x out */
+	hetsched_tensor_t weight;     /* out x in */
+	hetsched_tensor_t bias;       /* 1 x out, or bias_rows x out (a bias per element) */
+	size_t bias_rows;             /* 1, or the rows of the only input the layer accepts */
+	struct hetsched_ew_prog prog; /* the epilogue, from the activation or a model's chain */
+	hetsched_tensor_t vecs;       /* prog.nvec x out per-column constants, or NULL */
+	int rowwise;                  /* 0, or 1 + log: a softmax step after the epilogue */
 };
 
 int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
@@ -30,13 +35,23 @@ int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t 
 		return hetsched__error(HETSCHED_EINVAL, "in_features must be > 0, got 0");
 	if (out_features == 0)
 		return hetsched__error(HETSCHED_EINVAL, "out_features must be > 0, got 0");
-	if (activation != HETSCHED_ACT_NONE && activation != HETSCHED_ACT_RELU)
+	if ((unsigned)activation >= HETSCHED_NACTIVATIONS)
 		return hetsched__error(HETSCHED_EINVAL, "unknown activation %d", (int)activation);
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a layer");
+	hetsched__activation_prog(activation, &l->prog);
+	l->rowwise = activation == HETSCHED_ACT_SOFTMAX       ? 1
+	             : activation == HETSCHED_ACT_LOG_SOFTMAX ? 2
+	                                                      : 0;
+	l->bias_rows = 1;
 	l->in_features = in_features;
 	l->out_features = out_features;
+	if (tile_out == 0 || tile_in == 0) {
+		free(l);
+		return hetsched__error(HETSCHED_EINVAL, "tile shape must be > 0, got %zu x %zu",
+		                       tile_out, tile_in);
+	}
 	l->tile_out = tile_out < out_features ? tile_out : out_features;
 	l->tile_in = tile_in < in_features ? tile_in : in_features;
 	l->activation = activation;
@@ -103,6 +118,37 @@ fail_weight:
 	return rc;
 }
 
+int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_prog *prog,
+                                  const float *vecs)
+{
+	hetsched_tensor_t v = NULL;
+
+	if (prog->n > HETSCHED_EW_MAX_INSNS || prog->nvec > HETSCHED_EW_MAX_VECS ||
+	    (prog->nvec && !vecs))
+		return hetsched__error(HETSCHED_EINVAL, "epilogue: %u instructions, %u constants",
+		                       prog->n, prog->nvec);
+	if (prog->nvec)
+		HETSCHED_CALL(hetsched_tensor_from_host(&v, vecs, prog->nvec, l->out_features,
+		                                        l->out_features, prog->nvec, l->tile_out));
+	hetsched_tensor_destroy(l->vecs);
+	l->vecs = v;
+	l->prog = *prog;
+	return 0;
+}
+
+int hetsched__linear_set_bias_rows(hetsched_linear_t l, const float *bias, size_t rows,
+                                   size_t tile_rows)
+{
+	hetsched_tensor_t b;
+
+	HETSCHED_CALL(hetsched_tensor_from_host(&b, bias, rows, l->out_features, l->out_features,
+	                                        tile_rows, l->tile_out));
+	hetsched_tensor_destroy(l->bias);
+	l->bias = b;
+	l->bias_rows = rows;
+	return 0;
+}
+
 void hetsched_linear_shape(const struct hetsched_linear *l, size_t *in_features,
                            size_t *out_features, enum hetsched_activation *activation)
 {
@@ -151,11 +197,23 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		                       "input tiles have %zu columns but the layer's weight tiles "
 		                       "have %zu",
 		                       x->tile_cols, l->tile_in);
-	/* A task holds an x tile, a weight tile, a bias tile and a y tile at once. */
-	HETSCHED_CALL(hetsched__task_where(sizeof(float) * (x->tile_rows * l->tile_in +
-	                                                    l->tile_out * l->tile_in + l->tile_out +
-	                                                    x->tile_rows * l->tile_out),
-	                                   "a linear task", &where));
+	if (l->bias_rows > 1 && (x->rows != l->bias_rows || x->tile_rows != l->bias->tile_rows))
+		return hetsched__error(HETSCHED_ESHAPE,
+		                       "the layer's bias has %zu rows (tiles of %zu) but the input "
+		                       "has %zu (tiles of %zu)",
+		                       l->bias_rows, l->bias->tile_rows, x->rows, x->tile_rows);
+	/* Tasks of more than four buffers and row-wise steps are not distributed (yet). */
+	if (hetsched__mpi_active() && (l->vecs || l->bias_rows > 1 || l->rowwise))
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "this layer's epilogue (%s) runs on one rank only, not under "
+		                       "several MPI ranks",
+		                       l->rowwise ? "softmax" : "per-column constants or bias");
+	/* A task holds an x tile, a weight tile, a bias tile, a y tile and the constants. */
+	HETSCHED_CALL(hetsched__task_where(
+	    sizeof(float) * (x->tile_rows * l->tile_in + l->tile_out * l->tile_in +
+	                     (l->bias_rows > 1 ? x->tile_rows : 1) * l->tile_out +
+	                     x->tile_rows * l->tile_out + l->prog.nvec * l->tile_out),
+	    "a linear task", &where));
 	/* One rank: y gets a host buffer of its own, which CPU workers write in place. Several
 	 * ranks: each allocates only the tiles it computes, and rank 0 gathers. */
 	if (hetsched__mpi_active()) {
@@ -170,6 +228,8 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->weight));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->bias));
+	if (l->vecs)
+		HETSCHED_CALL(hetsched__tensor_tiles(l->vecs));
 
 	/* One task per (row tile, column tile, k tile); the k tiles of one output tile are
 	 * submitted in order, so StarPU's sequential consistency chains them: the first writes
@@ -190,7 +250,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				}
 				args->first = k == 0;
 				args->last = k + 1 == x->ntile_cols;
-				args->act = (uint32_t)l->activation;
+				args->prog = l->prog;
 				args->tile_row = (uint32_t)i;
 				args->tile_col = (uint32_t)j;
 				args->tile_k = (uint32_t)k;
@@ -199,15 +259,20 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				args->flops = 2.0 * (double)m * (double)n * (double)kk;
 				task->cl = &hetsched_cl_linear;
 				task->where = where;
-				task->nbuffers = 4;
+				task->nbuffers = l->vecs ? 5 : 4;
 				task->handles[0] = hetsched__tensor_tile(x, i, k);
 				task->modes[0] = STARPU_R;
 				task->handles[1] = hetsched__tensor_tile(l->weight, j, k);
 				task->modes[1] = STARPU_R;
-				task->handles[2] = hetsched__tensor_tile(l->bias, 0, j);
+				task->handles[2] = hetsched__tensor_tile(
+				    l->bias, l->bias_rows > 1 ? i : 0, j);
 				task->modes[2] = STARPU_R;
 				task->handles[3] = hetsched__tensor_tile(out, i, j);
 				task->modes[3] = k == 0 ? STARPU_W : STARPU_RW;
+				if (l->vecs) {
+					task->handles[4] = hetsched__tensor_tile(l->vecs, 0, j);
+					task->modes[4] = STARPU_R;
+				}
 				task->cl_arg = args;
 				task->cl_arg_size = sizeof(*args);
 				task->cl_arg_free = 1;
@@ -224,6 +289,14 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 			}
 		}
 	}
+	if (l->rowwise) {
+		int rc = hetsched__softmax_submit(out, l->rowwise == 2);
+
+		if (rc < 0) {
+			hetsched_tensor_destroy(out);
+			return rc;
+		}
+	}
 	*y = out;
 	return 0;
 }
@@ -234,5 +307,6 @@ void hetsched_linear_destroy(hetsched_linear_t l)
 		return;
 	hetsched_tensor_destroy(l->weight);
 	hetsched_tensor_destroy(l->bias);
+	hetsched_tensor_destroy(l->vecs);
 	free(l);
 }

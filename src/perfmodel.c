@@ -28,7 +28,16 @@ struct task_class {
 
 static struct starpu_perfmodel *model_of(enum hetsched_op op)
 {
-	return op == HETSCHED_OP_LINEAR ? hetsched_cl_linear.model : hetsched_cl_rand.model;
+	switch (op) {
+	case HETSCHED_OP_LINEAR:
+		return hetsched_cl_linear.model;
+	case HETSCHED_OP_EPILOGUE:
+		return hetsched_cl_epilogue.model;
+	case HETSCHED_OP_SOFTMAX:
+		return hetsched_cl_softmax.model;
+	default:
+		return hetsched_cl_rand.model;
+	}
 }
 
 /* StarPU's id of worker w's architecture, -1 if it has none. starpu_perfmodel_arch_comb_add

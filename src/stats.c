@@ -24,6 +24,10 @@ const char *hetsched_op_name(enum hetsched_op op)
 		return "rand";
 	case HETSCHED_OP_LINEAR:
 		return "linear";
+	case HETSCHED_OP_EPILOGUE:
+		return "epilogue";
+	case HETSCHED_OP_SOFTMAX:
+		return "softmax";
 	default:
 		return "unknown";
 	}

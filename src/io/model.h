@@ -1,45 +1,73 @@
-/* model.h: a multi-layer perceptron's weights, loaded from the files PyTorch users have: the
- * state_dict of an nn.Sequential of nn.Linear layers (and activations), saved as .safetensors or
- * as one .npy file per tensor. */
+/* model.h: a model loaded from the files PyTorch users have, as a chain of steps (chain.h):
+ *  - an ONNX file (torch.onnx.export), which carries the whole graph, activations included
+ *    (onnx.c reads it, onnx_chain.c turns its graph into steps);
+ *  - the state_dict of an nn.Sequential of nn.Linear layers (and activations), saved as
+ *    .safetensors or as one .npy file per tensor (state_dict.c), whose activations are not in
+ *    the file: they come from the caller's list or the file's metadata, or the load is refused
+ *    when the file leaves room for a module it does not name (model.c). */
 #ifndef HETSCHED_IO_MODEL_H
 #define HETSCHED_IO_MODEL_H
 
 #include <stddef.h>
 
-/* One nn.Linear layer: y = x W^T + b. */
+#include "chain.h"
+#include "hetsched.h"
+
+#define HETSCHED__MODEL_MAX_NDIM 8
+
+/* The steps in the order they run, on rows of the input. */
+struct hetsched__model {
+	size_t nsteps;
+	struct hetsched__step *steps;
+	size_t nlayers; /* linear steps */
+	/* ONNX (onnx != 0): the shape the input must have and the output's, the input then running
+	 * as rows x in_features, rows = the product of all but the dimensions of one row. Other
+	 * models take any rows x in_features input (in_ndim 0). */
+	int onnx;
+	size_t in_ndim, in_shape[HETSCHED__MODEL_MAX_NDIM];
+	size_t out_ndim, out_shape[HETSCHED__MODEL_MAX_NDIM];
+	size_t rows;         /* ONNX: the rows the chain runs on */
+	int transpose_input; /* ONNX: the 2-D input is read transposed (Gemm's transA) */
+	char *summary;       /* one line: the steps, for messages and reports (malloc'd) */
+};
+
+/* One nn.Linear layer of a state_dict: y = x W^T + b. */
 struct hetsched__layer_data {
 	size_t in_features, out_features;
 	float *weight; /* out_features x in_features, row-major, contiguous (malloc'd) */
 	float *bias;   /* out_features (malloc'd), or NULL when the layer has none */
+	char *name;    /* the weight's name, for messages (malloc'd) */
+	long index;    /* its module's position in an nn.Sequential, or -1 for a named module */
 };
 
-/* The layers in the order they run; layer l+1 takes layer l's outputs. */
-struct hetsched__model {
+/* The layers of a state_dict, in order, with what the file says about its activations. */
+struct hetsched__state_dict {
 	size_t nlayers;
 	struct hetsched__layer_data *layers;
+	char *activations; /* the .safetensors metadata's "activations", or NULL */
 };
 
-/* Load a model from \p path, either
- *  - a .safetensors file as safetensors.torch.save_file(nn.Sequential(...).state_dict()) writes
- *    it: layers from the tensors "<i>.weight" and "<i>.bias", in numeric order of i (which need
- *    not be contiguous: activations take indices too, e.g. 0, 2, 4). A prefix shared by every
- *    tensor is accepted ("model.0.weight", "model.layers.0.weight"), as is a lone nn.Linear's
- *    "weight" and "bias". Every tensor must be a layer's weight or bias;
- *  - or a folder of "<i>.weight.npy" and "<i>.bias.npy" files (same naming rules; other files
- *    are ignored).
- * Weights convert to float32 from F32, F64, F16, BF16 (.safetensors) or float32, float64 (.npy).
- * Checks: each weight is 2-D and non-empty, each bias 1-D of length out_features, and each
- * layer's in_features equals the previous layer's out_features.
- * On failure \p model is left empty. Returns 0; HETSCHED_ENOENT when \p path does not exist;
- * HETSCHED_EIO; HETSCHED_EFORMAT for a corrupt file, no layers, a tensor that is not a layer's
- * weight or bias, ambiguous or duplicate names, or a bias without weight; HETSCHED_EDTYPE naming
- * the tensor and its dtype; HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM. */
-int hetsched__model_load(const char *path, struct hetsched__model *model);
+/* Load the layers of a .safetensors file or of a folder of .npy files (state_dict.c).
+ * \p layer_names: the layers' module names in order ("fc1,fc2,head"), or NULL for numeric
+ * order of "<i>.weight". Checks each weight 2-D and non-empty, each bias 1-D of out_features,
+ * and that the layers chain; names other kinds of modules (LayerNorm, Conv, Embedding) in its
+ * refusals. Returns 0 or a negative code with hetsched_last_error() set. */
+int hetsched__state_dict_load(const char *path, const char *layer_names,
+                              struct hetsched__state_dict *sd);
+void hetsched__state_dict_free(struct hetsched__state_dict *sd);
 
-/* Free what hetsched__model_load() allocated and empty \p model (an empty one is accepted). */
+/* Load an ONNX model (onnx.c, onnx_chain.c) for \p options (the input's shape, other graph
+ * inputs); same returns. */
+int hetsched__onnx_load(const char *path, const struct hetsched_model_options *options,
+                        struct hetsched__model *model);
+
+/* Free what a loader allocated and empty \p model (an empty one is accepted). */
 void hetsched__model_free(struct hetsched__model *model);
 
-/* What a hetsched_model_t of hetsched.h points to: the loaded layers. */
+/* Append "text" to the model's summary (", " between parts); 0 or HETSCHED_ENOMEM. */
+int hetsched__model_note(struct hetsched__model *model, const char *text);
+
+/* What a hetsched_model_t of hetsched.h points to. */
 struct hetsched_model {
 	struct hetsched__model m;
 };

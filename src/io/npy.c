@@ -1,4 +1,4 @@
-/* npy.c: NumPy's .npy format for 1-D and 2-D float arrays, read defensively and written
+/* npy.c: NumPy's .npy format for float arrays (1-D and 2-D as matrices; N-D with their shape), read defensively and written
  * atomically (through the one writer of io/file.c): the public hetsched_npy_load() and
  * hetsched_npy_save(), and the in-memory loader the fuzzer drives.
  *
@@ -212,7 +212,8 @@ static int parse_shape(struct cursor *c, struct npy_info *info)
 
 /* Parse the header dict, then check that it describes an array we load. The checks go from
  * the most to the least fundamental, so that the message names the first real problem. */
-static int parse_header(const char *h, size_t n, const char *name, struct npy_info *info)
+static int parse_header(const char *h, size_t n, const char *name, struct npy_info *info,
+                        size_t max_ndim)
 {
 	struct cursor c = {h, h + n, h, name};
 	int have_descr = 0, have_fortran = 0, have_shape = 0, fortran = 0;
@@ -277,12 +278,17 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 		return hetsched__error(
 		    HETSCHED_ESHAPE,
 		    "%s: 0-D array (a scalar); only 1-D or 2-D arrays are supported", name);
-	if (info->ndim > 2)
+	if (info->ndim > max_ndim)
 		return hetsched__error(HETSCHED_ESHAPE,
-		                       "%s: %zu-D array (shape %s); only 1-D or 2-D arrays are "
-		                       "supported",
-		                       name, info->ndim, shape);
-	info->rows = info->ndim == 1 ? 1 : info->shape[0];
+		                       "%s: %zu-D array (shape %s); only 1-D to %zu-D arrays are "
+		                       "supported here",
+		                       name, info->ndim, shape, max_ndim);
+	/* N-D: the rows are all but the last dimension. */
+	info->rows = 1;
+	for (size_t d = 0; d + 1 < info->ndim; d++)
+		if (__builtin_mul_overflow(info->rows, info->shape[d], &info->rows))
+			return hetsched__error(HETSCHED_EFORMAT, "%s: shape %s is too large", name,
+			                       shape);
 	info->cols = info->shape[info->ndim - 1];
 	/* A single row or column is laid out the same in both orders. */
 	if (fortran && info->rows > 1 && info->cols > 1)
@@ -370,7 +376,7 @@ static int load_mem(const unsigned char *b, size_t len, const char *name, float 
 	if (len == 0)
 		return hetsched__error(HETSCHED_EFORMAT, "%s: empty file, not a .npy file", name);
 	HETSCHED_CALL(parse_preamble(b, len, len, name, &hstart, &hlen));
-	HETSCHED_CALL(parse_header((const char *)b + hstart, hlen, name, &info));
+	HETSCHED_CALL(parse_header((const char *)b + hstart, hlen, name, &info, 2));
 	info.data_offset = hstart + hlen;
 	HETSCHED_CALL(check_data_size(&info, len - info.data_offset, name));
 	out = malloc(info.rows * info.cols * sizeof(float));
@@ -393,8 +399,10 @@ int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_mes
 }
 
 /* From a file, the header is read first and the data then go straight into the result (through
- * a bounded buffer for float64), so a large input is never held twice. */
-int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim)
+ * a bounded buffer for float64), so a large input is never held twice. Arrays of up to
+ * max_ndim dimensions; their shape in shape[] when it is not NULL. */
+static int load_file(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim,
+                     size_t *shape, size_t max_ndim)
 {
 	unsigned char pre[12], *chunk = NULL;
 	struct npy_info info;
@@ -420,7 +428,7 @@ int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t 
 		goto fail_close;
 	}
 	HETSCHED_TRY(rc, hetsched__pread_exact(fd, header, hlen, hstart, path), fail_header);
-	HETSCHED_TRY(rc, parse_header(header, hlen, path, &info), fail_header);
+	HETSCHED_TRY(rc, parse_header(header, hlen, path, &info, max_ndim), fail_header);
 	info.data_offset = hstart + hlen;
 	HETSCHED_TRY(rc, check_data_size(&info, size - info.data_offset, path), fail_header);
 
@@ -461,6 +469,8 @@ int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t 
 	*cols = info.cols;
 	if (ndim)
 		*ndim = info.ndim;
+	if (shape)
+		memcpy(shape, info.shape, info.ndim * sizeof(size_t));
 	return 0;
 
 fail_chunk:
@@ -472,6 +482,21 @@ fail_header:
 fail_close:
 	close(fd);
 	return rc;
+}
+
+int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim)
+{
+	return load_file(path, data, rows, cols, ndim, NULL, 2);
+}
+
+int hetsched_npy_load_shape(const char *path, float **data, size_t *ndim,
+                            size_t shape[HETSCHED_NPY_MAX_NDIM])
+{
+	size_t rows, cols;
+
+	if (!ndim || !shape)
+		return hetsched__error(HETSCHED_EINVAL, "npy_load: NULL argument");
+	return load_file(path, data, &rows, &cols, ndim, shape, HETSCHED_NPY_MAX_NDIM);
 }
 
 int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols)
@@ -517,11 +542,55 @@ static int emit_npy(FILE *f, void *ctx)
 	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
 }
 
+/* Write \p data (rows x cols, ld) as an array of shape \p shape (ndim dimensions). */
+static int save(const char *path, const float *data, size_t rows, size_t cols, size_t ld,
+                size_t ndim, const size_t *shape)
+{
+	char header[512], dims[320];
+	size_t dict, total, used = 0;
+	struct npy_out out;
+
+	dims[0] = '\0';
+	for (size_t d = 0; d < ndim; d++)
+		used += (size_t)snprintf(dims + used, sizeof(dims) - used, "%zu,%s", shape[d],
+		                         d + 1 < ndim ? " " : "");
+	/* numpy writes (2, 3) and (3,): the trailing comma only for one dimension. */
+	if (ndim > 1)
+		dims[used - 1] = '\0';
+	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
+	 * boundary. */
+	memcpy(header, NPY_MAGIC "\x01\x00", 8);
+	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
+	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", dims);
+	total = (10 + dict + 1 + 63) / 64 * 64;
+	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
+	header[total - 1] = '\n';
+	header[8] = (char)((total - 10) & 0xff);
+	header[9] = (char)((total - 10) >> 8);
+
+	out = (struct npy_out){header, total, data, rows, cols, ld};
+	return hetsched__write_atomic(path, emit_npy, &out);
+}
+
+int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim, const size_t *shape)
+{
+	size_t rows = 1;
+
+	if (!path || !*path || !data || !shape)
+		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
+	if (ndim == 0 || ndim > HETSCHED_NPY_MAX_NDIM)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: %zu dimensions (1 to %d)",
+		                       path, ndim, HETSCHED_NPY_MAX_NDIM);
+	for (size_t d = 0; d + 1 < ndim; d++)
+		rows *= shape[d];
+	if (rows == 0 || shape[ndim - 1] == 0)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array", path);
+	return save(path, data, rows, shape[ndim - 1], shape[ndim - 1], ndim, shape);
+}
+
 int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
 {
-	char header[256];
-	size_t dict, total;
-	struct npy_out out;
+	size_t shape[2] = {rows, cols};
 
 	if (!path || !*path || !data)
 		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
@@ -533,18 +602,5 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
 		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
 		                       cols, ld);
 
-	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
-	 * boundary; two 20-digit sizes still fit in 128 bytes. */
-	memcpy(header, NPY_MAGIC "\x01\x00", 8);
-	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
-	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
-	                        rows, cols);
-	total = (10 + dict + 1 + 63) / 64 * 64;
-	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
-	header[total - 1] = '\n';
-	header[8] = (char)((total - 10) & 0xff);
-	header[9] = (char)((total - 10) >> 8);
-
-	out = (struct npy_out){header, total, data, rows, cols, ld};
-	return hetsched__write_atomic(path, emit_npy, &out);
+	return save(path, data, rows, cols, ld, 2, shape);
 }

@@ -175,8 +175,10 @@ static int parse_tensor(const struct hetsched__safetensors *st, const char *key,
 	return 0;
 }
 
-static int check_metadata(const struct hetsched__safetensors *st, json_t *meta)
+/* The metadata must map strings to strings; "activations" is kept (model.c reads it). */
+static int check_metadata(struct hetsched__safetensors *st, json_t *meta)
 {
+	json_t *act;
 	void *it;
 
 	if (!json_is_object(meta))
@@ -187,7 +189,28 @@ static int check_metadata(const struct hetsched__safetensors *st, json_t *meta)
 			return hetsched__error(HETSCHED_EFORMAT,
 			                       "%s: \"__metadata__\" must map strings to strings",
 			                       st->name);
+	act = json_object_get(meta, "activations");
+	if (act && !(st->activations = strdup(json_string_value(act))))
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", st->name);
 	return 0;
+}
+
+/* What a file that is not .safetensors is, from its first bytes, when it is a PyTorch file:
+ * torch.save writes a zip archive (PyTorch 1.6 on) or a bare pickle (before). */
+static int not_safetensors(const struct hetsched__safetensors *st)
+{
+	const unsigned char *b = st->bytes;
+	int zip = st->size >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4;
+	int pickle = st->size >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5;
+
+	if (!zip && !pickle)
+		return 0;
+	return hetsched__error(
+	    HETSCHED_EFORMAT,
+	    "%s: a torch.save file (%s), not .safetensors: convert it with python3 -c \"import "
+	    "torch, safetensors.torch as s; s.save_file(torch.load('%s'), 'model.safetensors')\" "
+	    "(a state_dict), or export the model with torch.onnx.export",
+	    st->name, zip ? "zip archive" : "pickle", st->name);
 }
 
 /* Parse st->bytes (st->size bytes) into st's header fields. */
@@ -207,6 +230,7 @@ static int parse(struct hetsched__safetensors *st)
 		    HETSCHED_EFORMAT,
 		    "%s: truncated: %zu bytes, shorter than the 8-byte header length", st->name,
 		    st->size);
+	HETSCHED_CALL(not_safetensors(st));
 	for (i = 0; i < 8; i++)
 		hlen |= (uint64_t)b[i] << (8 * i);
 	if (hlen > ST_MAX_HEADER)
@@ -439,5 +463,6 @@ void hetsched__safetensors_close(struct hetsched__safetensors *st)
 	free(st->tensors);
 	free(st->bytes);
 	free(st->name);
+	free(st->activations);
 	memset(st, 0, sizeof(*st));
 }

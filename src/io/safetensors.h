@@ -27,6 +27,7 @@ struct hetsched__safetensors {
 	size_t size;               /* its length */
 	const unsigned char *data; /* the data region, after the header */
 	size_t data_size;          /* its length */
+	char *activations;         /* "__metadata__"'s "activations" (malloc'd), or NULL */
 	size_t ntensors;           /* tensors, in the header's order */
 	struct hetsched__st_tensor *tensors;
 };

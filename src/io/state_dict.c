@@ -1,9 +1,11 @@
-/* model.c: an MLP's layers from a PyTorch state_dict, saved as one .safetensors file or as a
- * folder of .npy files.
+/* state_dict.c: an MLP's layers from a PyTorch state_dict, saved as one .safetensors file or as
+ * a folder of .npy files.
  *
  * nn.Sequential(nn.Linear, nn.ReLU, nn.Linear, ...) names its tensors "<i>.weight" and
  * "<i>.bias", where i is the module's position: activations take positions too (0, 2, 4...),
- * and the names sort as strings ("10" before "2"), so layers are ordered by the number. Both
+ * and the names sort as strings ("10" before "2"), so layers are ordered by the number. A
+ * custom module names them after its attributes ("fc1.weight", "head.weight"): their order is
+ * in its forward(), which the file does not keep, so the caller gives it (--layers). Both
  * sources become one list of parameters that the same rules check and load. */
 #include "config.h"
 
@@ -24,8 +26,9 @@ struct param {
 	char *file;    /* the .npy file to load; NULL for a tensor of the .safetensors file */
 	const struct hetsched__st_tensor *tensor;
 	size_t prefix_len; /* display[0, prefix_len) is the prefix, e.g. "model." */
-	int indexed;       /* 0 for a lone nn.Linear's "weight" and "bias" */
-	unsigned long index;
+	size_t module_len; /* display[0, module_len) is the module, e.g. "model.0" or "fc1" */
+	int indexed;       /* 1 for "<digits>.weight"; 0 for a named module or a lone nn.Linear */
+	unsigned long index; /* the position: the number, or the place in --layers */
 	int is_bias;
 };
 
@@ -40,7 +43,8 @@ enum key_kind {
 	KEY_LAYER        /* "<i>.weight" or "<i>.bias" */
 };
 
-/* Classify a name (without ".npy"): "[prefix.]<digits>.weight|bias", or "weight"/"bias". */
+/* Classify a name (without ".npy"): "[prefix.]<module>.weight|bias" (indexed when the module's
+ * last part is a number), "weight"/"bias" (a lone nn.Linear), or another module's parameter. */
 static enum key_kind classify(const char *key, size_t len, struct param *p)
 {
 	const char *dot = NULL, *seg, *param;
@@ -54,7 +58,7 @@ static enum key_kind classify(const char *key, size_t len, struct param *p)
 	p->is_bias = len >= 4 && strncmp(key + len - 4, "bias", 4) == 0;
 	if (!dot) {
 		p->indexed = 0;
-		p->prefix_len = 0;
+		p->prefix_len = p->module_len = 0;
 		p->index = 0;
 		return (len == 6 && strncmp(key, "weight", 6) == 0) ||
 		               (len == 4 && strncmp(key, "bias", 4) == 0)
@@ -62,23 +66,52 @@ static enum key_kind classify(const char *key, size_t len, struct param *p)
 		           : KEY_UNRELATED;
 	}
 	param = dot + 1;
+	p->module_len = (size_t)(dot - key);
 	for (seg = dot; seg > key && seg[-1] != '.'; seg--)
 		;
 	seglen = (size_t)(dot - seg);
-	/* Nine digits at most: no overflow, and no model has a billion modules. */
-	if (seglen == 0 || seglen > 9)
-		return KEY_UNRELATED;
-	for (i = 0; i < seglen; i++)
-		if (seg[i] < '0' || seg[i] > '9')
-			return KEY_UNRELATED;
-	p->indexed = 1;
+	p->indexed = seglen > 0 && seglen <= 9; /* no overflow; no model has 10^9 modules */
+	for (i = 0; i < seglen && p->indexed; i++)
+		p->indexed = seg[i] >= '0' && seg[i] <= '9';
 	p->prefix_len = (size_t)(seg - key);
-	p->index = strtoul(seg, NULL, 10);
+	p->index = p->indexed ? strtoul(seg, NULL, 10) : 0;
 	if ((size_t)(key + len - param) == 6 && strncmp(param, "weight", 6) == 0)
 		return KEY_LAYER;
 	if ((size_t)(key + len - param) == 4 && strncmp(param, "bias", 4) == 0)
 		return KEY_LAYER;
 	return KEY_OTHER_PARAM;
+}
+
+/* What kind of module a parameter that nn.Linear does not have belongs to, for messages. */
+static const char *module_kind(const char *name, size_t ndim)
+{
+	static const struct {
+		const char *part, *kind;
+	} parts[] = {
+	    {"running_mean", "a BatchNorm"}, {"running_var", "a BatchNorm"},
+	    {"num_batches_tracked", "a BatchNorm"}, {"in_proj", "a MultiheadAttention"},
+	    {"weight_ih", "an RNN, LSTM or GRU"}, {"weight_hh", "an RNN, LSTM or GRU"},
+	    {"embed", "an Embedding"}, {"norm", "a normalisation (LayerNorm, BatchNorm)"},
+	    {"conv", "a convolution (Conv1d, Conv2d, Conv3d)"},
+	};
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (strstr(name, parts[i].part))
+			return parts[i].kind;
+	if (ndim == 1)
+		return "a normalisation (LayerNorm, BatchNorm)";
+	if (ndim >= 3)
+		return "a convolution (Conv1d, Conv2d, Conv3d)";
+	return "another";
+}
+
+static int refuse_module(const char *source, const char *name, size_t ndim)
+{
+	return hetsched__error(HETSCHED_EFORMAT,
+	                       "%s: '%s' is %s module's parameter, not nn.Linear's: only nn.Linear "
+	                       "layers and activations are supported (see 'Bring your model' in "
+	                       "the README)",
+	                       source, name, module_kind(name, ndim));
 }
 
 static int params_push(struct params *ps, const struct param *p, const char *source)
@@ -125,13 +158,13 @@ static int gather_safetensors(const struct hetsched__safetensors *st, struct par
 			                       "(expected names like '0.weight', '0.bias')",
 			                       st->name, t->name);
 		case KEY_OTHER_PARAM:
-			return hetsched__error(HETSCHED_EFORMAT,
-			                       "%s: tensor '%s' is not a linear layer's weight or "
-			                       "bias (only nn.Linear layers are supported)",
-			                       st->name, t->name);
+			return refuse_module(st->name, t->name, t->ndim);
 		case KEY_LAYER:
 			break;
 		}
+		/* Shapes are known from the header: name the module before converting. */
+		if (!p.is_bias && t->ndim != 2)
+			return refuse_module(st->name, t->name, t->ndim);
 		p.tensor = t;
 		p.display = strdup(t->name);
 		if (!p.display)
@@ -178,10 +211,11 @@ static int gather_folder(const char *folder, struct params *ps)
 		case KEY_UNRELATED:
 			continue;
 		case KEY_OTHER_PARAM:
-			rc = hetsched__error(HETSCHED_EFORMAT,
-			                     "%s%s%s: not a linear layer's weight or bias (only "
-			                     "nn.Linear layers are supported)",
-			                     folder, sep, entry->d_name);
+			/* Other files may sit in the folder ("x.input.npy"): only a numbered
+			 * module's parameter is surely part of the model. */
+			if (!p.indexed)
+				continue;
+			rc = refuse_module(folder, entry->d_name, 2);
 			goto out;
 		case KEY_LAYER:
 			break;
@@ -251,10 +285,7 @@ static int load_layer(const char *source, const struct hetsched__safetensors *st
 		                       source, w->display, w->tensor->ndim);
 	HETSCHED_CALL(load_param(st, w, &layer->weight, &ndim, dims));
 	if (ndim != 2)
-		return hetsched__error(HETSCHED_ESHAPE,
-		                       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
-		                       "(out_features x in_features)",
-		                       source, w->display, ndim);
+		return refuse_module(source, w->display, ndim);
 	if (dims[0] == 0 || dims[1] == 0)
 		return hetsched__error(HETSCHED_ESHAPE, "%s: '%s' is empty (%zux%zu)", source,
 		                       w->display, dims[0], dims[1]);
@@ -280,28 +311,79 @@ static int load_layer(const char *source, const struct hetsched__safetensors *st
 	return 0;
 }
 
-/* From the gathered parameters to checked layers. */
-static int build(const char *source, const char *no_layers_hint,
-                 const struct hetsched__safetensors *st, struct params *ps,
-                 struct hetsched__model *model)
+/* Place of each parameter in --layers ("fc1,fc2,head"); every layer of the file must be there
+ * and every name of the list in the file. */
+static int order_by_names(const char *source, const char *names, struct params *ps)
 {
-	const struct param *v, *first, *prev = NULL;
+	size_t i, pos = 0;
+	const char *p = names;
+
+	for (i = 0; i < ps->n; i++)
+		ps->v[i].index = (unsigned long)-1;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int found = 0;
+
+		for (i = 0; i < ps->n; i++)
+			if (ps->v[i].module_len == len && !strncmp(ps->v[i].display, p, len)) {
+				ps->v[i].index = pos;
+				found = 1;
+			}
+		if (!found)
+			return hetsched__error(HETSCHED_EINVAL,
+			                       "%s: --layers names '%.*s', but the file has no "
+			                       "'%.*s.weight'",
+			                       source, (int)len, p, (int)len, p);
+		pos++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	for (i = 0; i < ps->n; i++)
+		if (ps->v[i].index == (unsigned long)-1)
+			return hetsched__error(HETSCHED_EINVAL,
+			                       "%s: '%s' is not in --layers: name every layer, in the "
+			                       "order forward() runs them",
+			                       source, ps->v[i].display);
+	return 0;
+}
+
+/* From the gathered parameters to checked layers. */
+static int build(const char *source, const char *no_layers_hint, const char *layer_names,
+                 const struct hetsched__safetensors *st, struct params *ps,
+                 struct hetsched__state_dict *sd)
+{
+	const struct param *v, *first;
 	size_t i, l, nlayers = 0;
 
 	if (ps->n == 0)
 		return hetsched__error(HETSCHED_EFORMAT, "%s: no layers (%s)", source,
 		                       no_layers_hint);
-	/* One prefix for all, or the names may come from two models (an encoder and a decoder)
-	 * whose layers cannot be told apart. */
 	first = &ps->v[0];
-	for (i = 1; i < ps->n; i++) {
-		v = &ps->v[i];
-		if (v->indexed != first->indexed || v->prefix_len != first->prefix_len ||
-		    strncmp(v->display, first->display, first->prefix_len) != 0)
-			return hetsched__error(HETSCHED_EFORMAT,
-			                       "%s: cannot tell which tensors form the model: '%s' "
-			                       "and '%s' have different prefixes",
-			                       source, first->display, v->display);
+	if (layer_names) {
+		HETSCHED_CALL(order_by_names(source, layer_names, ps));
+	} else {
+		/* One prefix for all, or the names may come from two models (an encoder and a
+		 * decoder) whose layers cannot be told apart. */
+		for (i = 1; i < ps->n; i++) {
+			v = &ps->v[i];
+			if (!first->indexed && !v->indexed && v->module_len == first->module_len &&
+			    !strncmp(v->display, first->display, first->module_len))
+				continue; /* the weight and bias of one named module */
+			if (!first->indexed || !v->indexed)
+				return hetsched__error(
+				    HETSCHED_EINVAL,
+				    "%s: '%s' and '%s' are named modules, whose order the file does "
+				    "not keep: give it with --layers (e.g. --layers %.*s,%.*s)",
+				    source, first->display, v->display, (int)first->module_len,
+				    first->display, (int)v->module_len, v->display);
+			if (v->prefix_len != first->prefix_len ||
+			    strncmp(v->display, first->display, first->prefix_len) != 0)
+				return hetsched__error(HETSCHED_EFORMAT,
+				                       "%s: cannot tell which tensors form the model: "
+				                       "'%s' and '%s' have different prefixes",
+				                       source, first->display, v->display);
+		}
 	}
 	qsort(ps->v, ps->n, sizeof(*ps->v), compare_params);
 	v = ps->v;
@@ -316,31 +398,36 @@ static int build(const char *source, const char *no_layers_hint,
 		if (!v[i].is_bias)
 			nlayers++;
 	}
-	/* model->nlayers counts allocated layers only, so that model_free() is always safe. */
-	model->layers = calloc(nlayers, sizeof(*model->layers));
-	if (!model->layers)
+	/* sd->nlayers counts allocated layers only, so that freeing is always safe. */
+	sd->layers = calloc(nlayers, sizeof(*sd->layers));
+	if (!sd->layers)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", source);
-	model->nlayers = nlayers;
+	sd->nlayers = nlayers;
 	/* Sorted, each weight is followed by its bias when there is one. */
 	for (i = 0, l = 0; i < ps->n; l++) {
 		const struct param *w = &v[i],
 		                   *b = i + 1 < ps->n && v[i + 1].is_bias ? &v[i + 1] : NULL;
+		struct hetsched__layer_data *layer = &sd->layers[l];
 
-		HETSCHED_CALL(load_layer(source, st, w, b, &model->layers[l]));
-		if (l > 0 && model->layers[l].in_features != model->layers[l - 1].out_features)
+		layer->name = strdup(w->display);
+		if (!layer->name)
+			return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", source);
+		layer->index = w->indexed && !layer_names ? (long)w->index : -1;
+		HETSCHED_CALL(load_layer(source, st, w, b, layer));
+		if (l > 0 && layer->in_features != sd->layers[l - 1].out_features)
 			return hetsched__error(
 			    HETSCHED_ESHAPE,
 			    "%s: layers do not chain: '%s' gives %zu outputs but "
 			    "'%s' takes %zu inputs",
-			    source, prev->display, model->layers[l - 1].out_features, w->display,
-			    model->layers[l].in_features);
-		prev = w;
+			    source, sd->layers[l - 1].name, sd->layers[l - 1].out_features,
+			    layer->name, layer->in_features);
 		i += b ? 2 : 1;
 	}
 	return 0;
 }
 
-int hetsched__model_load(const char *path, struct hetsched__model *model)
+int hetsched__state_dict_load(const char *path, const char *layer_names,
+                              struct hetsched__state_dict *sd)
 {
 	struct hetsched__safetensors st = {0};
 	struct params ps = {0};
@@ -348,9 +435,7 @@ int hetsched__model_load(const char *path, struct hetsched__model *model)
 	size_t len;
 	int rc;
 
-	if (!path || !*path || !model)
-		return hetsched__error(HETSCHED_EINVAL, "model_load: NULL or empty argument");
-	memset(model, 0, sizeof(*model));
+	memset(sd, 0, sizeof(*sd));
 	if (stat(path, &sb) != 0) {
 		int err = errno;
 
@@ -360,101 +445,50 @@ int hetsched__model_load(const char *path, struct hetsched__model *model)
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		HETSCHED_TRY(rc, gather_folder(path, &ps), fail);
-		HETSCHED_TRY(
-		    rc, build(path, "no files named like '0.weight.npy'", NULL, &ps, model), fail);
+		HETSCHED_TRY(rc,
+		             build(path, "no files named like '0.weight.npy'", layer_names, NULL,
+		                   &ps, sd),
+		             fail);
 	} else {
 		/* A lone .npy would otherwise be reported as a corrupt .safetensors file. */
 		len = strlen(path);
 		if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
 			return hetsched__error(HETSCHED_EFORMAT,
-			                       "%s: a model is a .safetensors file or a folder of "
-			                       "'<i>.weight.npy' files, not one .npy file",
+			                       "%s: a model is an .onnx or .safetensors file or a "
+			                       "folder of '<i>.weight.npy' files, not one .npy file",
 			                       path);
 		HETSCHED_CALL(hetsched__safetensors_open(path, &st));
 		HETSCHED_TRY(rc, gather_safetensors(&st, &ps), fail);
-		HETSCHED_TRY(rc, build(path, "no tensor named like '0.weight'", &st, &ps, model),
+		HETSCHED_TRY(rc,
+		             build(path, "no tensor named like '0.weight'", layer_names, &st, &ps,
+		                   sd),
 		             fail);
+		if (st.activations && !(sd->activations = strdup(st.activations))) {
+			rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
+			goto fail;
+		}
 	}
 	params_free(&ps);
 	hetsched__safetensors_close(&st);
 	return 0;
 
 fail:
-	hetsched__model_free(model);
+	hetsched__state_dict_free(sd);
 	params_free(&ps);
 	hetsched__safetensors_close(&st);
 	return rc;
 }
 
-void hetsched__model_free(struct hetsched__model *model)
+void hetsched__state_dict_free(struct hetsched__state_dict *sd)
 {
-	size_t l;
-
-	if (!model)
+	if (!sd)
 		return;
-	for (l = 0; l < model->nlayers; l++) {
-		free(model->layers[l].weight);
-		free(model->layers[l].bias);
+	for (size_t l = 0; l < sd->nlayers; l++) {
+		free(sd->layers[l].weight);
+		free(sd->layers[l].bias);
+		free(sd->layers[l].name);
 	}
-	free(model->layers);
-	memset(model, 0, sizeof(*model));
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The public handle (hetsched.h): the same model behind an opaque pointer. */
-
-int hetsched_model_load(hetsched_model_t *model, const char *path)
-{
-	struct hetsched_model *m;
-	int rc;
-
-	if (!model)
-		return hetsched__error(HETSCHED_EINVAL, "model_load: NULL or empty argument");
-	*model = NULL;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path ? path : "model");
-	rc = hetsched__model_load(path, &m->m);
-	if (rc < 0) {
-		free(m);
-		return rc;
-	}
-	*model = m;
-	return 0;
-}
-
-size_t hetsched_model_nlayers(const struct hetsched_model *model)
-{
-	return model ? model->m.nlayers : 0;
-}
-
-int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *in_features,
-                         size_t *out_features, const float **weight, const float **bias)
-{
-	const struct hetsched__layer_data *layer;
-
-	if (!model)
-		return hetsched__error(HETSCHED_EINVAL, "model_layer: NULL model");
-	if (l >= model->m.nlayers)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "layer must be < %zu (the model's layers), got %zu",
-		                       model->m.nlayers, l);
-	layer = &model->m.layers[l];
-	if (in_features)
-		*in_features = layer->in_features;
-	if (out_features)
-		*out_features = layer->out_features;
-	if (weight)
-		*weight = layer->weight;
-	if (bias)
-		*bias = layer->bias;
-	return 0;
-}
-
-void hetsched_model_destroy(hetsched_model_t model)
-{
-	if (!model)
-		return;
-	hetsched__model_free(&model->m);
-	free(model);
+	free(sd->layers);
+	free(sd->activations);
+	memset(sd, 0, sizeof(*sd));
 }

@@ -11,7 +11,7 @@
 #include "bench.h"
 
 static const char *kind_color[HETSCHED_NKINDS] = {"#4477aa", "#228833", "#ee7733"};
-static const char *op_color[HETSCHED_NOPS] = {"#ee7733", "#4477aa"};
+static const char *op_color[HETSCHED_NOPS] = {"#ee7733", "#4477aa", "#228833", "#aa3377"};
 
 /* gflops.png: GFLOP/s against N, one line per policy, median with min-max bars, best tile of
  * each point. Points of different policies are spread slightly along x so that their bars do
