@@ -18,10 +18,10 @@ enum hetsched__step_kind {
 
 struct hetsched__step {
 	enum hetsched__step_kind kind;
-	size_t in, out; /* row lengths before and after (equal but for a linear step) */
-	float *w;       /* linear: out x in, row-major, contiguous (malloc'd) */
-	float *b;       /* linear: bias_rows x out (malloc'd), or NULL for none */
-	size_t bias_rows;             /* 1 (one bias, broadcast), or the batch's rows */
+	size_t in, out;   /* row lengths before and after (equal but for a linear step) */
+	float *w;         /* linear: out x in, row-major, contiguous (malloc'd) */
+	float *b;         /* linear: bias_rows x out (malloc'd), or NULL for none */
+	size_t bias_rows; /* 1 (one bias, broadcast), or the batch's rows */
 	struct hetsched_ew_prog prog; /* linear's epilogue, or the epilogue step's program */
 	float *vecs;                  /* prog.nvec x out per-column constants (malloc'd), or NULL */
 };

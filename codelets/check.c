@@ -96,9 +96,8 @@ static void check_init(struct hetsched__check_result *res, const char *method, d
 }
 
 int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-                          const struct hetsched__step *steps, size_t nsteps,
-                          const size_t *row_ids, size_t nrow_ids,
-                          struct hetsched__check_result *res)
+                          const struct hetsched__step *steps, size_t nsteps, const size_t *row_ids,
+                          size_t nrow_ids, struct hetsched__check_result *res)
 {
 	size_t width = steps[0].in, out = steps[nsteps - 1].out;
 	size_t n = row_ids ? nrow_ids : rows;

@@ -48,9 +48,8 @@ int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y
  * row_ids (all when NULL). Per element: |y - ref| / max(|ref| over the row's finite values,
  * 1e-30); NaN and infinities compared by position (see hetsched__check_result). */
 int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
-                          const struct hetsched__step *steps, size_t nsteps,
-                          const size_t *row_ids, size_t nrow_ids,
-                          struct hetsched__check_result *res);
+                          const struct hetsched__step *steps, size_t nsteps, const size_t *row_ids,
+                          size_t nrow_ids, struct hetsched__check_result *res);
 
 /* Random projection for one layer without activation: compares Y t with X (W^T t) + (b.t) for a
  * random vector t, over every row, in O(rows * (in + out)). Error of row i is scaled by

@@ -57,9 +57,9 @@ typedef uint32_t hetsched__ew_u32;
 
 /* Operations. Unary ones read r[a] and the parameters p0, p1 (ONNX's names in brackets). */
 #define HETSCHED_EW_RELU 1u
-#define HETSCHED_EW_LEAKY_RELU 2u   /* x < 0 ? p0 x : x  (alpha) */
-#define HETSCHED_EW_ELU 3u          /* x < 0 ? p0 (e^x - 1) : x  (alpha) */
-#define HETSCHED_EW_SELU 4u         /* p1 (x < 0 ? p0 (e^x - 1) : x)  (alpha, gamma) */
+#define HETSCHED_EW_LEAKY_RELU 2u /* x < 0 ? p0 x : x  (alpha) */
+#define HETSCHED_EW_ELU 3u        /* x < 0 ? p0 (e^x - 1) : x  (alpha) */
+#define HETSCHED_EW_SELU 4u       /* p1 (x < 0 ? p0 (e^x - 1) : x)  (alpha, gamma) */
 #define HETSCHED_EW_TANH 5u
 #define HETSCHED_EW_SIGMOID 6u      /* 1 / (1 + e^-x) */
 #define HETSCHED_EW_HARD_SIGMOID 7u /* max(0, min(1, p0 x + p1))  (alpha, beta) */
@@ -133,7 +133,8 @@ HETSCHED__EW_FN float hetsched__ew_unary(hetsched__ew_u32 op, float x, float p0,
 		return 0.5f * x * (1.0f + HETSCHED__EW_ERF(x * 0.70710678118654752f));
 	case HETSCHED_EW_GELU_TANH:
 		return 0.5f * x *
-		       (1.0f + HETSCHED__EW_TANH(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+		       (1.0f +
+		        HETSCHED__EW_TANH(0.79788456080286536f * (x + 0.044715f * x * x * x)));
 	case HETSCHED_EW_SQRT:
 		return HETSCHED__EW_SQRT(x);
 	case HETSCHED_EW_ERF:

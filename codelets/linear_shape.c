@@ -7,9 +7,8 @@
 
 #include "codelets.h"
 
-/* Shape of the task's tiles: x is m x k, w n x k, b 1 x n or m x n, y m x n. A mismatch is a tiling bug
- * upstream and is fatal. Shared by the
- * variants of linear.c and linear_opencl.c. */
+/* Shape of the task's tiles: x is m x k, w n x k, b 1 x n or m x n, y m x n. A mismatch is a tiling
+ * bug upstream and is fatal. Shared by the variants of linear.c and linear_opencl.c. */
 void hetsched__linear_shape(void *buffers[], uint32_t *m, uint32_t *n, uint32_t *k)
 {
 	*m = STARPU_MATRIX_GET_NY(buffers[0]);

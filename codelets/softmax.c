@@ -78,7 +78,8 @@ static void softmax_cuda(void *buffers[], void *cl_arg)
 		for (unsigned t = 0; t < ntiles; t++)
 			hetsched__softmax_cuda_launch(
 			    (float *)STARPU_MATRIX_GET_PTR(buffers[t + 1]),
-			    STARPU_MATRIX_GET_NY(buffers[t + 1]), STARPU_MATRIX_GET_NX(buffers[t + 1]),
+			    STARPU_MATRIX_GET_NY(buffers[t + 1]),
+			    STARPU_MATRIX_GET_NX(buffers[t + 1]),
 			    STARPU_MATRIX_GET_LD(buffers[t + 1]), scratch, phase, t == 0, args->log,
 			    stream);
 }

@@ -10,8 +10,8 @@
 #include "internal.h"
 
 static const char *const names[HETSCHED_NACTIVATIONS] = {
-    "none", "relu", "leaky_relu", "elu",  "selu",    "tanh",       "sigmoid",
-    "hardsigmoid", "gelu", "gelu_tanh", "silu", "softmax", "log_softmax"};
+    "none",        "relu", "leaky_relu", "elu",  "selu",    "tanh",       "sigmoid",
+    "hardsigmoid", "gelu", "gelu_tanh",  "silu", "softmax", "log_softmax"};
 
 const char *hetsched_activation_name(enum hetsched_activation activation)
 {
@@ -101,8 +101,7 @@ int hetsched__activation_prog(enum hetsched_activation activation, struct hetsch
 	case HETSCHED_ACT_SILU:
 		/* r1 = sigmoid(r0); r0 = r0 * r1 */
 		prog->code[0] = HETSCHED_EW_CODE(HETSCHED_EW_SIGMOID, 1, 0, 0, 0, 0);
-		prog->code[1] =
-		    HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0, HETSCHED_EW_B_REG, 1, 0);
+		prog->code[1] = HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0, HETSCHED_EW_B_REG, 1, 0);
 		prog->n = 2;
 		return 0;
 	default:

@@ -204,10 +204,11 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		                       l->bias_rows, l->bias->tile_rows, x->rows, x->tile_rows);
 	/* Tasks of more than four buffers and row-wise steps are not distributed (yet). */
 	if (hetsched__mpi_active() && (l->vecs || l->bias_rows > 1 || l->rowwise))
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "this layer's epilogue (%s) runs on one rank only, not under "
-		                       "several MPI ranks",
-		                       l->rowwise ? "softmax" : "per-column constants or bias");
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "this layer's epilogue (%s) runs on one rank only, not under "
+		    "several MPI ranks",
+		    l->rowwise ? "softmax" : "per-column constants or bias");
 	/* A task holds an x tile, a weight tile, a bias tile, a y tile and the constants. */
 	HETSCHED_CALL(hetsched__task_where(
 	    sizeof(float) * (x->tile_rows * l->tile_in + l->tile_out * l->tile_in +
@@ -264,8 +265,8 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				task->modes[0] = STARPU_R;
 				task->handles[1] = hetsched__tensor_tile(l->weight, j, k);
 				task->modes[1] = STARPU_R;
-				task->handles[2] = hetsched__tensor_tile(
-				    l->bias, l->bias_rows > 1 ? i : 0, j);
+				task->handles[2] =
+				    hetsched__tensor_tile(l->bias, l->bias_rows > 1 ? i : 0, j);
 				task->modes[2] = STARPU_R;
 				task->handles[3] = hetsched__tensor_tile(out, i, j);
 				task->modes[3] = k == 0 ? STARPU_W : STARPU_RW;

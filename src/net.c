@@ -81,8 +81,8 @@ int hetsched_net_create(hetsched_net_t *net, const struct hetsched_model *model,
 		} else if (s->kind == HETSCHED_STEP_EPILOGUE) {
 			ns->prog = s->prog;
 			if (s->prog.nvec)
-				rc = hetsched_tensor_from_host(&ns->vecs, s->vecs, s->prog.nvec, s->out,
-				                               s->out, s->prog.nvec, tile);
+				rc = hetsched_tensor_from_host(&ns->vecs, s->vecs, s->prog.nvec,
+				                               s->out, s->out, s->prog.nvec, tile);
 		}
 	}
 	if (rc == 0)
@@ -110,8 +110,8 @@ static int copy_tensor(hetsched_tensor_t x, hetsched_tensor_t *copy)
 	if (hetsched__mpi_active())
 		return hetsched__error(HETSCHED_EINVAL, "a model that does not start with a linear "
 		                                        "layer runs on one rank only");
-	HETSCHED_CALL(hetsched__tensor_create_home(&c, x->rows, x->cols, x->tile_rows,
-	                                           x->tile_cols));
+	HETSCHED_CALL(
+	    hetsched__tensor_create_home(&c, x->rows, x->cols, x->tile_rows, x->tile_cols));
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	for (size_t i = 0; i < x->ntile_rows; i++)
 		for (size_t j = 0; j < x->ntile_cols; j++)
@@ -133,9 +133,9 @@ int hetsched_net_forward(hetsched_net_t n, hetsched_tensor_t x, hetsched_tensor_
 		return hetsched__error(HETSCHED_EINVAL, "net, input or output pointer is NULL");
 	*y = NULL;
 	if (x->cols != n->in || (n->rows_fixed && x->rows != n->rows_fixed))
-		return hetsched__error(HETSCHED_ESHAPE,
-		                       "input is %zu x %zu but the model takes %zu columns%s", x->rows,
-		                       x->cols, n->in, n->rows_fixed ? " and a fixed number of rows" : "");
+		return hetsched__error(
+		    HETSCHED_ESHAPE, "input is %zu x %zu but the model takes %zu columns%s",
+		    x->rows, x->cols, n->in, n->rows_fixed ? " and a fixed number of rows" : "");
 	release_between(n);
 	if (n->nsteps == 0 || n->steps[0].kind != HETSCHED_STEP_LINEAR) {
 		HETSCHED_CALL(copy_tensor(x, &cur));
@@ -224,16 +224,18 @@ int hetsched_model_create_layers(const struct hetsched_model *model,
 		enum hetsched_activation rowwise = HETSCHED_ACT_NONE;
 
 		if (s->kind != HETSCHED_STEP_LINEAR || s->bias_rows > 1) {
-			rc = hetsched__error(HETSCHED_EINVAL, "this model is more than linear layers "
-			                                      "and activations: run it with "
-			                                      "hetsched_net_create()");
+			rc = hetsched__error(HETSCHED_EINVAL,
+			                     "this model is more than linear layers "
+			                     "and activations: run it with "
+			                     "hetsched_net_create()");
 			break;
 		}
 		if (i + 1 < m->nsteps && m->steps[i + 1].kind != HETSCHED_STEP_LINEAR) {
 			if (m->steps[i + 1].kind == HETSCHED_STEP_EPILOGUE) {
-				rc = hetsched__error(HETSCHED_EINVAL,
-				                     "this model is more than linear layers and "
-				                     "activations: run it with hetsched_net_create()");
+				rc = hetsched__error(
+				    HETSCHED_EINVAL,
+				    "this model is more than linear layers and "
+				    "activations: run it with hetsched_net_create()");
 				break;
 			}
 			rowwise = m->steps[i + 1].kind == HETSCHED_STEP_SOFTMAX
@@ -241,7 +243,8 @@ int hetsched_model_create_layers(const struct hetsched_model *model,
 			              : HETSCHED_ACT_LOG_SOFTMAX;
 			i++;
 		}
-		rc = hetsched_linear_create(&layers[l], s->in, s->out, rowwise, tile_rows, tile_cols);
+		rc = hetsched_linear_create(&layers[l], s->in, s->out, rowwise, tile_rows,
+		                            tile_cols);
 		if (rc == 0)
 			rc = hetsched_linear_load(layers[l], s->w, s->b);
 		if (rc == 0)

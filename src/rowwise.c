@@ -45,12 +45,15 @@ int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog
 	if (!t->written)
 		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
 	if (prog->nvec && (!vecs || vecs->cols != t->cols || vecs->tile_cols != t->tile_cols))
-		return hetsched__error(HETSCHED_ESHAPE, "epilogue constants do not match the tensor");
+		return hetsched__error(HETSCHED_ESHAPE,
+		                       "epilogue constants do not match the tensor");
 	if (hetsched__mpi_active() && prog->nvec)
-		return hetsched__error(HETSCHED_EINVAL, "an epilogue with per-column constants runs "
-		                                        "on one rank only, not under several MPI ranks");
-	HETSCHED_CALL(hetsched__task_where(sizeof(float) * t->tile_cols * (t->tile_rows + prog->nvec),
-	                                   "an epilogue task", &where));
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "an epilogue with per-column constants runs "
+		                       "on one rank only, not under several MPI ranks");
+	HETSCHED_CALL(
+	    hetsched__task_where(sizeof(float) * t->tile_cols * (t->tile_rows + prog->nvec),
+	                         "an epilogue task", &where));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	if (prog->nvec)
 		HETSCHED_CALL(hetsched__tensor_tiles(vecs));

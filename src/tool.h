@@ -51,6 +51,22 @@ void hetsched__deadline_set_before_fire(void (*fn)(void));
 int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
 
 /* ------------------------------------------------------------------------------------------ */
+/* lib: activations (src/activation.c) and models (src/io/model.c) as the oracle sees them */
+
+/* The element-wise program of \p activation (codelets/epilogue.h; empty for none, softmax and
+ * log-softmax). 0; HETSCHED_EINVAL for an unknown one. */
+int hetsched__activation_prog(enum hetsched_activation activation, struct hetsched_ew_prog *prog);
+
+/* The steps of a loaded model (owned by it), for the check oracle. */
+const struct hetsched__step *hetsched__model_steps(const struct hetsched_model *model,
+                                                   size_t *nsteps);
+
+/* How a model runs its input: \p rows x \p in (rows 0: any number, for state_dicts), out
+ * columns out; transposed 1 when a 2-D input is read transposed (ONNX Gemm's transA). */
+void hetsched__model_view(const struct hetsched_model *model, size_t *rows, size_t *in,
+                          size_t *out, int *transposed);
+
+/* ------------------------------------------------------------------------------------------ */
 /* io (src/io/file.c) */
 
 /* Check, before any work is done, that \p path could be written: its folder exists and is

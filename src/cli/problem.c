@@ -17,27 +17,58 @@ void cli_problem_random(struct cli_problem *p, size_t rows, const size_t *dims, 
 	p->nlayers = nlayers < CLI_MAX_LAYERS ? nlayers : CLI_MAX_LAYERS;
 	memcpy(p->dims, dims, (p->nlayers + 1) * sizeof(*dims));
 	p->between = between;
+	for (size_t l = 0; l < p->nlayers; l++)
+		p->activation[l] = l + 1 < p->nlayers ? between : HETSCHED_ACT_NONE;
 	p->seed = seed;
 }
 
 int cli_problem_load_input(struct cli_problem *p, const char *command, const char *path)
 {
-	size_t rows, cols;
+	size_t rows = 1;
 
-	if (hetsched_npy_load(path, &p->x_host, &rows, &cols) < 0) {
+	if (hetsched_npy_load_shape(path, &p->x_host, &p->x_ndim, p->x_shape) < 0) {
 		cli_error(command, "%s", hetsched_last_error());
 		return -1;
 	}
+	for (size_t d = 0; d + 1 < p->x_ndim; d++)
+		rows *= p->x_shape[d];
 	p->rows = rows;
-	p->dims[0] = cols;
+	p->dims[0] = p->x_shape[p->x_ndim - 1];
 	return 0;
 }
 
-int cli_problem_load_model(struct cli_problem *p, const char *command, const char *path)
+/* x (rows x cols) read as its transpose, in place through a copy. */
+static int transpose_input(struct cli_problem *p, const char *command)
 {
-	size_t n;
+	size_t r = p->rows, c = p->dims[0];
+	float *t = malloc(r * c * sizeof(float));
 
-	if (hetsched_model_load(&p->model, path) < 0) {
+	if (!t) {
+		cli_error(command, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < r; i++)
+		for (size_t j = 0; j < c; j++)
+			t[j * r + i] = p->x_host[i * c + j];
+	free(p->x_host);
+	p->x_host = t;
+	p->rows = c;
+	p->dims[0] = r;
+	return 0;
+}
+
+int cli_problem_load_model(struct cli_problem *p, const char *command, const char *path,
+                           struct hetsched_model_options *options, size_t batch)
+{
+	size_t n, rows, in, out, ndim, shape[HETSCHED_MODEL_MAX_NDIM];
+	int transposed;
+
+	if (p->x_host) {
+		options->input_ndim = p->x_ndim;
+		options->input_shape = p->x_shape;
+	}
+	options->batch = batch;
+	if (hetsched_model_load_options(&p->model, path, options) < 0) {
 		cli_error(command, "%s", hetsched_last_error());
 		return -1;
 	}
@@ -47,10 +78,33 @@ int cli_problem_load_model(struct cli_problem *p, const char *command, const cha
 		          CLI_MAX_LAYERS);
 		return -1;
 	}
+	hetsched__model_view(p->model, &rows, &in, &out, &transposed);
 	p->nlayers = n;
+	p->dims[0] = in;
 	for (size_t l = 0; l < n; l++)
-		hetsched_model_layer(p->model, l, l == 0 ? &p->dims[0] : NULL, &p->dims[l + 1],
-		                     NULL, NULL);
+		hetsched_model_layer(p->model, l, NULL, &p->dims[l + 1], NULL, NULL);
+	hetsched_model_shape(p->model, 1, &ndim, shape);
+	if (rows) {
+		/* ONNX: the model fixed the view; a loaded input matches it by construction. */
+		if (!p->x_host) {
+			hetsched_model_shape(p->model, 0, &p->x_ndim, p->x_shape);
+			p->rows = rows;
+		} else if (transposed && transpose_input(p, command) < 0) {
+			return -1;
+		}
+		p->y_ndim = ndim;
+		memcpy(p->y_shape, shape, ndim * sizeof(size_t));
+		return 0;
+	}
+	/* Any rows: the output keeps the input's leading dimensions (1-D in, 1-D out). */
+	if (!p->x_host) {
+		p->x_ndim = 2;
+		p->x_shape[0] = p->rows;
+		p->x_shape[1] = in;
+	}
+	p->y_ndim = p->x_ndim;
+	memcpy(p->y_shape, p->x_shape, p->x_ndim * sizeof(size_t));
+	p->y_shape[p->y_ndim - 1] = out;
 	return 0;
 }
 
@@ -134,19 +188,17 @@ int cli_problem_create(struct cli_problem *p, size_t tile, const char **what)
 			return -1;
 	}
 	if (p->model) {
-		*what = "cannot create a layer";
-		if (hetsched_model_create_layers(p->model, p->between, tile, tile, p->layer) < 0)
+		/* The host model stays: the check reads it. */
+		*what = "cannot create the model";
+		if (hetsched_net_create(&p->net, p->model, tile) < 0)
 			return -1;
-		hetsched_model_destroy(p->model);
-		p->model = NULL;
+		for (size_t l = 0; l < p->nlayers; l++)
+			p->layer[l] = hetsched_net_layer(p->net, l);
 	} else {
 		for (size_t l = 0; l < p->nlayers; l++) {
-			enum hetsched_activation act =
-			    l + 1 < p->nlayers ? p->between : HETSCHED_ACT_NONE;
-
 			*what = "cannot create a layer";
-			if (hetsched_linear_create(&p->layer[l], p->dims[l], p->dims[l + 1], act,
-			                           tile, tile) < 0)
+			if (hetsched_linear_create(&p->layer[l], p->dims[l], p->dims[l + 1],
+			                           p->activation[l], tile, tile) < 0)
 				return -1;
 			*what = "cannot initialise a layer";
 			if (hetsched_linear_init_default(p->layer[l], p->seed, (uint32_t)l) < 0)
@@ -187,6 +239,8 @@ int cli_problem_keep_check_copies(struct cli_problem *p)
 
 void cli_problem_release_pass(struct cli_problem *p)
 {
+	hetsched_tensor_destroy(p->y);
+	p->y = NULL;
 	for (size_t l = 0; l < p->nlayers; l++) {
 		hetsched_tensor_destroy(p->act[l]);
 		p->act[l] = NULL;
@@ -200,7 +254,12 @@ int cli_problem_pass(struct cli_problem *p, double *elapsed_s)
 
 	cli_problem_release_pass(p);
 	t0 = cli_now_s();
-	for (size_t l = 0; l < p->nlayers; l++) {
+	if (p->net) {
+		if (hetsched_net_forward(p->net, p->x, &p->y) < 0)
+			return -1;
+		cur = p->y;
+	}
+	for (size_t l = 0; !p->net && l < p->nlayers; l++) {
 		if (hetsched_linear_forward(p->layer[l], cur, &p->act[l]) < 0)
 			return -1;
 		cur = p->act[l];
@@ -214,14 +273,17 @@ int cli_problem_pass(struct cli_problem *p, double *elapsed_s)
 
 hetsched_tensor_t cli_problem_output(const struct cli_problem *p)
 {
+	if (p->net)
+		return p->y;
 	return p->nlayers ? p->act[p->nlayers - 1] : NULL;
 }
 
 void cli_problem_free(struct cli_problem *p)
 {
 	cli_problem_release_pass(p);
-	for (size_t l = 0; l < p->nlayers; l++)
+	for (size_t l = 0; !p->net && l < p->nlayers; l++)
 		hetsched_linear_destroy(p->layer[l]);
+	hetsched_net_destroy(p->net);
 	hetsched_tensor_destroy(p->x);
 	hetsched_model_destroy(p->model);
 	free(p->x_host);
@@ -240,18 +302,51 @@ static int oracle(int rc)
 	                             : rc;
 }
 
+/* The random model's layers as the oracle's steps, from their gathered tensors. */
+static int random_steps(struct cli_problem *p, struct hetsched__step *steps, size_t *nsteps)
+{
+	*nsteps = 0;
+	for (size_t l = 0; l < p->nlayers; l++) {
+		struct hetsched__step *s = &steps[(*nsteps)++];
+		enum hetsched_activation act = p->activation[l];
+		const float *wd, *bd;
+		size_t ld;
+
+		if (hetsched_tensor_data(hetsched_linear_weight(p->layer[l]), &wd, &ld) < 0 ||
+		    hetsched_tensor_data(hetsched_linear_bias(p->layer[l]), &bd, &ld) < 0)
+			return -1;
+		memset(s, 0, sizeof(*s));
+		s->kind = HETSCHED_STEP_LINEAR;
+		s->in = p->dims[l];
+		s->out = p->dims[l + 1];
+		s->w = (float *)wd;
+		s->b = (float *)bd;
+		s->bias_rows = 1;
+		hetsched__activation_prog(act, &s->prog);
+		if (act == HETSCHED_ACT_SOFTMAX || act == HETSCHED_ACT_LOG_SOFTMAX) {
+			s = &steps[(*nsteps)++];
+			memset(s, 0, sizeof(*s));
+			s->kind = act == HETSCHED_ACT_SOFTMAX ? HETSCHED_STEP_SOFTMAX
+			                                      : HETSCHED_STEP_LOG_SOFTMAX;
+			s->in = s->out = p->dims[l + 1];
+		}
+	}
+	return 0;
+}
+
 int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 {
-	struct hetsched__check_layer cl[CLI_MAX_LAYERS];
+	struct hetsched__step own[2 * CLI_MAX_LAYERS];
+	const struct hetsched__step *steps = own;
 	hetsched_tensor_t y = cli_problem_output(p);
 	const float *xdata, *ydata;
-	size_t ldx, ldy, rows = p->rows;
+	size_t ldx, ldy, rows = p->rows, nsteps;
 	double flops = 0;
 
 	/* Gathering is collective under MPI: every rank takes part, rank 0 alone checks. */
 	if (hetsched_tensor_to_host(p->x) < 0)
 		return -1;
-	for (size_t l = 0; l < p->nlayers; l++)
+	for (size_t l = 0; !p->model && l < p->nlayers; l++)
 		if (hetsched_tensor_to_host(hetsched_linear_weight(p->layer[l])) < 0 ||
 		    hetsched_tensor_to_host(hetsched_linear_bias(p->layer[l])) < 0)
 			return -1;
@@ -260,34 +355,40 @@ int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 	if (hetsched_tensor_data(p->x, &xdata, &ldx) < 0 ||
 	    hetsched_tensor_data(y, &ydata, &ldy) < 0)
 		return -1;
-	for (size_t l = 0; l < p->nlayers; l++) {
-		const float *wd, *bd;
-		size_t ld;
-		enum hetsched_activation act;
-
-		if (hetsched_tensor_data(hetsched_linear_weight(p->layer[l]), &wd, &ld) < 0 ||
-		    hetsched_tensor_data(hetsched_linear_bias(p->layer[l]), &bd, &ld) < 0)
-			return -1;
-		hetsched_linear_shape(p->layer[l], &cl[l].in, &cl[l].out, &act);
-		cl[l].w = wd;
-		cl[l].b = bd;
-		cl[l].relu = act == HETSCHED_ACT_RELU;
-		flops += 2.0 * rows * cl[l].in * cl[l].out;
+	/* A loaded model: its host copy, as read from the file; a random one: its tensors. */
+	if (p->model)
+		steps = hetsched__model_steps(p->model, &nsteps);
+	else if (random_steps(p, own, &nsteps) < 0)
+		return -1;
+	for (size_t l = 0; l < p->nlayers; l++)
+		flops += 2.0 * rows * p->dims[l] * p->dims[l + 1];
+	if (nsteps == 0) {
+		/* Nothing but reshapes: y must be x, as an empty element-wise step says. */
+		memset(own, 0, sizeof(own[0]));
+		own[0].kind = HETSCHED_STEP_EPILOGUE;
+		own[0].in = own[0].out = p->dims[0];
+		steps = own;
+		nsteps = 1;
 	}
 	if (flops <= 4e8)
-		return oracle(hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers,
-		                                   NULL, 0, res));
-	if (p->nlayers == 1 && !cl[0].relu)
-		return oracle(hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &cl[0],
+		return oracle(hetsched__check_chain(xdata, ldx, rows, ydata, ldy, steps, nsteps,
+		                                    NULL, 0, res));
+	if (nsteps == 1 && steps[0].kind == HETSCHED_STEP_LINEAR && steps[0].prog.n == 0 &&
+	    steps[0].bias_rows == 1) {
+		struct hetsched__check_layer L = {steps[0].in, steps[0].out, steps[0].w, steps[0].b,
+		                                  0};
+
+		return oracle(hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &L,
 		                                         p->seed ^ 0x5eed, res));
+	}
 	{
 		/* Rows spread over the batch, the first and the last included. */
 		size_t n = rows < 256 ? rows : 256, ids[256];
 
 		for (size_t i = 0; i < n; i++)
 			ids[i] = n == 1 ? 0 : i * (rows - 1) / (n - 1);
-		return oracle(hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers,
-		                                   ids, n, res));
+		return oracle(hetsched__check_chain(xdata, ldx, rows, ydata, ldy, steps, nsteps,
+		                                    ids, n, res));
 	}
 }
 

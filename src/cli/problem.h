@@ -1,7 +1,8 @@
 /* problem.h: the work of run, bench and calibrate: y = model(x), x random or loaded, the model
- * random (PyTorch's default nn.Linear initialisation) or loaded. Described on the host first, so
- * that everything that can be refused is refused before StarPU starts; then created as tensors,
- * run pass after pass, and checked against the independent oracle. */
+ * random (PyTorch's default nn.Linear initialisation, an activation after each layer) or loaded
+ * (a chain of steps, run as a hetsched_net_t). Described on the host first, so that everything
+ * that can be refused is refused before StarPU starts; then created as tensors, run pass after
+ * pass, and checked against the independent oracle. */
 #ifndef HETSCHED_CLI_PROBLEM_H
 #define HETSCHED_CLI_PROBLEM_H
 
@@ -12,21 +13,28 @@
 #include "tool.h"
 
 #define CLI_MAX_LAYERS 65
+/* --input NAME=FILE: graph inputs beside the first. */
+#define CLI_MAX_INPUTS 16
 
 struct cli_problem {
 	/* What to compute. */
-	size_t rows; /* the batch */
+	size_t rows; /* the batch (for N-D data: the product of all but the row's dimensions) */
 	size_t nlayers;
 	size_t dims[CLI_MAX_LAYERS + 1];  /* dims[0] = in, dims[l + 1] = out of layer l */
 	enum hetsched_activation between; /* between layers; none after the last */
-	uint64_t seed;                    /* of a random input and of random weights */
-	float *x_host;                    /* a loaded input (rows x dims[0]), or NULL: random */
-	hetsched_model_t model;           /* loaded weights, or NULL: random */
+	enum hetsched_activation activation[CLI_MAX_LAYERS]; /* after layer l (random models) */
+	uint64_t seed; /* of a random input and of random weights */
+	float *x_host; /* a loaded input (rows x dims[0]), or NULL: random */
+	size_t x_ndim, x_shape[HETSCHED_NPY_MAX_NDIM]; /* the loaded input's own shape */
+	hetsched_model_t model;                        /* a loaded model, or NULL: random */
+	size_t y_ndim, y_shape[HETSCHED_NPY_MAX_NDIM]; /* the output's shape, to save it */
 	/* The tensors, once created. */
 	size_t tile;
 	hetsched_tensor_t x;
 	hetsched_linear_t layer[CLI_MAX_LAYERS];
 	hetsched_tensor_t act[CLI_MAX_LAYERS]; /* act[l]: output of layer l in the last pass */
+	hetsched_net_t net;                    /* a loaded model on the runtime */
+	hetsched_tensor_t y;                   /* its output in the last pass */
 	/* Host copies of what the projection check reads (cli_problem_keep_check_copies). */
 	float *x_copy, *w_copy, *b_copy;
 };
@@ -34,10 +42,12 @@ struct cli_problem {
 /* A random problem: rows x dims[0] through nlayers layers dims[l] -> dims[l + 1]. */
 void cli_problem_random(struct cli_problem *p, size_t rows, const size_t *dims, size_t nlayers,
                         enum hetsched_activation between, uint64_t seed);
-/* Load the input from a .npy file (1-D is one row) or the layers from a model; 0, or -1 after
- * printing "hetsched: <command>: <the problem>". The caller matches their shapes. */
+/* Load the input from a .npy file (1-D is one row; N-D runs as rows of its last dimension), or
+ * a model (its input's shape from the loaded input, else from the model and \p batch); 0, or
+ * -1 after printing "hetsched: <command>: <the problem>". The caller matches their shapes. */
 int cli_problem_load_input(struct cli_problem *p, const char *command, const char *path);
-int cli_problem_load_model(struct cli_problem *p, const char *command, const char *path);
+int cli_problem_load_model(struct cli_problem *p, const char *command, const char *path,
+                           struct hetsched_model_options *options, size_t batch);
 
 /* Bytes the problem holds at its peak: x, every layer's weight and bias, every activation, and
  * the host copies of a loaded input and model. */

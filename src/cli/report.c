@@ -2,6 +2,7 @@
  * Chrome trace (one track per worker, one slice per task). */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,47 @@ static double totals(struct hetsched_totals *w, int nworkers, struct hetsched_to
 	for (int k = 0; k < HETSCHED_NKINDS; k++)
 		flops += kinds[k].flops;
 	return flops;
+}
+
+/* Which error the check prints: per element, or of each row's random projection. */
+static void print_check(const struct hetsched__check_result *c)
+{
+	const struct hetsched__check_spot *in = &c->input_nonfinite, *out = &c->output_nonfinite;
+
+	if (!strcmp(c->method, "projection"))
+		printf(
+		    "check: %s (random projection: error of each row's y.t against (x W^T + b).t "
+		    "for a random t, relative to |x| |W|^T |t| + |b.t|; %zu values, max abs err "
+		    "%.3g, max rel err %.3g, tolerance %.3g)\n",
+		    c->ok ? "OK" : "FAILED", c->checked, c->max_abs_err, c->max_rel_err,
+		    c->tolerance);
+	else
+		printf("check: %s (%s reference, per element, relative to the row's largest "
+		       "value; %zu values, max abs err %.3g, max rel err %.3g, tolerance %.3g)\n",
+		       c->ok ? "OK" : "FAILED",
+		       !strcmp(c->method, "full") ? "full" : "sampled rows'", c->checked,
+		       c->max_abs_err, c->max_rel_err, c->tolerance);
+	if (in->count)
+		printf("check: the input has %zu NaN or infinite values, the first at row %zu, "
+		       "column %zu\n",
+		       in->count, in->row, in->col);
+	if (out->count)
+		printf("check: the output has %zu NaN or infinite values, the first at row %zu, "
+		       "column %zu; %s\n",
+		       out->count, out->row, out->col,
+		       c->nonfinite_mismatch.count ? "they differ from the reference's"
+		                                   : "the reference has the same");
+	if (c->nonfinite_mismatch.count)
+		printf("check: %zu NaN or infinite values differ from the reference, the first at "
+		       "row %zu, column %zu\n",
+		       c->nonfinite_mismatch.count, c->nonfinite_mismatch.row,
+		       c->nonfinite_mismatch.col);
+}
+
+/* A JSON number, or null for NaN and infinities (JSON has neither). */
+static json_t *json_number(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
 }
 
 void report_print_text(const struct run_report *r)
@@ -84,10 +126,7 @@ void report_print_text(const struct run_report *r)
 			       r->ranks[i].bytes_received / 1e6);
 	}
 	if (r->check)
-		printf("check: %s (%s reference, %zu values, max abs err %.3g, max rel err %.3g, "
-		       "tolerance %.3g)\n",
-		       r->check->ok ? "OK" : "FAILED", r->check->method, r->check->checked,
-		       r->check->max_abs_err, r->check->max_rel_err, r->check->tolerance);
+		print_check(r->check);
 	if (r->save)
 		printf("saved: %s (%zu x %zu float32)\n", r->save, r->batch, r->dims[r->nlayers]);
 }
@@ -162,10 +201,14 @@ void report_print_json(const struct run_report *r)
 	if (r->check)
 		json_object_set_new(
 		    root, "check",
-		    json_pack("{s:f, s:f, s:f, s:s, s:I, s:b}", "max_abs_err",
-		              r->check->max_abs_err, "max_rel_err", r->check->max_rel_err,
-		              "tolerance", r->check->tolerance, "method", r->check->method,
-		              "checked", (json_int_t)r->check->checked, "ok", r->check->ok));
+		    json_pack("{s:o, s:o, s:f, s:s, s:I, s:b, s:I, s:I, s:I}", "max_abs_err",
+		              json_number(r->check->max_abs_err), "max_rel_err",
+		              json_number(r->check->max_rel_err), "tolerance", r->check->tolerance,
+		              "method", r->check->method, "checked", (json_int_t)r->check->checked,
+		              "ok", r->check->ok, "input_nonfinite",
+		              (json_int_t)r->check->input_nonfinite.count, "output_nonfinite",
+		              (json_int_t)r->check->output_nonfinite.count, "nonfinite_mismatch",
+		              (json_int_t)r->check->nonfinite_mismatch.count));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	putchar('\n');
 	json_decref(root);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "problem.h"
@@ -23,10 +24,16 @@ const char cli_run_help[] =
     "  --in K             features in (default 4096)\n"
     "  --out M            features out (default 4096)\n"
     "  --hidden H1,H2,..  hidden layer widths (default: none, one layer)\n"
-    "  --activation A     relu or none, between layers (default relu)\n"
-    "  --input x.npy      input batch (2-D float32/float64, C order; 1-D is one row)\n"
-    "  --model PATH       .safetensors of an nn.Sequential, or a folder of <i>.weight.npy\n"
-    "                     and <i>.bias.npy\n"
+    "  --activation A,..  after each layer: one per gap between layers, then an optional\n"
+    "                     final one (one name: every gap); relu, leaky_relu, elu, selu,\n"
+    "                     tanh, sigmoid, hardsigmoid, gelu, gelu_tanh, silu, softmax,\n"
+    "                     log_softmax, none (random model default: relu between layers)\n"
+    "  --input x.npy      input batch (float32/float64, C order; 1-D is one row, N-D runs\n"
+    "                     as rows of its last dimension)\n"
+    "  --input NAME=F.npy another input of an ONNX graph (a Gemm's B or C)\n"
+    "  --model PATH       .onnx (torch.onnx.export), .safetensors of a state_dict, or a\n"
+    "                     folder of <i>.weight.npy and <i>.bias.npy\n"
+    "  --layers N1,N2,..  the order of a state_dict's named layers (fc1,fc2,head)\n"
     "  --seed S           seed of x and of the weights (default 0)\n"
     "execution:\n"
     "  --tile T|auto      square tile size (default auto)\n"
@@ -47,6 +54,7 @@ enum {
 	OPT_ACTIVATION,
 	OPT_INPUT,
 	OPT_MODEL,
+	OPT_LAYERS,
 	OPT_SEED,
 	OPT_TILE,
 	OPT_REPEAT,
@@ -63,8 +71,11 @@ struct run_options {
 	size_t hidden[CLI_MAX_LAYERS - 1];
 	size_t nhidden;
 	int given_batch, given_in, given_out, given_hidden;
-	enum hetsched_activation activation;
+	const char *activation, *layers;
 	const char *input, *model;
+	size_t ninputs; /* --input NAME=FILE */
+	const char *input_names[CLI_MAX_INPUTS], *input_paths[CLI_MAX_INPUTS];
+	char input_buf[CLI_MAX_INPUTS][256];
 	uint64_t seed;
 	size_t tile; /* 0: auto */
 	size_t repeat;
@@ -74,6 +85,35 @@ struct run_options {
 };
 
 /* ------------------------------------------------------------------ options */
+
+/* --input FILE, or --input NAME=FILE (a name never has '/'; a file with '=' in its name that
+ * exists is a file). */
+static int input_option(struct run_options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq || len == 0 || memchr(arg, '/', len) || access(arg, F_OK) == 0) {
+		if (o->input) {
+			cli_error("run",
+			          "--input given twice ('%s', '%s'); other graph inputs are "
+			          "--input NAME=FILE",
+			          o->input, arg);
+			return CLI_BAD_VALUE;
+		}
+		o->input = arg;
+		return CLI_PARSED;
+	}
+	if (o->ninputs == CLI_MAX_INPUTS || len >= sizeof(o->input_buf[0])) {
+		cli_error("run", "too many --input NAME=FILE, or a name too long: '%s'", arg);
+		return CLI_BAD_VALUE;
+	}
+	memcpy(o->input_buf[o->ninputs], arg, len);
+	o->input_buf[o->ninputs][len] = '\0';
+	o->input_names[o->ninputs] = o->input_buf[o->ninputs];
+	o->input_paths[o->ninputs++] = eq + 1;
+	return CLI_PARSED;
+}
 
 static int run_option(int opt, const char *arg, void *ctx)
 {
@@ -96,18 +136,13 @@ static int run_option(int opt, const char *arg, void *ctx)
 		           ? CLI_BAD_VALUE
 		           : CLI_PARSED;
 	case OPT_ACTIVATION:
-		if (!strcmp(arg, "relu"))
-			o->activation = HETSCHED_ACT_RELU;
-		else if (!strcmp(arg, "none"))
-			o->activation = HETSCHED_ACT_NONE;
-		else {
-			cli_error("run", "--activation must be relu or none, got '%s'", arg);
-			return CLI_BAD_VALUE;
-		}
+		o->activation = arg;
+		return CLI_PARSED;
+	case OPT_LAYERS:
+		o->layers = arg;
 		return CLI_PARSED;
 	case OPT_INPUT:
-		o->input = arg;
-		return CLI_PARSED;
+		return input_option(o, arg);
 	case OPT_MODEL:
 		o->model = arg;
 		return CLI_PARSED;
@@ -150,6 +185,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"activation", required_argument, NULL, OPT_ACTIVATION},
 	    {"input", required_argument, NULL, OPT_INPUT},
 	    {"model", required_argument, NULL, OPT_MODEL},
+	    {"layers", required_argument, NULL, OPT_LAYERS},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"tile", required_argument, NULL, OPT_TILE},
 	    {"repeat", required_argument, NULL, OPT_REPEAT},
@@ -165,23 +201,74 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->batch = o->in = o->out = 4096;
-	o->activation = HETSCHED_ACT_RELU;
 	o->repeat = 1;
 	return cli_options_parse("run", argc, argv, options, run_option, o, &o->workers);
 }
 
 /* ------------------------------------------------------------------ the problem */
 
+/* --activation for a random model: one per gap, then an optional final one; one name alone
+ * serves every gap. */
+static int random_activations(const struct run_options *o, struct cli_problem *p)
+{
+	enum hetsched_activation acts[CLI_MAX_LAYERS];
+	size_t n = 0, nl = p->nlayers;
+	const char *a = o->activation;
+
+	while (*a) {
+		char name[32];
+		size_t len = strcspn(a, ",");
+
+		if (n == nl || len == 0 || len >= sizeof(name)) {
+			cli_error("run",
+			          "--activation '%s': give one per gap between the %zu layers, "
+			          "then an optional final one",
+			          o->activation, nl);
+			return -1;
+		}
+		memcpy(name, a, len);
+		name[len] = '\0';
+		if (hetsched_activation_parse(name, &acts[n++]) < 0) {
+			cli_error("run", "--activation: %s", hetsched_last_error());
+			return -1;
+		}
+		a += len + (a[len] == ',');
+	}
+	if (n == 1 && nl > 2) {
+		for (size_t l = 0; l + 1 < nl; l++)
+			p->activation[l] = acts[0];
+		p->activation[nl - 1] = HETSCHED_ACT_NONE;
+		return 0;
+	}
+	if (n + 1 < nl) {
+		cli_error("run",
+		          "--activation '%s': %zu names for %zu gaps between layers (one per "
+		          "gap, then an optional final one)",
+		          o->activation, n, nl - 1);
+		return -1;
+	}
+	for (size_t l = 0; l < nl; l++)
+		p->activation[l] = l < n ? acts[l] : HETSCHED_ACT_NONE;
+	return 0;
+}
+
 /* The problem the options describe, its files read and matched; -1 after printing why not. */
 static int describe_problem(const struct run_options *o, struct cli_problem *p)
 {
 	size_t dims[CLI_MAX_LAYERS + 1];
+	struct hetsched_model_options mo = {0};
 
 	for (size_t l = 0; l < o->nhidden; l++)
 		dims[l + 1] = o->hidden[l];
 	dims[0] = o->in;
 	dims[o->nhidden + 1] = o->out;
-	cli_problem_random(p, o->batch, dims, o->nhidden + 1, o->activation, o->seed);
+	cli_problem_random(p, o->batch, dims, o->nhidden + 1, HETSCHED_ACT_RELU, o->seed);
+	if (!o->model && (o->layers || o->ninputs)) {
+		cli_error("run", "--%s needs --model", o->layers ? "layers" : "input NAME=FILE");
+		return -1;
+	}
+	if (!o->model && o->activation && random_activations(o, p) < 0)
+		return -1;
 	if (o->input) {
 		if (cli_problem_load_input(p, "run", o->input) < 0)
 			return -1;
@@ -198,17 +285,29 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 	}
 	if (!o->model)
 		return 0;
-	if (o->given_hidden) {
-		cli_error("run", "--hidden cannot be combined with --model (the model gives the "
-		                 "layers)");
+	if (o->given_hidden || o->given_in) {
+		cli_error("run",
+		          "--%s cannot be combined with --model (the model gives the layers)",
+		          o->given_hidden ? "hidden" : "in");
 		return -1;
 	}
 	{
 		size_t width = p->dims[0];
 
-		if (cli_problem_load_model(p, "run", o->model) < 0)
+		mo.activations = o->activation;
+		mo.layers = o->layers;
+		mo.ninputs = o->ninputs;
+		mo.input_names = o->input_names;
+		mo.input_paths = o->input_paths;
+		if (cli_problem_load_model(p, "run", o->model, &mo, o->batch) < 0)
 			return -1;
-		if (p->dims[0] != width) {
+		size_t rows, in, out;
+		int transposed;
+
+		/* Without --input, the input's width is the model's. An ONNX model is read for
+		 * the input's shape (rows != 0) and matched it already. */
+		hetsched__model_view(p->model, &rows, &in, &out, &transposed);
+		if (o->input && !rows && p->dims[0] != width) {
 			cli_error(
 			    "run",
 			    "input width %zu does not match the model: its first layer expects "
@@ -223,6 +322,28 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 		return -1;
 	}
 	return 0;
+}
+
+/* y in its own shape: 1-D in, 1-D out; an ONNX model's output shape. */
+static int save_output(const struct cli_problem *p, const char *path, const float *y, size_t ldy)
+{
+	size_t cols = p->dims[p->nlayers];
+	float *packed = NULL;
+	int rc;
+
+	if (p->y_ndim == 0)
+		return hetsched_npy_save(path, y, p->rows, cols, ldy);
+	if (ldy != cols) {
+		packed = malloc(p->rows * cols * sizeof(float));
+		if (!packed)
+			return -1;
+		for (size_t r = 0; r < p->rows; r++)
+			memcpy(packed + r * cols, y + r * ldy, cols * sizeof(float));
+		y = packed;
+	}
+	rc = hetsched_npy_save_shape(path, y, p->y_ndim, p->y_shape);
+	free(packed);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ the run */
@@ -335,7 +456,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && hetsched_npy_save(o.save, ydata, p.rows, p.dims[p.nlayers], ldy) < 0) {
+	if (o.save && save_output(&p, o.save, ydata, ldy) < 0) {
 		cli_signals_block(0);
 		rc = fail_runtime("cannot save the result");
 		goto out;
@@ -381,7 +502,13 @@ int cli_run(int argc, char **argv)
 	}
 	cli_signals_block(0);
 	rc = o.check && !check.ok ? EXIT_RUNTIME : EXIT_OK;
-	if (rc != EXIT_OK)
+	if (rc != EXIT_OK && check.nonfinite_mismatch.count)
+		cli_error("run",
+		          "check FAILED: %zu NaN or infinite values differ from the reference, the "
+		          "first at row %zu, column %zu",
+		          check.nonfinite_mismatch.count, check.nonfinite_mismatch.row,
+		          check.nonfinite_mismatch.col);
+	else if (rc != EXIT_OK)
 		cli_error("run", "check FAILED: max relative error %.3g above tolerance %.3g",
 		          check.max_rel_err, check.tolerance);
 

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "io/model.h"
+#include "tool.h"
 
 int hetsched__model_note(struct hetsched__model *model, const char *text)
 {
@@ -51,10 +52,11 @@ static int parse_list(const char *source, const char *list, enum hetsched_activa
 		size_t len = strcspn(list, ",");
 
 		if (*n == max)
-			return hetsched__error(HETSCHED_EINVAL,
-			                       "%s: %zu activations or more for %zu places (one per "
-			                       "gap between layers, then an optional final one)",
-			                       source, max + 1, max);
+			return hetsched__error(
+			    HETSCHED_EINVAL,
+			    "%s: %zu activations or more for %zu places (one per "
+			    "gap between layers, then an optional final one)",
+			    source, max + 1, max);
 		if (len == 0 || len >= sizeof(name))
 			return hetsched__error(HETSCHED_EINVAL, "%s: bad activation list '%s'",
 			                       source, list);
@@ -90,11 +92,11 @@ static int resolve(const char *path, const char *list, const struct hetsched__st
 			for (size_t l = 1; l + 1 < nl; l++)
 				acts[l] = acts[0];
 		else if (n + 1 < nl)
-			return hetsched__error(HETSCHED_EINVAL,
-			                       "%s: %zu activation%s for %zu layers: give one per gap "
-			                       "between layers (%zu), then an optional final one",
-			                       list ? "--activation" : path, n, n == 1 ? "" : "s", nl,
-			                       nl - 1);
+			return hetsched__error(
+			    HETSCHED_EINVAL,
+			    "%s: %zu activation%s for %zu layers: give one per gap "
+			    "between layers (%zu), then an optional final one",
+			    list ? "--activation" : path, n, n == 1 ? "" : "s", nl, nl - 1);
 		return 0;
 	}
 	for (size_t l = 0; l + 1 < nl; l++) {
@@ -104,8 +106,10 @@ static int resolve(const char *path, const char *list, const struct hetsched__st
 			continue;
 		return hetsched__error(
 		    HETSCHED_EINVAL,
-		    "%s: '%s' and '%s' leave room for a module between them (an activation?) that a "
-		    "state_dict does not record: say which with --activation A1,A2,... (one per gap, "
+		    "%s: '%s' and '%s' leave room for a module between them (an activation?) that "
+		    "a "
+		    "state_dict does not record: say which with --activation A1,A2,... (one per "
+		    "gap, "
 		    "'none' for none, then an optional final one), or in the file's metadata "
 		    "(save_file(sd, path, metadata={\"activations\": \"relu,none\"})), or export "
 		    "the model with torch.onnx.export and run the .onnx file",
@@ -266,6 +270,27 @@ int hetsched_model_shape(const struct hetsched_model *model, int output, size_t 
 	*ndim = output ? m->out_ndim : m->in_ndim;
 	memcpy(shape, output ? m->out_shape : m->in_shape, *ndim * sizeof(size_t));
 	return 0;
+}
+
+const struct hetsched__step *hetsched__model_steps(const struct hetsched_model *model,
+                                                   size_t *nsteps)
+{
+	*nsteps = model->m.nsteps;
+	return model->m.steps;
+}
+
+void hetsched__model_view(const struct hetsched_model *model, size_t *rows, size_t *in, size_t *out,
+                          int *transposed)
+{
+	const struct hetsched__model *m = &model->m;
+	size_t numel = 1;
+
+	for (size_t d = 0; d < m->in_ndim; d++)
+		numel *= m->in_shape[d];
+	*rows = m->onnx ? m->rows : 0;
+	*in = m->nsteps ? m->steps[0].in : (m->rows ? numel / m->rows : 0);
+	*out = m->nsteps ? m->steps[m->nsteps - 1].out : *in;
+	*transposed = m->transpose_input;
 }
 
 const char *hetsched_model_summary(const struct hetsched_model *model)

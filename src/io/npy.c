@@ -1,6 +1,6 @@
-/* npy.c: NumPy's .npy format for float arrays (1-D and 2-D as matrices; N-D with their shape), read defensively and written
- * atomically (through the one writer of io/file.c): the public hetsched_npy_load() and
- * hetsched_npy_save(), and the in-memory loader the fuzzer drives.
+/* npy.c: NumPy's .npy format for float arrays (1-D and 2-D as matrices; N-D with their shape), read
+ * defensively and written atomically (through the one writer of io/file.c): the public
+ * hetsched_npy_load() and hetsched_npy_save(), and the in-memory loader the fuzzer drives.
  *
  * A .npy file is: the magic "\x93NUMPY", a version (major, minor), the header length (2 bytes
  * in version 1.0, 4 in 2.0 and 3.0, little-endian), the header (a Python dict literal with

@@ -127,8 +127,8 @@ static int parse_size(const char *s, size_t *v)
 /* Read the external data of \p t (\p bytes of them) into a malloc'd buffer, after checking the
  * location (relative, no "..", inside the model's folder once resolved) and the offset and
  * length against the file. */
-static int read_external(const struct hetsched__onnx *g, const Onnx__TensorProto *t,
-                         size_t bytes, unsigned char **out)
+static int read_external(const struct hetsched__onnx *g, const Onnx__TensorProto *t, size_t bytes,
+                         unsigned char **out)
 {
 	const char *location = NULL, *offset_s = NULL, *length_s = NULL, *slash;
 	char dir[PATH_MAX], real_dir[PATH_MAX], real_file[PATH_MAX], *joined;
@@ -146,16 +146,20 @@ static int read_external(const struct hetsched__onnx *g, const Onnx__TensorProto
 			length_s = kv->value;
 	}
 	if (g->in_memory)
-		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': external data needs a file",
-		                       g->path, t->name);
-	if (!location || !*location)
-		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': external data without a "
-		                                         "location", g->path, t->name);
-	if (location[0] == '/' || strstr(location, ".."))
 		return hetsched__error(HETSCHED_EFORMAT,
-		                       "%s: tensor '%s': external data location '%s' is absolute or "
-		                       "contains '..': refused (it must name a file beside the model)",
-		                       g->path, t->name, location);
+		                       "%s: tensor '%s': external data needs a file", g->path,
+		                       t->name);
+	if (!location || !*location)
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: tensor '%s': external data without a "
+		                       "location",
+		                       g->path, t->name);
+	if (location[0] == '/' || strstr(location, ".."))
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: tensor '%s': external data location '%s' is absolute or "
+		    "contains '..': refused (it must name a file beside the model)",
+		    g->path, t->name, location);
 	/* The model's folder. */
 	slash = strrchr(g->path, '/');
 	dlen = slash ? (size_t)(slash - g->path) : 0;
@@ -184,32 +188,36 @@ static int read_external(const struct hetsched__onnx *g, const Onnx__TensorProto
 	dlen = strlen(real_dir);
 	if (strncmp(real_file, real_dir, dlen) != 0 ||
 	    (real_file[dlen] != '/' && strcmp(real_dir, "/") != 0))
-		return hetsched__error(HETSCHED_EFORMAT,
-		                       "%s: tensor '%s': external data location '%s' resolves to %s, "
-		                       "outside the model's folder: refused",
-		                       g->path, t->name, location, real_file);
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: tensor '%s': external data location '%s' resolves to %s, "
+		    "outside the model's folder: refused",
+		    g->path, t->name, location, real_file);
 	if (offset_s && parse_size(offset_s, &offset) < 0)
-		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': bad external offset '%s'",
-		                       g->path, t->name, offset_s);
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: tensor '%s': bad external offset '%s'", g->path,
+		                       t->name, offset_s);
 	HETSCHED_CALL(hetsched__open_regular(real_file, &fd, &size));
 	length = offset <= size ? size - offset : 0;
 	if (length_s && parse_size(length_s, &length) < 0) {
 		close(fd);
-		return hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': bad external length '%s'",
-		                       g->path, t->name, length_s);
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: tensor '%s': bad external length '%s'", g->path,
+		                       t->name, length_s);
 	}
 	if (offset > size || length > size - offset || length != bytes) {
 		close(fd);
-		return hetsched__error(HETSCHED_EFORMAT,
-		                       "%s: tensor '%s': external data [%zu, +%zu) of %s (%zu bytes) "
-		                       "does not hold its %zu bytes",
-		                       g->path, t->name, offset, length, location, size, bytes);
+		return hetsched__error(
+		    HETSCHED_EFORMAT,
+		    "%s: tensor '%s': external data [%zu, +%zu) of %s (%zu bytes) "
+		    "does not hold its %zu bytes",
+		    g->path, t->name, offset, length, location, size, bytes);
 	}
 	*out = malloc(bytes ? bytes : 1);
 	if (!*out) {
 		close(fd);
-		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for tensor '%s'", g->path,
-		                       t->name);
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory for tensor '%s'",
+		                       g->path, t->name);
 	}
 	rc = hetsched__pread_exact(fd, *out, bytes, offset, real_file);
 	close(fd);
@@ -241,34 +249,39 @@ static int tensor_const(const struct hetsched__onnx *g, const Onnx__TensorProto 
 
 	c->name = t->name ? t->name : "";
 	if (t->n_dims > HETSCHED__ONNX_MAX_NDIM)
-		return hetsched__error(HETSCHED_ESHAPE, "%s: tensor '%s' has %zu dimensions (at most "
-		                                        "%d)", g->path, c->name, t->n_dims,
-		                       HETSCHED__ONNX_MAX_NDIM);
+		return hetsched__error(HETSCHED_ESHAPE,
+		                       "%s: tensor '%s' has %zu dimensions (at most "
+		                       "%d)",
+		                       g->path, c->name, t->n_dims, HETSCHED__ONNX_MAX_NDIM);
 	for (size_t d = 0; d < t->n_dims; d++) {
 		if (t->dims[d] < 0 || __builtin_mul_overflow(numel, (size_t)t->dims[d], &numel))
-			return hetsched__error(HETSCHED_ESHAPE, "%s: tensor '%s': bad dimension %lld",
-			                       g->path, c->name, (long long)t->dims[d]);
+			return hetsched__error(HETSCHED_ESHAPE,
+			                       "%s: tensor '%s': bad dimension %lld", g->path,
+			                       c->name, (long long)t->dims[d]);
 		c->dims[d] = (size_t)t->dims[d];
 	}
 	c->ndim = t->n_dims;
 	c->numel = numel;
 	if (esize == 0)
-		return hetsched__error(HETSCHED_EDTYPE, "%s: tensor '%s' has data type %d, which "
-		                                        "cannot be read as numbers here",
+		return hetsched__error(HETSCHED_EDTYPE,
+		                       "%s: tensor '%s' has data type %d, which "
+		                       "cannot be read as numbers here",
 		                       g->path, c->name, t->data_type);
 	if (__builtin_mul_overflow(numel, esize, &bytes))
 		return hetsched__error(HETSCHED_ESHAPE, "%s: tensor '%s' is too large", g->path,
 		                       c->name);
 	/* The data must be there before anything is allocated for them. */
-	if (t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
+	if (t->has_data_location &&
+	    t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
 		HETSCHED_CALL(read_external(g, t, bytes, &ext));
 		raw = ext;
 	} else if (t->has_raw_data) {
 		if (t->raw_data.len != bytes)
-			return hetsched__error(HETSCHED_EFORMAT,
-			                       "%s: tensor '%s': %zu bytes of data for %zu elements of "
-			                       "%zu bytes",
-			                       g->path, c->name, t->raw_data.len, numel, esize);
+			return hetsched__error(
+			    HETSCHED_EFORMAT,
+			    "%s: tensor '%s': %zu bytes of data for %zu elements of "
+			    "%zu bytes",
+			    g->path, c->name, t->raw_data.len, numel, esize);
 		raw = t->raw_data.data;
 	}
 	v = malloc((numel ? numel : 1) * sizeof(double));
@@ -320,8 +333,9 @@ static int tensor_const(const struct hetsched__onnx *g, const Onnx__TensorProto 
 	}
 	goto out;
 bad_count:
-	rc = hetsched__error(HETSCHED_EFORMAT, "%s: tensor '%s': the number of values does not match "
-	                                       "its %zu elements",
+	rc = hetsched__error(HETSCHED_EFORMAT,
+	                     "%s: tensor '%s': the number of values does not match "
+	                     "its %zu elements",
 	                     g->path, c->name, numel);
 out:
 	free(v);
@@ -338,8 +352,9 @@ static int constant_node(const struct hetsched__onnx *g, const Onnx__NodeProto *
 	int64_t dim;
 
 	if (!a || !a->name || n->n_output != 1)
-		return hetsched__error(HETSCHED_EFORMAT, "%s: Constant node '%s' has no single value",
-		                       g->path, n->name ? n->name : "");
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: Constant node '%s' has no single value", g->path,
+		                       n->name ? n->name : "");
 	if (!strcmp(a->name, "value") && a->t) {
 		HETSCHED_CALL(tensor_const(g, a->t, c));
 	} else if (!strcmp(a->name, "value_float") || !strcmp(a->name, "value_floats")) {
@@ -398,15 +413,17 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 
 	g->proto = onnx__model_proto__unpack(NULL, len, bytes);
 	if (!g->proto || !g->proto->graph)
-		return hetsched__error(HETSCHED_EFORMAT, "%s: not an ONNX model (the protobuf "
-		                                         "message does not parse as a ModelProto)",
+		return hetsched__error(HETSCHED_EFORMAT,
+		                       "%s: not an ONNX model (the protobuf "
+		                       "message does not parse as a ModelProto)",
 		                       g->path);
 	graph = g->proto->graph;
 	g->opset = 1;
 	for (size_t k = 0; k < g->proto->n_opset_import; k++) {
 		const Onnx__OperatorSetIdProto *op = g->proto->opset_import[k];
 
-		if ((!op->domain || !*op->domain || !strcmp(op->domain, "ai.onnx")) && op->has_version)
+		if ((!op->domain || !*op->domain || !strcmp(op->domain, "ai.onnx")) &&
+		    op->has_version)
 			g->opset = op->version;
 	}
 	cap = graph->n_initializer + graph->n_node + (o ? o->ninputs : 0);
@@ -422,13 +439,14 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 		int found = 0;
 
 		for (size_t j = 0; j < graph->n_input; j++)
-			found |= graph->input[j]->name && !strcmp(graph->input[j]->name,
-			                                          o->input_names[k]);
+			found |= graph->input[j]->name &&
+			         !strcmp(graph->input[j]->name, o->input_names[k]);
 		if (!found)
-			return hetsched__error(HETSCHED_EINVAL, "%s: the graph has no input named '%s'",
-			                       g->path, o->input_names[k]);
-		HETSCHED_CALL(given_input(g, o->input_names[k], o->input_paths[k],
-		                          &g->consts[g->nconsts++]));
+			return hetsched__error(HETSCHED_EINVAL,
+			                       "%s: the graph has no input named '%s'", g->path,
+			                       o->input_names[k]);
+		HETSCHED_CALL(
+		    given_input(g, o->input_names[k], o->input_paths[k], &g->consts[g->nconsts++]));
 	}
 	/* The model's input: the first graph input without a value (older files list the
 	 * initializers among the inputs). */
@@ -446,15 +464,16 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 		g->input = in->name;
 		if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
 		    !type->tensor_type)
-			return hetsched__error(HETSCHED_EINVAL, "%s: input '%s' is not a tensor", g->path,
-			                       in->name);
+			return hetsched__error(HETSCHED_EINVAL, "%s: input '%s' is not a tensor",
+			                       g->path, in->name);
 		g->input_elem_type = type->tensor_type->elem_type;
 		if (type->tensor_type->shape) {
 			const Onnx__TensorShapeProto *sh = type->tensor_type->shape;
 
 			if (sh->n_dim > HETSCHED__ONNX_MAX_NDIM)
-				return hetsched__error(HETSCHED_ESHAPE, "%s: input '%s' has %zu dimensions",
-				                       g->path, in->name, sh->n_dim);
+				return hetsched__error(HETSCHED_ESHAPE,
+				                       "%s: input '%s' has %zu dimensions", g->path,
+				                       in->name, sh->n_dim);
 			g->input_ndim = sh->n_dim;
 			for (size_t d = 0; d < sh->n_dim; d++)
 				g->input_dims[d] =
@@ -466,13 +485,13 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 		}
 	}
 	if (!g->input)
-		return hetsched__error(HETSCHED_EINVAL, "%s: the graph has no input to read", g->path);
+		return hetsched__error(HETSCHED_EINVAL, "%s: the graph has no input to read",
+		                       g->path);
 	return 0;
 }
 
 int hetsched__onnx_read_mem(const void *buf, size_t len, const char *name,
-                            const struct hetsched_model_options *options,
-                            struct hetsched__onnx *g)
+                            const struct hetsched_model_options *options, struct hetsched__onnx *g)
 {
 	int rc;
 

@@ -47,8 +47,7 @@ int hetsched__onnx_read(const char *path, const struct hetsched_model_options *o
 
 /* As hetsched__onnx_read(), from \p len bytes (the fuzzing entry point): no external data. */
 int hetsched__onnx_read_mem(const void *buf, size_t len, const char *name,
-                            const struct hetsched_model_options *options,
-                            struct hetsched__onnx *g);
+                            const struct hetsched_model_options *options, struct hetsched__onnx *g);
 
 /* The known value called \p name, or NULL. */
 const struct hetsched__onnx_const *hetsched__onnx_find(const struct hetsched__onnx *g,

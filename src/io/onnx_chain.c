@@ -24,7 +24,8 @@
 #include "io/onnx.h"
 
 #define SUPPORTED                                                                                  \
-	"Gemm, MatMul, BatchNormalization, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid, HardSigmoid, " \
+	"Gemm, MatMul, BatchNormalization, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid, "            \
+	"HardSigmoid, "                                                                            \
 	"Gelu, Softmax, LogSoftmax, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Exp, Flatten, Identity, "  \
 	"Dropout, Reshape, Squeeze, Unsqueeze, Constant"
 #define MAXD HETSCHED__ONNX_MAX_NDIM
@@ -127,8 +128,7 @@ static int split(const struct compiler *c, const size_t *dims, size_t ndim, size
 	return 0;
 }
 
-static int new_value(struct compiler *c, const char *name, int reg, const size_t *dims,
-                     size_t ndim)
+static int new_value(struct compiler *c, const char *name, int reg, const size_t *dims, size_t ndim)
 {
 	struct value *v = &c->vals[c->nvals++];
 	size_t j;
@@ -178,7 +178,8 @@ static int flush(struct compiler *c, struct value *head)
 	struct hetsched__step *last = m->nsteps ? &m->steps[m->nsteps - 1] : NULL;
 
 	if (head->reg != 0)
-		HETSCHED_CALL(emit(c, HETSCHED_EW_CODE(HETSCHED_EW_COPY, 0, head->reg, 0, 0, 0), 0, 0));
+		HETSCHED_CALL(
+		    emit(c, HETSCHED_EW_CODE(HETSCHED_EW_COPY, 0, head->reg, 0, 0, 0), 0, 0));
 	head->reg = 0;
 	if (c->prog.n == 0)
 		return 0;
@@ -226,7 +227,8 @@ static int constant_operand(struct compiler *c, const struct value *v,
 		vd[d] = d + v->ndim >= nd ? v->dims[d + v->ndim - nd] : 1;
 		kd[d] = d + k->ndim >= nd ? k->dims[d + k->ndim - nd] : 1;
 		if (vd[d] != kd[d] && kd[d] != 1)
-			return refuse(c, "a constant operand would broadcast the data to a larger shape");
+			return refuse(
+			    c, "a constant operand would broadcast the data to a larger shape");
 		out_dims[d] = vd[d];
 	}
 	*out_ndim = nd;
@@ -239,8 +241,9 @@ static int constant_operand(struct compiler *c, const struct value *v,
 		return refuse(c, "a constant operand does not fit the rows of the data");
 	for (size_t d = 0; d < j; d++)
 		if (kd[d] != 1)
-			return refuse(c, "a constant operand varies along the rows of the data (only "
-			                 "constants per feature are supported)");
+			return refuse(c,
+			              "a constant operand varies along the rows of the data (only "
+			              "constants per feature are supported)");
 	/* Column col of the view is the multi-index of vd[j..nd) in C order. */
 	for (size_t col = 0; col < c->cols; col++) {
 		size_t rest = col, idx = 0, stride = 1;
@@ -282,8 +285,8 @@ static int binary(struct compiler *c, const Onnx__NodeProto *n, uint32_t op)
 		if (a->ndim != b->ndim || memcmp(a->dims, b->dims, a->ndim * sizeof(size_t)))
 			return refuse(c, "its two inputs from the chain have different shapes");
 		HETSCHED_CALL(dst = free_reg(c));
-		HETSCHED_CALL(emit(c, HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_REG, b->reg, 0),
-		                   0, 0));
+		HETSCHED_CALL(
+		    emit(c, HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_REG, b->reg, 0), 0, 0));
 		return new_value(c, n->output[0], dst, a->dims, a->ndim);
 	}
 	if (!a) {
@@ -294,17 +297,16 @@ static int binary(struct compiler *c, const Onnx__NodeProto *n, uint32_t op)
 	if (!k)
 		return refuse(c, "an input is neither the chain's data nor a constant");
 	HETSCHED_CALL(vec_slot(c));
-	HETSCHED_CALL(constant_operand(c, a, k, &scalar, &s, c->vecs + c->prog.nvec * c->cols,
-	                               dims, &ndim));
+	HETSCHED_CALL(
+	    constant_operand(c, a, k, &scalar, &s, c->vecs + c->prog.nvec * c->cols, dims, &ndim));
 	HETSCHED_CALL(dst = free_reg(c));
 	if (scalar)
-		HETSCHED_CALL(emit(c, HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_SCALAR, 0, swap),
-		                   s, 0));
+		HETSCHED_CALL(emit(
+		    c, HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_SCALAR, 0, swap), s, 0));
 	else
-		HETSCHED_CALL(emit(c,
-		                   HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_VEC, c->prog.nvec++,
-		                                    swap),
-		                   0, 0));
+		HETSCHED_CALL(emit(
+		    c, HETSCHED_EW_CODE(op, dst, a->reg, HETSCHED_EW_B_VEC, c->prog.nvec++, swap),
+		    0, 0));
 	return new_value(c, n->output[0], dst, dims, ndim);
 }
 
@@ -317,7 +319,6 @@ static int unary(struct compiler *c, const Onnx__NodeProto *n, uint32_t op, floa
 	HETSCHED_CALL(emit(c, HETSCHED_EW_CODE(op, dst, a->reg, 0, 0, 0), p0, p1));
 	return new_value(c, n->output[0], dst, a->dims, a->ndim);
 }
-
 
 /* A new linear step W (out x in), bias b (bias_rows x out or NULL), taking v: the view's
  * columns must be v's last dimension. The output's shape is v's with out as last dimension,
@@ -360,7 +361,8 @@ static int linear_step(struct compiler *c, const Onnx__NodeProto *n, struct valu
 static int gemm(struct compiler *c, const Onnx__NodeProto *n)
 {
 	struct value *a = find(c, n->input[0]);
-	const struct hetsched__onnx_const *B = n->n_input > 1 ? hetsched__onnx_find(c->g, n->input[1]) : NULL;
+	const struct hetsched__onnx_const *B =
+	    n->n_input > 1 ? hetsched__onnx_find(c->g, n->input[1]) : NULL;
 	const struct hetsched__onnx_const *C =
 	    n->n_input > 2 && *n->input[2] ? hetsched__onnx_find(c->g, n->input[2]) : NULL;
 	float alpha = attr_f(n, "alpha", 1), beta = attr_f(n, "beta", 1), *w, *bias = NULL;
@@ -401,7 +403,8 @@ static int gemm(struct compiler *c, const Onnx__NodeProto *n)
 		}
 		for (size_t i = 0; i < bias_rows; i++)
 			for (size_t o = 0; o < N; o++)
-				bias[i * N + o] = beta * C->f[(cr == 1 ? 0 : i * cc) + (cc == 1 ? 0 : o)];
+				bias[i * N + o] =
+				    beta * C->f[(cr == 1 ? 0 : i * cc) + (cc == 1 ? 0 : o)];
 	}
 	return linear_step(c, n, a, w, bias, bias_rows, K, N, 0);
 }
@@ -409,7 +412,8 @@ static int gemm(struct compiler *c, const Onnx__NodeProto *n)
 static int matmul(struct compiler *c, const Onnx__NodeProto *n)
 {
 	struct value *a = find(c, n->input[0]);
-	const struct hetsched__onnx_const *B = n->n_input > 1 ? hetsched__onnx_find(c->g, n->input[1]) : NULL;
+	const struct hetsched__onnx_const *B =
+	    n->n_input > 1 ? hetsched__onnx_find(c->g, n->input[1]) : NULL;
 	size_t K, N;
 	float *w;
 
@@ -522,15 +526,17 @@ static int batchnorm(struct compiler *c, const Onnx__NodeProto *n)
 			HETSCHED_TRY(rc, vec_slot(c), out);
 			HETSCHED_TRY(rc,
 			             constant_operand(c, x, ks[k], &scalar, &s,
-			                              c->vecs + c->prog.nvec * c->cols, dims, &ndim),
+			                              c->vecs + c->prog.nvec * c->cols, dims,
+			                              &ndim),
 			             out);
-			HETSCHED_TRY(rc,
-			             emit(c,
-			                  HETSCHED_EW_CODE(ops[k], dst, k ? dst : x->reg,
-			                                   scalar ? HETSCHED_EW_B_SCALAR : HETSCHED_EW_B_VEC,
-			                                   scalar ? 0 : c->prog.nvec, 0),
-			                  s, 0),
-			             out);
+			HETSCHED_TRY(
+			    rc,
+			    emit(c,
+			         HETSCHED_EW_CODE(ops[k], dst, k ? dst : x->reg,
+			                          scalar ? HETSCHED_EW_B_SCALAR : HETSCHED_EW_B_VEC,
+			                          scalar ? 0 : c->prog.nvec, 0),
+			         s, 0),
+			    out);
 			c->prog.nvec += !scalar;
 		}
 		rc = new_value(c, n->output[0], dst, x->dims, x->ndim);
@@ -617,7 +623,8 @@ static int reshape(struct compiler *c, const Onnx__NodeProto *n)
 
 			if (v == 0 && !allowzero) {
 				if (d >= x->ndim)
-					return refuse(c, "shape copies a dimension the data does not have");
+					return refuse(
+					    c, "shape copies a dimension the data does not have");
 				v = (int64_t)x->dims[d];
 			}
 			if (v == -1 && infer < 0) {
@@ -677,14 +684,22 @@ static int reshape(struct compiler *c, const Onnx__NodeProto *n)
 static const struct {
 	const char *op;
 	uint32_t ew; /* element-wise operation, or 0 */
-} ops[] = {{"Relu", HETSCHED_EW_RELU},     {"LeakyRelu", HETSCHED_EW_LEAKY_RELU},
-           {"Elu", HETSCHED_EW_ELU},       {"Selu", HETSCHED_EW_SELU},
-           {"Tanh", HETSCHED_EW_TANH},     {"Sigmoid", HETSCHED_EW_SIGMOID},
-           {"HardSigmoid", HETSCHED_EW_HARD_SIGMOID}, {"Gelu", HETSCHED_EW_GELU},
-           {"Sqrt", HETSCHED_EW_SQRT},     {"Erf", HETSCHED_EW_ERF},
-           {"Exp", HETSCHED_EW_EXP},       {"Add", HETSCHED_EW_ADD},
-           {"Sub", HETSCHED_EW_SUB},       {"Mul", HETSCHED_EW_MUL},
-           {"Div", HETSCHED_EW_DIV},       {"Pow", HETSCHED_EW_POWER}};
+} ops[] = {{"Relu", HETSCHED_EW_RELU},
+           {"LeakyRelu", HETSCHED_EW_LEAKY_RELU},
+           {"Elu", HETSCHED_EW_ELU},
+           {"Selu", HETSCHED_EW_SELU},
+           {"Tanh", HETSCHED_EW_TANH},
+           {"Sigmoid", HETSCHED_EW_SIGMOID},
+           {"HardSigmoid", HETSCHED_EW_HARD_SIGMOID},
+           {"Gelu", HETSCHED_EW_GELU},
+           {"Sqrt", HETSCHED_EW_SQRT},
+           {"Erf", HETSCHED_EW_ERF},
+           {"Exp", HETSCHED_EW_EXP},
+           {"Add", HETSCHED_EW_ADD},
+           {"Sub", HETSCHED_EW_SUB},
+           {"Mul", HETSCHED_EW_MUL},
+           {"Div", HETSCHED_EW_DIV},
+           {"Pow", HETSCHED_EW_POWER}};
 
 static int node(struct compiler *c, const Onnx__NodeProto *n)
 {
@@ -700,8 +715,9 @@ static int node(struct compiler *c, const Onnx__NodeProto *n)
 		/* A node of constants only: fine when nothing reads its outputs. */
 		for (size_t k = 0; k < n->n_output; k++)
 			if (last_use(c, n->output[k]) >= 0)
-				return refuse(c, "its inputs are all constants (constant folding is not "
-				                 "supported), or an input is not the chain's data");
+				return refuse(
+				    c, "its inputs are all constants (constant folding is not "
+				       "supported), or an input is not the chain's data");
 		return 0;
 	}
 	if (n->n_output < 1)
@@ -737,7 +753,8 @@ static int node(struct compiler *c, const Onnx__NodeProto *n)
 			continue;
 		if (ops[k].ew >= HETSCHED_EW_ADD) {
 			/* Add right after a layer: into its bias. */
-			struct hetsched__step *last = c->m->nsteps ? &c->m->steps[c->m->nsteps - 1] : NULL;
+			struct hetsched__step *last =
+			    c->m->nsteps ? &c->m->steps[c->m->nsteps - 1] : NULL;
 			const struct hetsched__onnx_const *b =
 			    n->n_input == 2 ? hetsched__onnx_find(c->g, n->input[1]) : NULL;
 
@@ -758,15 +775,19 @@ static int node(struct compiler *c, const Onnx__NodeProto *n)
 		case HETSCHED_EW_ELU:
 			return unary(c, n, ops[k].ew, attr_f(n, "alpha", 1.0f), 0);
 		case HETSCHED_EW_SELU:
-			return unary(c, n, ops[k].ew, attr_f(n, "alpha", 1.67326319217681884765625f),
+			return unary(c, n, ops[k].ew,
+			             attr_f(n, "alpha", 1.67326319217681884765625f),
 			             attr_f(n, "gamma", 1.05070102214813232421875f));
 		case HETSCHED_EW_HARD_SIGMOID:
-			return unary(c, n, ops[k].ew, attr_f(n, "alpha", 0.2f), attr_f(n, "beta", 0.5f));
+			return unary(c, n, ops[k].ew, attr_f(n, "alpha", 0.2f),
+			             attr_f(n, "beta", 0.5f));
 		case HETSCHED_EW_GELU: {
 			const Onnx__AttributeProto *a = attr(n, "approximate");
-			int tanh_form = a && a->has_s && a->s.len == 4 && !memcmp(a->s.data, "tanh", 4);
+			int tanh_form =
+			    a && a->has_s && a->s.len == 4 && !memcmp(a->s.data, "tanh", 4);
 
-			return unary(c, n, tanh_form ? HETSCHED_EW_GELU_TANH : HETSCHED_EW_GELU, 0, 0);
+			return unary(c, n, tanh_form ? HETSCHED_EW_GELU_TANH : HETSCHED_EW_GELU, 0,
+			             0);
 		}
 		default:
 			return unary(c, n, ops[k].ew, 0, 0);
@@ -788,13 +809,15 @@ static int compile(struct compiler *c, const size_t *in_dims, size_t in_ndim)
 	for (c->node = 0; c->node < graph->n_node; c->node++)
 		HETSCHED_CALL(node(c, graph->node[c->node]));
 	if (graph->n_output != 1)
-		return hetsched__error(HETSCHED_EINVAL, "%s: the graph has %zu outputs; one is "
-		                                        "supported",
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "%s: the graph has %zu outputs; one is "
+		                       "supported",
 		                       c->g->path, graph->n_output);
 	out = find(c, graph->output[0]->name);
 	if (!out)
-		return hetsched__error(HETSCHED_EINVAL, "%s: the output '%s' does not come from the "
-		                                        "input through the chain",
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "%s: the output '%s' does not come from the "
+		                       "input through the chain",
 		                       c->g->path, graph->output[0]->name);
 	c->node = graph->n_node ? graph->n_node - 1 : 0;
 	HETSCHED_CALL(flush(c, out));
@@ -826,26 +849,28 @@ static int input_shape(const struct hetsched__onnx *g, const struct hetsched_mod
 {
 	if (o && o->input_ndim) {
 		if (o->input_ndim > MAXD)
-			return hetsched__error(HETSCHED_ESHAPE, "input has %zu dimensions (at most 8)",
-			                       o->input_ndim);
+			return hetsched__error(
+			    HETSCHED_ESHAPE, "input has %zu dimensions (at most 8)", o->input_ndim);
 		*ndim = o->input_ndim;
 		memcpy(dims, o->input_shape, *ndim * sizeof(size_t));
 		if (g->input_ndim && g->input_ndim != *ndim)
-			return hetsched__error(HETSCHED_ESHAPE, "%s: input '%s' is %zu-D but the "
-			                                        "model's is %zu-D",
+			return hetsched__error(HETSCHED_ESHAPE,
+			                       "%s: input '%s' is %zu-D but the "
+			                       "model's is %zu-D",
 			                       g->path, g->input, *ndim, g->input_ndim);
 		for (size_t d = 0; d < g->input_ndim; d++)
 			if (g->input_dims[d] > 0 && (size_t)g->input_dims[d] != dims[d])
-				return hetsched__error(HETSCHED_ESHAPE,
-				                       "%s: input '%s' has dimension %zu of %zu but the "
-				                       "model's is %lld",
-				                       g->path, g->input, d, dims[d],
-				                       (long long)g->input_dims[d]);
+				return hetsched__error(
+				    HETSCHED_ESHAPE,
+				    "%s: input '%s' has dimension %zu of %zu but the "
+				    "model's is %lld",
+				    g->path, g->input, d, dims[d], (long long)g->input_dims[d]);
 		return 0;
 	}
 	if (!g->input_ndim)
-		return hetsched__error(HETSCHED_ESHAPE, "%s: input '%s' has no declared shape: give "
-		                                        "an input",
+		return hetsched__error(HETSCHED_ESHAPE,
+		                       "%s: input '%s' has no declared shape: give "
+		                       "an input",
 		                       g->path, g->input);
 	*ndim = g->input_ndim;
 	for (size_t d = 0; d < *ndim; d++)
@@ -866,7 +891,7 @@ static void summarize(struct hetsched__model *m)
 			         st->prog.n ? " + element-wise" : "");
 		else
 			snprintf(note, sizeof(note), "%s",
-			         st->kind == HETSCHED_STEP_EPILOGUE ? "element-wise"
+			         st->kind == HETSCHED_STEP_EPILOGUE  ? "element-wise"
 			         : st->kind == HETSCHED_STEP_SOFTMAX ? "softmax"
 			                                             : "log_softmax");
 		hetsched__model_note(m, note);
@@ -891,8 +916,9 @@ int hetsched__onnx_load(const char *path, const struct hetsched_model_options *o
 	c.m = m;
 	HETSCHED_TRY(rc, input_shape(&g, options, dims, &ndim), out);
 	if (g.input_elem_type && g.input_elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
-		rc = hetsched__error(HETSCHED_EDTYPE, "%s: input '%s' has ONNX data type %d; "
-		                                      "hetsched runs float32 data",
+		rc = hetsched__error(HETSCHED_EDTYPE,
+		                     "%s: input '%s' has ONNX data type %d; "
+		                     "hetsched runs float32 data",
 		                     path, g.input, g.input_elem_type);
 		goto out;
 	}

@@ -25,9 +25,9 @@ struct param {
 	char *display; /* how messages name it: the tensor's name, or the .npy file's name */
 	char *file;    /* the .npy file to load; NULL for a tensor of the .safetensors file */
 	const struct hetsched__st_tensor *tensor;
-	size_t prefix_len; /* display[0, prefix_len) is the prefix, e.g. "model." */
-	size_t module_len; /* display[0, module_len) is the module, e.g. "model.0" or "fc1" */
-	int indexed;       /* 1 for "<digits>.weight"; 0 for a named module or a lone nn.Linear */
+	size_t prefix_len;   /* display[0, prefix_len) is the prefix, e.g. "model." */
+	size_t module_len;   /* display[0, module_len) is the module, e.g. "model.0" or "fc1" */
+	int indexed;         /* 1 for "<digits>.weight"; 0 for a named module or a lone nn.Linear */
 	unsigned long index; /* the position: the number, or the place in --layers */
 	int is_bias;
 };
@@ -88,10 +88,14 @@ static const char *module_kind(const char *name, size_t ndim)
 	static const struct {
 		const char *part, *kind;
 	} parts[] = {
-	    {"running_mean", "a BatchNorm"}, {"running_var", "a BatchNorm"},
-	    {"num_batches_tracked", "a BatchNorm"}, {"in_proj", "a MultiheadAttention"},
-	    {"weight_ih", "an RNN, LSTM or GRU"}, {"weight_hh", "an RNN, LSTM or GRU"},
-	    {"embed", "an Embedding"}, {"norm", "a normalisation (LayerNorm, BatchNorm)"},
+	    {"running_mean", "a BatchNorm"},
+	    {"running_var", "a BatchNorm"},
+	    {"num_batches_tracked", "a BatchNorm"},
+	    {"in_proj", "a MultiheadAttention"},
+	    {"weight_ih", "an RNN, LSTM or GRU"},
+	    {"weight_hh", "an RNN, LSTM or GRU"},
+	    {"embed", "an Embedding"},
+	    {"norm", "a normalisation (LayerNorm, BatchNorm)"},
 	    {"conv", "a convolution (Conv1d, Conv2d, Conv3d)"},
 	};
 
@@ -341,10 +345,11 @@ static int order_by_names(const char *source, const char *names, struct params *
 	}
 	for (i = 0; i < ps->n; i++)
 		if (ps->v[i].index == (unsigned long)-1)
-			return hetsched__error(HETSCHED_EINVAL,
-			                       "%s: '%s' is not in --layers: name every layer, in the "
-			                       "order forward() runs them",
-			                       source, ps->v[i].display);
+			return hetsched__error(
+			    HETSCHED_EINVAL,
+			    "%s: '%s' is not in --layers: name every layer, in the "
+			    "order forward() runs them",
+			    source, ps->v[i].display);
 	return 0;
 }
 
@@ -373,16 +378,18 @@ static int build(const char *source, const char *no_layers_hint, const char *lay
 			if (!first->indexed || !v->indexed)
 				return hetsched__error(
 				    HETSCHED_EINVAL,
-				    "%s: '%s' and '%s' are named modules, whose order the file does "
+				    "%s: '%s' and '%s' are named modules, whose order the file "
+				    "does "
 				    "not keep: give it with --layers (e.g. --layers %.*s,%.*s)",
 				    source, first->display, v->display, (int)first->module_len,
 				    first->display, (int)v->module_len, v->display);
 			if (v->prefix_len != first->prefix_len ||
 			    strncmp(v->display, first->display, first->prefix_len) != 0)
-				return hetsched__error(HETSCHED_EFORMAT,
-				                       "%s: cannot tell which tensors form the model: "
-				                       "'%s' and '%s' have different prefixes",
-				                       source, first->display, v->display);
+				return hetsched__error(
+				    HETSCHED_EFORMAT,
+				    "%s: cannot tell which tensors form the model: "
+				    "'%s' and '%s' have different prefixes",
+				    source, first->display, v->display);
 		}
 	}
 	qsort(ps->v, ps->n, sizeof(*ps->v), compare_params);
@@ -445,24 +452,24 @@ int hetsched__state_dict_load(const char *path, const char *layer_names,
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		HETSCHED_TRY(rc, gather_folder(path, &ps), fail);
-		HETSCHED_TRY(rc,
-		             build(path, "no files named like '0.weight.npy'", layer_names, NULL,
-		                   &ps, sd),
-		             fail);
+		HETSCHED_TRY(
+		    rc,
+		    build(path, "no files named like '0.weight.npy'", layer_names, NULL, &ps, sd),
+		    fail);
 	} else {
 		/* A lone .npy would otherwise be reported as a corrupt .safetensors file. */
 		len = strlen(path);
 		if (len >= 4 && strcmp(path + len - 4, ".npy") == 0)
-			return hetsched__error(HETSCHED_EFORMAT,
-			                       "%s: a model is an .onnx or .safetensors file or a "
-			                       "folder of '<i>.weight.npy' files, not one .npy file",
-			                       path);
+			return hetsched__error(
+			    HETSCHED_EFORMAT,
+			    "%s: a model is an .onnx or .safetensors file or a "
+			    "folder of '<i>.weight.npy' files, not one .npy file",
+			    path);
 		HETSCHED_CALL(hetsched__safetensors_open(path, &st));
 		HETSCHED_TRY(rc, gather_safetensors(&st, &ps), fail);
-		HETSCHED_TRY(rc,
-		             build(path, "no tensor named like '0.weight'", layer_names, &st, &ps,
-		                   sd),
-		             fail);
+		HETSCHED_TRY(
+		    rc, build(path, "no tensor named like '0.weight'", layer_names, &st, &ps, sd),
+		    fail);
 		if (st.activations && !(sd->activations = strdup(st.activations))) {
 			rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
 			goto fail;
