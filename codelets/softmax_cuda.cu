@@ -71,8 +71,10 @@ extern "C" void hetsched__softmax_cuda_launch(float *y, uint32_t m, uint32_t n, 
 	if (m == 0 || n == 0)
 		return;
 	if (phase < 2) {
-		softmax_reduce_kernel < <<m<65535u ? m : 65535u, REDUCE_THREADS, 0, stream>>>(
-		                            y, m, n, ldy, scratch, phase, first);
+		uint32_t blocks = m < 65535u ? m : 65535u;
+
+		softmax_reduce_kernel<<<blocks, REDUCE_THREADS, 0, stream>>>(y, m, n, ldy, scratch,
+		                                                             phase, first);
 	} else {
 		uint32_t rows = (m + TILE_Y - 1) / TILE_Y;
 		dim3 grid((n + TILE_X - 1) / TILE_X, rows < 65535u ? rows : 65535u);
