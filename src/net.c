@@ -11,6 +11,7 @@
 #include "codelets.h"
 #include "internal.h"
 #include "io/model.h"
+#include "tool.h"
 
 struct net_step {
 	enum hetsched__step_kind kind;
@@ -68,8 +69,13 @@ int hetsched_net_create(hetsched_net_t *net, const struct hetsched_model *model,
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a model");
 	}
 	n->tile = tile;
-	n->in = m->nsteps ? m->steps[0].in : 0;
-	n->rows_fixed = m->onnx ? m->rows : 0;
+	{
+		size_t rows, out;
+		int transposed;
+
+		hetsched__model_view(model, &rows, &n->in, &out, &transposed);
+		n->rows_fixed = rows;
+	}
 	for (size_t i = 0; i < m->nsteps && rc == 0; i++) {
 		const struct hetsched__step *s = &m->steps[i];
 		struct net_step *ns = &n->steps[n->nsteps++];

@@ -30,6 +30,10 @@ int cli_problem_load_input(struct cli_problem *p, const char *command, const cha
 		cli_error(command, "%s", hetsched_last_error());
 		return -1;
 	}
+	if (p->x_ndim == 0) {
+		cli_error(command, "%s: a scalar (0-D array) is no input batch", path);
+		return -1;
+	}
 	for (size_t d = 0; d + 1 < p->x_ndim; d++)
 		rows *= p->x_shape[d];
 	p->rows = rows;
@@ -85,13 +89,18 @@ int cli_problem_load_model(struct cli_problem *p, const char *command, const cha
 		hetsched_model_layer(p->model, l, NULL, &p->dims[l + 1], NULL, NULL);
 	hetsched_model_shape(p->model, 1, &ndim, shape);
 	if (rows) {
-		/* ONNX: the model fixed the view; a loaded input matches it by construction. */
+		/* ONNX: the model fixed the view of the data, rows x in (a loaded input has the
+		 * shape the model was read for; its data are contiguous, so any view fits). */
 		if (!p->x_host) {
 			hetsched_model_shape(p->model, 0, &p->x_ndim, p->x_shape);
-			p->rows = rows;
-		} else if (transposed && transpose_input(p, command) < 0) {
-			return -1;
+		} else if (transposed) {
+			p->rows = p->x_shape[0];
+			p->dims[0] = p->x_shape[1];
+			if (transpose_input(p, command) < 0)
+				return -1;
 		}
+		p->rows = rows;
+		p->dims[0] = in;
 		p->y_ndim = ndim;
 		memcpy(p->y_shape, shape, ndim * sizeof(size_t));
 		return 0;

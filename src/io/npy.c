@@ -274,6 +274,12 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 	info->itemsize = descr[2] == '4' ? 4 : 8;
 
 	format_shape(shape, sizeof(shape), info->shape, info->ndim);
+	if (info->ndim == 0 && max_ndim > 2) {
+		/* A scalar, where N-D arrays are read: one value. */
+		info->rows = info->cols = 1;
+		info->nbytes = info->itemsize;
+		return 0;
+	}
 	if (info->ndim == 0)
 		return hetsched__error(
 		    HETSCHED_ESHAPE,

@@ -382,6 +382,50 @@ static int constant_node(const struct hetsched__onnx *g, const Onnx__NodeProto *
 	return 0;
 }
 
+/* Transpose of a constant (a weight stored transposed, as older PyTorch exports wrote
+ * nn.Linear without bias): folded here, so that the graph sees one more constant. */
+static int transpose_node(const struct hetsched__onnx *g, const Onnx__NodeProto *n,
+                          const struct hetsched__onnx_const *in, struct hetsched__onnx_const *c)
+{
+	const Onnx__AttributeProto *perm = NULL;
+	size_t nd = in->ndim, p[HETSCHED__ONNX_MAX_NDIM], stride[HETSCHED__ONNX_MAX_NDIM];
+
+	for (size_t k = 0; k < n->n_attribute; k++)
+		if (n->attribute[k]->name && !strcmp(n->attribute[k]->name, "perm"))
+			perm = n->attribute[k];
+	if (perm && perm->n_ints != nd)
+		return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm", g->path,
+		                       n->name ? n->name : "");
+	for (size_t d = 0; d < nd; d++) {
+		p[d] = perm ? (size_t)perm->ints[d] : nd - 1 - d;
+		if (p[d] >= nd)
+			return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm",
+			                       g->path, n->name ? n->name : "");
+	}
+	for (size_t d = nd, s = 1; d-- > 0;) {
+		stride[d] = s;
+		s *= in->dims[d];
+	}
+	c->name = n->output[0];
+	c->ndim = nd;
+	c->numel = in->numel;
+	for (size_t d = 0; d < nd; d++)
+		c->dims[d] = in->dims[p[d]];
+	c->f = malloc((in->numel ? in->numel : 1) * sizeof(float));
+	if (!c->f)
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", g->path);
+	for (size_t k = 0; k < in->numel; k++) {
+		size_t rest = k, src = 0;
+
+		for (size_t d = nd; d-- > 0;) {
+			src += (rest % c->dims[d]) * stride[p[d]];
+			rest /= c->dims[d];
+		}
+		c->f[k] = in->f[src];
+	}
+	return 0;
+}
+
 /* A graph input given as a .npy file (--input NAME=FILE). */
 static int given_input(const struct hetsched__onnx *g, const char *name, const char *path,
                        struct hetsched__onnx_const *c)
@@ -432,9 +476,16 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", g->path);
 	for (size_t k = 0; k < graph->n_initializer; k++)
 		HETSCHED_CALL(tensor_const(g, graph->initializer[k], &g->consts[g->nconsts++]));
-	for (size_t k = 0; k < graph->n_node; k++)
-		if (graph->node[k]->op_type && !strcmp(graph->node[k]->op_type, "Constant"))
-			HETSCHED_CALL(constant_node(g, graph->node[k], &g->consts[g->nconsts++]));
+	for (size_t k = 0; k < graph->n_node; k++) {
+		const Onnx__NodeProto *n = graph->node[k];
+		const struct hetsched__onnx_const *in;
+
+		if (n->op_type && !strcmp(n->op_type, "Constant"))
+			HETSCHED_CALL(constant_node(g, n, &g->consts[g->nconsts++]));
+		else if (n->op_type && !strcmp(n->op_type, "Transpose") && n->n_input == 1 &&
+		         n->n_output == 1 && (in = hetsched__onnx_find(g, n->input[0])))
+			HETSCHED_CALL(transpose_node(g, n, in, &g->consts[g->nconsts++]));
+	}
 	for (size_t k = 0; o && k < o->ninputs; k++) {
 		int found = 0;
 

@@ -27,7 +27,7 @@
 	"Gemm, MatMul, BatchNormalization, Relu, LeakyRelu, Elu, Selu, Tanh, Sigmoid, "            \
 	"HardSigmoid, "                                                                            \
 	"Gelu, Softmax, LogSoftmax, Add, Sub, Mul, Div, Pow, Sqrt, Erf, Exp, Flatten, Identity, "  \
-	"Dropout, Reshape, Squeeze, Unsqueeze, Constant"
+	"Dropout, Reshape, Squeeze, Unsqueeze, Constant, Transpose (of constants)"
 #define MAXD HETSCHED__ONNX_MAX_NDIM
 
 /* A value of the chain: the data, in register reg of the pending program. */
@@ -712,9 +712,10 @@ static int node(struct compiler *c, const Onnx__NodeProto *n)
 	for (size_t k = 0; k < n->n_input; k++)
 		reads_chain |= *n->input[k] && find(c, n->input[k]) != NULL;
 	if (!reads_chain) {
-		/* A node of constants only: fine when nothing reads its outputs. */
+		/* A node of constants only: fine when the reader folded it (Transpose) or nothing
+		 * reads its outputs. */
 		for (size_t k = 0; k < n->n_output; k++)
-			if (last_use(c, n->output[k]) >= 0)
+			if (last_use(c, n->output[k]) >= 0 && !hetsched__onnx_find(c->g, n->output[k]))
 				return refuse(
 				    c, "its inputs are all constants (constant folding is not "
 				       "supported), or an input is not the chain's data");
