@@ -133,6 +133,17 @@ int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_
 	hetsched_tensor_destroy(l->vecs);
 	l->vecs = v;
 	l->prog = *prog;
+	/* The named activation whose program this is, for hetsched_linear_shape(). */
+	l->activation = HETSCHED_ACT_NONE;
+	for (int a = 1; a < HETSCHED_NACTIVATIONS && prog->n; a++) {
+		struct hetsched_ew_prog q;
+
+		hetsched__activation_prog((enum hetsched_activation)a, &q);
+		if (q.n == prog->n && !memcmp(q.code, prog->code, q.n * sizeof(q.code[0])) &&
+		    !memcmp(q.p0, prog->p0, q.n * sizeof(float)) &&
+		    !memcmp(q.p1, prog->p1, q.n * sizeof(float)))
+			l->activation = (enum hetsched_activation)a;
+	}
 	return 0;
 }
 

@@ -139,7 +139,9 @@ def write_model(outdir, sizes, batch, seed, dtype):
             layer.append(as_f32)
         loaded.append(layer)
 
-    meta = {"format": "pt"}
+    # The activations a state_dict cannot record, in the metadata hetsched reads: one name for
+    # every gap between layers, as save_file(sd, path, metadata={"activations": "relu"}).
+    meta = {"format": "pt", "activations": "relu"}
     write(os.path.join(outdir, "model.safetensors"), safetensors_bytes(tensors, meta))
     write(os.path.join(outdir, "model_prefixed.safetensors"),
           safetensors_bytes([("model.layers." + t[0],) + t[1:] for t in tensors], meta))
@@ -261,6 +263,16 @@ def write_bad(outdir):
         [st_f32("0.weight", (8, 4)), st_f32("2.bias", (3,))]))
     write(p("sametensor.safetensors"), safetensors_bytes(
         [st_f32("0.weight", (8, 4)), st_f32("00.weight", (8, 4))]))
+    # Modules a state_dict names but hetsched does not run, and files that are not safetensors.
+    write(p("layernorm.safetensors"), safetensors_bytes(
+        [st_f32("0.weight", (8, 4)), st_f32("0.bias", (8,)), st_f32("1.weight", (8,)),
+         st_f32("1.bias", (8,))]))
+    write(p("embedding.safetensors"), safetensors_bytes([st_f32("embed.weight", (10, 4))]))
+    write(p("named.safetensors"), safetensors_bytes(
+        [st_f32("fc1.weight", (8, 4)), st_f32("fc2.weight", (3, 8))]))
+    write(p("torch_save.pt"), b"PK\x03\x04" + b"\0" * 60)
+    write(p("pickle.pt"), b"\x80\x02" + b"\0" * 60)
+    write(p("notonnx.onnx"), b"\xff" * 64)
 
     # Folders of .npy files, read with the model loader.
     def folder(name, arrays):

@@ -20,13 +20,18 @@ cases=$(cat <<EOF2
 2|repeat|--repeat 0
 2|larger|$small --tile 100000
 2|unknown scheduling policy.*dmda|$small --sched nope
-2|activation|$small --activation tanh
+2|activation|$small --activation swish
+2|activation|$small --hidden 8 --activation relu,tanh,gelu
+2|leave room.*--activation.*onnx|--input $d/m/x.npy --model $d/m/model_npy
+2|torch.save|--input $d/m/x.npy --model $d/bad/torch_save.pt
+2|normalisation|--input $d/m/x.npy --model $d/bad/layernorm.safetensors
+2|--layers fc1,fc2|--input $d/m/x.npy --model $d/bad/named.safetensors
+2|not an ONNX model|--input $d/m/x.npy --model $d/bad/notonnx.onnx
 2|missing.npy|--input $d/missing.npy
 2|truncated|--input $d/bad/truncated.npy
 2|magic|--input $d/bad/badmagic.npy
 2|dtype|--input $d/bad/int32.npy
 2|fortran|--input $d/bad/fortran.npy
-2|3-D|--input $d/bad/3d.npy
 2|truncated.safetensors|--input $d/m/x.npy --model $d/bad/truncated.safetensors
 2|badjson.safetensors|--input $d/m/x.npy --model $d/bad/badjson.safetensors
 2|hugeheader.safetensors|--input $d/m/x.npy --model $d/bad/hugeheader.safetensors

@@ -285,10 +285,9 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 	}
 	if (!o->model)
 		return 0;
-	if (o->given_hidden || o->given_in) {
-		cli_error("run",
-		          "--%s cannot be combined with --model (the model gives the layers)",
-		          o->given_hidden ? "hidden" : "in");
+	if (o->given_hidden) {
+		cli_error("run", "--hidden cannot be combined with --model (the model gives the "
+		                 "layers)");
 		return -1;
 	}
 	{
@@ -315,6 +314,11 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 			    width, p->dims[0]);
 			return -1;
 		}
+	}
+	if (o->given_in && !o->input && p->dims[0] != o->in) {
+		cli_error("run", "--in %zu does not match the model, whose input has %zu features",
+		          o->in, p->dims[0]);
+		return -1;
 	}
 	if (o->given_out && p->dims[p->nlayers] != o->out) {
 		cli_error("run", "--out %zu does not match the model's last layer (%zu)", o->out,

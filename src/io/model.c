@@ -15,7 +15,7 @@
 #include "io/model.h"
 #include "tool.h"
 
-int hetsched__model_note(struct hetsched__model *model, const char *text)
+static int note(struct hetsched__model *model, const char *text)
 {
 	size_t old = model->summary ? strlen(model->summary) : 0;
 	char *s = realloc(model->summary, old + strlen(text) + 3);
@@ -125,7 +125,7 @@ static int from_state_dict(const char *path, const struct hetsched_model_options
 {
 	struct hetsched__state_dict sd;
 	enum hetsched_activation *acts = NULL;
-	char note[96];
+	char text[96];
 	int rc;
 
 	HETSCHED_CALL(hetsched__state_dict_load(path, o ? o->layers : NULL, &sd));
@@ -149,9 +149,9 @@ static int from_state_dict(const char *path, const struct hetsched_model_options
 		L->weight = L->bias = NULL;
 		hetsched__activation_prog(acts[l], &s->prog);
 		m->nlayers++;
-		snprintf(note, sizeof(note), "linear %zu->%zu%s%s", s->in, s->out,
+		snprintf(text, sizeof(text), "linear %zu->%zu%s%s", s->in, s->out,
 		         acts[l] ? " " : "", acts[l] ? hetsched_activation_name(acts[l]) : "");
-		HETSCHED_TRY(rc, hetsched__model_note(m, note), out);
+		HETSCHED_TRY(rc, note(m, text), out);
 		if (acts[l] == HETSCHED_ACT_SOFTMAX || acts[l] == HETSCHED_ACT_LOG_SOFTMAX) {
 			struct hetsched__step *r = &m->steps[m->nsteps++];
 

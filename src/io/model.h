@@ -64,9 +64,6 @@ int hetsched__onnx_load(const char *path, const struct hetsched_model_options *o
 /* Free what a loader allocated and empty \p model (an empty one is accepted). */
 void hetsched__model_free(struct hetsched__model *model);
 
-/* Append "text" to the model's summary (", " between parts); 0 or HETSCHED_ENOMEM. */
-int hetsched__model_note(struct hetsched__model *model, const char *text);
-
 /* What a hetsched_model_t of hetsched.h points to. */
 struct hetsched_model {
 	struct hetsched__model m;

@@ -394,8 +394,8 @@ static int transpose_node(const struct hetsched__onnx *g, const Onnx__NodeProto 
 		if (n->attribute[k]->name && !strcmp(n->attribute[k]->name, "perm"))
 			perm = n->attribute[k];
 	if (perm && perm->n_ints != nd)
-		return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm", g->path,
-		                       n->name ? n->name : "");
+		return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm",
+		                       g->path, n->name ? n->name : "");
 	for (size_t d = 0; d < nd; d++) {
 		p[d] = perm ? (size_t)perm->ints[d] : nd - 1 - d;
 		if (p[d] >= nd)

@@ -715,7 +715,8 @@ static int node(struct compiler *c, const Onnx__NodeProto *n)
 		/* A node of constants only: fine when the reader folded it (Transpose) or nothing
 		 * reads its outputs. */
 		for (size_t k = 0; k < n->n_output; k++)
-			if (last_use(c, n->output[k]) >= 0 && !hetsched__onnx_find(c->g, n->output[k]))
+			if (last_use(c, n->output[k]) >= 0 &&
+			    !hetsched__onnx_find(c->g, n->output[k]))
 				return refuse(
 				    c, "its inputs are all constants (constant folding is not "
 				       "supported), or an input is not the chain's data");
@@ -880,25 +881,36 @@ static int input_shape(const struct hetsched__onnx *g, const struct hetsched_mod
 	return 0;
 }
 
+/* One line naming the steps, as model.c writes it for state_dicts (this file may not call
+ * model.c, which calls it). */
 static void summarize(struct hetsched__model *m)
 {
-	char note[96];
+	size_t cap = 64 * m->nsteps + 16, used = 0;
+	char *s = malloc(cap);
 
-	for (size_t s = 0; s < m->nsteps; s++) {
-		const struct hetsched__step *st = &m->steps[s];
+	if (!s)
+		return;
+	s[0] = '\0';
+	for (size_t i = 0; i < m->nsteps; i++) {
+		const struct hetsched__step *st = &m->steps[i];
+		const char *sep = i ? ", " : "";
 
 		if (st->kind == HETSCHED_STEP_LINEAR)
-			snprintf(note, sizeof(note), "linear %zu->%zu%s", st->in, st->out,
-			         st->prog.n ? " + element-wise" : "");
+			used +=
+			    (size_t)snprintf(s + used, cap - used, "%slinear %zu->%zu%s", sep,
+			                     st->in, st->out, st->prog.n ? " + element-wise" : "");
 		else
-			snprintf(note, sizeof(note), "%s",
-			         st->kind == HETSCHED_STEP_EPILOGUE  ? "element-wise"
-			         : st->kind == HETSCHED_STEP_SOFTMAX ? "softmax"
-			                                             : "log_softmax");
-		hetsched__model_note(m, note);
+			used +=
+			    (size_t)snprintf(s + used, cap - used, "%s%s", sep,
+			                     st->kind == HETSCHED_STEP_EPILOGUE  ? "element-wise"
+			                     : st->kind == HETSCHED_STEP_SOFTMAX ? "softmax"
+			                                                         : "log_softmax");
+		if (used >= cap)
+			break;
 	}
 	if (!m->nsteps)
-		hetsched__model_note(m, "identity");
+		snprintf(s, cap, "identity");
+	m->summary = s;
 }
 
 int hetsched__onnx_load(const char *path, const struct hetsched_model_options *options,

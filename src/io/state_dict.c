@@ -166,8 +166,9 @@ static int gather_safetensors(const struct hetsched__safetensors *st, struct par
 		case KEY_LAYER:
 			break;
 		}
-		/* Shapes are known from the header: name the module before converting. */
-		if (!p.is_bias && t->ndim != 2)
+		/* Shapes are known from the header: name the module before converting. An
+		 * Embedding's table is 2-D like a weight: its name tells. */
+		if (!p.is_bias && (t->ndim != 2 || strstr(t->name, "embed")))
 			return refuse_module(st->name, t->name, t->ndim);
 		p.tensor = t;
 		p.display = strdup(t->name);
