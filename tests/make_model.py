@@ -17,7 +17,9 @@ OUTDIR then holds:
                               the float32 values a loader must get from model.safetensors
                               (float64 files for --dtype f64: the loader rounds both alike)
   y_ref.npy                   numpy's forward pass in float64 from those float32 values: ReLU
-                              between layers, none after the last; batch x layers[-1], float64
+                              between layers, none after the last (or --activations A1,A2,..,
+                              one after each layer, also written to the .safetensors
+                              metadata's "activations"); batch x layers[-1], float64
   dtypes.safetensors          conversion checks: tensors f32, f64, f16, bf16 (special values:
                               zeros, subnormals, infinities, NaN, rounding ties, overflows),
                               f16_all and bf16_all (all 65536 bit patterns), i32 (refused)
@@ -116,7 +118,38 @@ def encode(values, dtype):
 
 
 # ------------------------------------------------------------------------------------ model
-def write_model(outdir, sizes, batch, seed, dtype):
+def activation(name, h):
+    """PyTorch's activation modules with their default parameters, in numpy (float64)."""
+    if name == "none":
+        return h
+    if name == "relu":
+        return np.maximum(h, 0.0)
+    if name == "leaky_relu":
+        return np.where(h < 0, 0.01 * h, h)
+    if name == "elu":
+        return np.where(h < 0, np.expm1(h), h)
+    if name == "selu":
+        return 1.0507009873554805 * np.where(h <= 0, 1.6732632423543772 * np.expm1(h), h)
+    if name == "tanh":
+        return np.tanh(h)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-h))
+    if name == "hardsigmoid":
+        return np.clip(h / 6 + 0.5, 0, 1)
+    if name == "gelu":
+        return 0.5 * h * (1 + np.vectorize(__import__("math").erf)(h / np.sqrt(2)))
+    if name == "gelu_tanh":
+        return 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h ** 3)))
+    if name == "silu":
+        return h / (1 + np.exp(-h))
+    if name in ("softmax", "log_softmax"):
+        e = np.exp(h - h.max(axis=-1, keepdims=True))
+        s = e / e.sum(axis=-1, keepdims=True)
+        return s if name == "softmax" else np.log(s)
+    raise ValueError(name)
+
+
+def write_model(outdir, sizes, batch, seed, dtype, acts=None):
     rng = np.random.default_rng(seed)
     os.makedirs(os.path.join(outdir, "model_npy"), exist_ok=True)
     x = rng.uniform(-1.0, 1.0, size=(batch, sizes[0])).astype("<f4")
@@ -141,7 +174,7 @@ def write_model(outdir, sizes, batch, seed, dtype):
 
     # The activations a state_dict cannot record, in the metadata hetsched reads: one name for
     # every gap between layers, as save_file(sd, path, metadata={"activations": "relu"}).
-    meta = {"format": "pt", "activations": "relu"}
+    meta = {"format": "pt", "activations": ",".join(acts) if acts else "relu"}
     write(os.path.join(outdir, "model.safetensors"), safetensors_bytes(tensors, meta))
     write(os.path.join(outdir, "model_prefixed.safetensors"),
           safetensors_bytes([("model.layers." + t[0],) + t[1:] for t in tensors], meta))
@@ -153,7 +186,9 @@ def write_model(outdir, sizes, batch, seed, dtype):
     h = x.astype(np.float64)
     for l, (w, b) in enumerate(loaded):
         h = h @ w.astype(np.float64).T + b.astype(np.float64)
-        if l < len(loaded) - 1:
+        if acts:
+            h = activation(acts[l] if l < len(acts) else "none", h)
+        elif l < len(loaded) - 1:
             h = np.maximum(h, 0.0)
     save_npy(os.path.join(outdir, "y_ref.npy"), h.astype("<f8"))
 
@@ -298,6 +333,9 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dtype", choices=("f32", "f64", "f16", "bf16"), default="f32")
+    ap.add_argument("--activations", default=None,
+                    help="after each layer (default: relu between layers), written to the "
+                         "metadata and applied by the reference")
     args = ap.parse_args()
     if args.bad:
         write_bad(args.outdir)
@@ -309,7 +347,8 @@ def main():
     if len(sizes) < 2 or min(sizes) < 1 or args.batch < 1:
         ap.error("--layers needs at least two sizes > 0 and --batch must be > 0")
     os.makedirs(args.outdir, exist_ok=True)
-    write_model(args.outdir, sizes, args.batch, args.seed, args.dtype)
+    acts = args.activations.split(",") if args.activations else None
+    write_model(args.outdir, sizes, args.batch, args.seed, args.dtype, acts)
     write_dtypes(args.outdir)
     return 0
 
