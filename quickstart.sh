@@ -18,10 +18,12 @@ esac
 PACKAGES="build-essential autoconf automake libtool autoconf-archive pkg-config \
 libstarpu-dev libhwloc-dev libopenblas-dev libjansson-dev \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd python3 python3-numpy gnuplot-nox \
-openmpi-bin libopenmpi-dev"
+openmpi-bin libopenmpi-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev"
 # The cluster tests (tests/mpi.sh, tests/slurm.sh) start real SLURM daemons of their own; on a
 # host running systemd, installing slurm-wlm also starts its services, so only for check.
 [ "$mode" = check ] && PACKAGES="$PACKAGES slurm-wlm munge"
+# ONNX's own backend tests and Python's onnx, which builds the ONNX test models.
+[ "$mode" = check ] && PACKAGES="$PACKAGES libonnx-testdata python3-onnx"
 # CI also runs the suite under ASan + UBSan and valgrind, and fuzzes for a minute per harness.
 [ "$mode" = check ] && [ "${CI:-}" = true ] && PACKAGES="$PACKAGES valgrind clang libclang-rt-14-dev"
 

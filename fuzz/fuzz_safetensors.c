@@ -2,7 +2,7 @@
  * For any bytes: hetsched__safetensors_open_mem either fails with one line naming the file and
  * leaves nothing allocated, or gives tensors whose byte ranges lie in the data; every tensor of
  * a float dtype then converts (hetsched__safetensors_to_float) and the others are refused with
- * HETSCHED_EDTYPE. hetsched__model_load, which takes a path, reads the same bytes through a
+ * HETSCHED_EDTYPE. hetsched__state_dict_load, which takes a path, reads the same bytes through a
  * memfd: it fails as open does, or gives layers that chain, with every weight and bias readable. */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
@@ -48,7 +48,7 @@ static void check_tensors(const struct hetsched__safetensors *st)
 	}
 }
 
-static void check_model(const struct hetsched__model *m)
+static void check_model(const struct hetsched__state_dict *m)
 {
 	FUZZ_REQUIRE(m->nlayers > 0 && m->layers != NULL, "a model without layers");
 	for (size_t l = 0; l < m->nlayers; l++) {
@@ -67,7 +67,7 @@ static void check_model(const struct hetsched__model *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct hetsched__safetensors st;
-	struct hetsched__model model;
+	struct hetsched__state_dict model;
 	const char *path;
 	int rc, mrc;
 
@@ -84,11 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	path = fuzz_as_file(data, size);
-	mrc = hetsched__model_load(path, &model);
+	mrc = hetsched__state_dict_load(path, NULL, &model);
 	if (mrc == 0) {
 		FUZZ_REQUIRE(rc == 0, "model loaded from a file that open refused (%d)", rc);
 		check_model(&model);
-		hetsched__model_free(&model);
+		hetsched__state_dict_free(&model);
 	} else {
 		FUZZ_REQUIRE(model.nlayers == 0 && model.layers == NULL, "failed model not empty");
 		/* A file open refuses, the model loader refuses the same way. */

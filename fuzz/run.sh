@@ -2,7 +2,8 @@
 # fuzz/run.sh [SECONDS [HARNESS...]]: build hetsched's libFuzzer harnesses and run each one for
 # SECONDS (default 60), one after the other on one core, starting from its seed corpus
 # (fuzz/corpus/<harness>/, never modified) with its dictionary (fuzz/<harness>.dict).
-# HARNESS is npy, safetensors or cli (default: all three).
+# HARNESS is npy, safetensors, cli or onnx (default: all four; onnx when the build reads ONNX).
+# fuzz_onnx also starts from libonnx-testdata's models under 4 KB, when that package is there.
 #
 # The harnesses are built with clang (-fsanitize=fuzzer,address,undefined) in a build folder of
 # their own, $HS_FUZZ_BUILDDIR (default ${TMPDIR:-/tmp}/hetsched-fuzz): a copy of the sources,
@@ -16,8 +17,8 @@
 set -u
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-npy safetensors cli}
-case $secs in '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS [npy|safetensors|cli...]]" >&2; exit 2 ;; esac
+harnesses=${*:-npy safetensors cli onnx}
+case $secs in '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS [npy|safetensors|cli|onnx...]]" >&2; exit 2 ;; esac
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 build=${HS_FUZZ_BUILDDIR:-${TMPDIR:-/tmp}/hetsched-fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -62,14 +63,28 @@ status=0
 summary=
 for h in $harnesses; do
 	bin=$tree/fuzz/fuzz_$h
+	if [ "$h" = onnx ] && [ ! -x "$bin" ] && [ -z "${*:-}" ]; then
+		echo "fuzz/run.sh: no fuzz_onnx (built without ONNX): skipped"
+		continue
+	fi
 	[ -x "$bin" ] || { echo "fuzz/run.sh: no harness '$h' ($bin)" >&2; exit 2; }
 	corpus=$build/corpus/$h
 	art=$build/artifacts/$h
 	mkdir -p "$corpus" "$art"
+	seeds=$srcdir/fuzz/corpus/$h
+	if [ "$h" = onnx ]; then
+		# Seeds: ONNX's own small test models (libonnx-testdata), copied, never modified.
+		seeds=$build/seeds/onnx
+		mkdir -p "$seeds"
+		find /usr/share/libonnx-testdata/data -name model.onnx -size -4k 2>/dev/null |
+			while read -r f; do
+				cp "$f" "$seeds/$(echo "$f" | tr / _)"
+			done
+	fi
 	echo "fuzz/run.sh: fuzz_$h for $secs s"
 	# -close_fd_mask=3: the harnesses' own stdout and stderr (cli prints its usage) are noise;
 	# libFuzzer and the sanitizers still report on stderr. One process, one job.
-	"$bin" "$corpus" "$srcdir/fuzz/corpus/$h" -dict="$srcdir/fuzz/$h.dict" \
+	"$bin" "$corpus" "$seeds" -dict="$srcdir/fuzz/$h.dict" \
 		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$art/" \
 		>"$build/fuzz_$h.log" 2>&1

@@ -284,6 +284,31 @@ static int tensor_const(const struct hetsched__onnx *g, const Onnx__TensorProto 
 			    g->path, c->name, t->raw_data.len, numel, esize);
 		raw = t->raw_data.data;
 	}
+	/* Without raw bytes, the typed field must hold numel values: checked before allocating,
+	 * so that dimensions alone never size an allocation. */
+	if (!raw) {
+		size_t have;
+
+		switch (t->data_type) {
+		case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+			have = t->n_float_data;
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+			have = t->n_double_data;
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+			have = t->n_int64_data;
+			break;
+		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT32:
+		case ONNX__TENSOR_PROTO__DATA_TYPE__UINT64:
+			have = t->n_uint64_data;
+			break;
+		default:
+			have = t->n_int32_data;
+		}
+		if (have != numel)
+			goto bad_count;
+	}
 	v = malloc((numel ? numel : 1) * sizeof(double));
 	c->f = malloc((numel ? numel : 1) * sizeof(float));
 	if (!is_float_type(t->data_type))

@@ -50,12 +50,14 @@ struct compiler {
 	float *vecs;                  /* its constants, HETSCHED_EW_MAX_VECS x cols */
 };
 
+/* Product of d[from, to), SIZE_MAX when it overflows (no shape matches it then). */
 static size_t prod(const size_t *d, size_t from, size_t to)
 {
 	size_t p = 1;
 
 	for (size_t k = from; k < to; k++)
-		p *= d[k];
+		if (__builtin_mul_overflow(p, d[k], &p))
+			return SIZE_MAX;
 	return p;
 }
 
@@ -632,7 +634,7 @@ static int reshape(struct compiler *c, const Onnx__NodeProto *n)
 				dims[d] = 1;
 				continue;
 			}
-			if (v < 0)
+			if (v < 0 || (numel && (uint64_t)v > numel))
 				return refuse(c, "bad shape");
 			dims[d] = (size_t)v;
 			known *= dims[d];
@@ -875,9 +877,17 @@ static int input_shape(const struct hetsched__onnx *g, const struct hetsched_mod
 		                       "an input",
 		                       g->path, g->input);
 	*ndim = g->input_ndim;
-	for (size_t d = 0; d < *ndim; d++)
+	for (size_t d = 0, numel = 1; d < *ndim; d++) {
 		dims[d] = g->input_dims[d] > 0 ? (size_t)g->input_dims[d]
 		                               : (o && o->batch ? o->batch : 1);
+		/* The declared shape sizes what the reader allocates for constants per column: it
+		 * must be a shape someone could feed. */
+		if (__builtin_mul_overflow(numel, dims[d], &numel) || numel > (1ull << 31))
+			return hetsched__error(HETSCHED_ESHAPE,
+			                       "%s: input '%s' declares more than 2^31 elements: give "
+			                       "an input",
+			                       g->path, g->input);
+	}
 	return 0;
 }
 
