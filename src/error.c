@@ -35,5 +35,10 @@ int hetsched__error(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
+	/* A message is one line, whatever names from a file it quotes (ONNX names may hold any
+	 * byte): control characters become '?'. */
+	for (char *p = last_error; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return code;
 }

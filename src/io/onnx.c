@@ -108,6 +108,18 @@ static double element(const unsigned char *p, int type, size_t k)
 	}
 }
 
+/* A double as an int64, clamped (a cast of a value out of range is undefined). */
+static int64_t to_int64(double v)
+{
+	if (!(v == v))
+		return 0;
+	if (v >= 9.2e18)
+		return INT64_MAX;
+	if (v <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)v;
+}
+
 /* The integer of an external_data entry: decimal digits only, and representable. */
 static int parse_size(const char *s, size_t *v)
 {
@@ -354,7 +366,7 @@ static int tensor_const(const struct hetsched__onnx *g, const Onnx__TensorProto 
 	for (size_t k = 0; k < numel; k++) {
 		c->f[k] = (float)v[k];
 		if (c->i)
-			c->i[k] = (int64_t)v[k];
+			c->i[k] = to_int64(v[k]);
 	}
 	goto out;
 bad_count:
@@ -469,7 +481,7 @@ static int given_input(const struct hetsched__onnx *g, const char *name, const c
 	if (!c->i)
 		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
 	for (size_t k = 0; k < c->numel; k++)
-		c->i[k] = (int64_t)c->f[k];
+		c->i[k] = to_int64(c->f[k]);
 	(void)g;
 	return 0;
 }
@@ -487,6 +499,28 @@ static int read_model(struct hetsched__onnx *g, const unsigned char *bytes, size
 		                       "message does not parse as a ModelProto)",
 		                       g->path);
 	graph = g->proto->graph;
+	/* Names the compiler compares: a message may leave any of them out. */
+	for (size_t k = 0; k < graph->n_node; k++) {
+		const Onnx__NodeProto *n = graph->node[k];
+		int bad = !n || !n->op_type;
+
+		for (size_t i = 0; !bad && i < n->n_input; i++)
+			bad = !n->input[i];
+		for (size_t i = 0; !bad && i < n->n_output; i++)
+			bad = !n->output[i];
+		for (size_t i = 0; !bad && i < n->n_attribute; i++)
+			bad = !n->attribute[i] || !n->attribute[i]->name;
+		if (bad)
+			return hetsched__error(HETSCHED_EFORMAT,
+			                       "%s: node %zu has no operator, or an "
+			                       "input, output or attribute without a "
+			                       "name",
+			                       g->path, k);
+	}
+	for (size_t k = 0; k < graph->n_output; k++)
+		if (!graph->output[k] || !graph->output[k]->name)
+			return hetsched__error(HETSCHED_EFORMAT, "%s: graph output %zu has no name",
+			                       g->path, k);
 	g->opset = 1;
 	for (size_t k = 0; k < g->proto->n_opset_import; k++) {
 		const Onnx__OperatorSetIdProto *op = g->proto->opset_import[k];

@@ -61,6 +61,9 @@ static size_t prod(const size_t *d, size_t from, size_t to)
 	return p;
 }
 
+/* Optional strings the file left out are NULL in protobuf-c's messages. */
+#define STR(s) ((s) ? (s) : "")
+
 static const char *node_name(const Onnx__NodeProto *n)
 {
 	return n->name && *n->name ? n->name : (n->n_output ? n->output[0] : "");
@@ -71,7 +74,7 @@ static int refuse(const struct compiler *c, const char *why)
 	const Onnx__NodeProto *n = c->graph->node[c->node];
 
 	return hetsched__error(HETSCHED_EINVAL, "%s: node '%s' (%s): %s", c->g->path, node_name(n),
-	                       n->op_type, why);
+	                       STR(n->op_type), why);
 }
 
 /* Attributes, with their defaults. */
@@ -102,7 +105,7 @@ static int last_use(const struct compiler *c, const char *name)
 	int last = -1;
 
 	for (size_t k = 0; k < c->graph->n_output; k++)
-		if (!strcmp(c->graph->output[k]->name, name))
+		if (!strcmp(STR(c->graph->output[k]->name), name))
 			return INT32_MAX;
 	for (size_t i = c->node + 1; i < c->graph->n_node; i++)
 		for (size_t k = 0; k < c->graph->node[i]->n_input; k++)
@@ -600,7 +603,7 @@ static int reshape(struct compiler *c, const Onnx__NodeProto *n)
 	size_t dims[MAXD], nd = 0, numel = prod(x->dims, 0, x->ndim);
 	const int64_t *axes;
 	size_t naxes;
-	const char *op = n->op_type;
+	const char *op = STR(n->op_type);
 
 	if (!strcmp(op, "Flatten")) {
 		int64_t axis = attr_i(n, "axis", 1);
@@ -883,10 +886,11 @@ static int input_shape(const struct hetsched__onnx *g, const struct hetsched_mod
 		/* The declared shape sizes what the reader allocates for constants per column: it
 		 * must be a shape someone could feed. */
 		if (__builtin_mul_overflow(numel, dims[d], &numel) || numel > (1ull << 31))
-			return hetsched__error(HETSCHED_ESHAPE,
-			                       "%s: input '%s' declares more than 2^31 elements: give "
-			                       "an input",
-			                       g->path, g->input);
+			return hetsched__error(
+			    HETSCHED_ESHAPE,
+			    "%s: input '%s' declares more than 2^31 elements: give "
+			    "an input",
+			    g->path, g->input);
 	}
 	return 0;
 }
@@ -952,7 +956,8 @@ int hetsched__onnx_load(const char *path, const struct hetsched_model_options *o
 		const Onnx__NodeProto *n = c.graph->node[i];
 
 		if (n->n_input && !strcmp(n->input[0], g.input)) {
-			if (!strcmp(n->op_type, "Gemm") && attr_i(n, "transA", 0) && ndim == 2) {
+			if (!strcmp(STR(n->op_type), "Gemm") && attr_i(n, "transA", 0) &&
+			    ndim == 2) {
 				size_t t = dims[0];
 
 				dims[0] = dims[1];
