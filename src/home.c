@@ -50,7 +50,7 @@ int hetsched__home_check(void)
 
 /* The folder StarPU keeps its performance models in, as StarPU 1.3 and 1.4 find it, with a
  * trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
-static int perfmodel_dir(char *path, size_t size)
+int hetsched__home_models_dir(char *path, size_t size)
 {
 	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
 	int n;
@@ -109,7 +109,7 @@ int hetsched__home_lock(int at_start)
 
 	if (at_start ? !hetsched__mpi_start_is_local() : hetsched__mpi_launched_size() > 1)
 		return -1;
-	if (!perfmodel_dir(models, sizeof(models)))
+	if (!hetsched__home_models_dir(models, sizeof(models)))
 		return -1;
 	/* The folder and its parents, as StarPU would create them anyway. */
 	for (char *slash = strchr(models + 1, '/'); slash; slash = strchr(slash + 1, '/')) {

@@ -164,6 +164,13 @@ int hetsched_init(const struct hetsched_conf *conf)
 	/* Under mpirun or srun with several ranks: MPI_Init_thread, then starpu_mpi_init_conf. */
 	HETSCHED_CALL(hetsched__mpi_preinit());
 	lock = hetsched__home_lock(1);
+	/* StarPU aborts on a damaged model file: move such files aside first, under the lock. */
+	{
+		char models[4096];
+
+		if (hetsched__home_models_dir(models, sizeof(models)))
+			hetsched__modelfiles_check(models);
+	}
 	rc = hetsched__mpi_init(&sconf);
 	hetsched__home_unlock(lock);
 	if (rc == -ENODEV)

@@ -74,7 +74,12 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
-/* perfmodel (src/perfmodel.c) */
+/* perfmodel (src/perfmodel.c, src/modelfile.c) */
+
+/* The damaged performance-model files that the last hetsched_init() moved aside before StarPU
+ * read them: one line per file ("performance model PATH is damaged (WHY): moved aside to
+ * ASIDE; ..."), newline-terminated; "" when none. */
+const char *hetsched__modelfiles_report(void);
 
 /* Keep StarPU's model samples however much their times vary: set STARPU_HISTORY_MAX_ERROR to
  * 100000 unless the user set it. Call before hetsched_init(). Used by bench and calibrate, whose

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tool.h"
 
 int cli_start(const struct cli_workers *w, int quiet)
 {
@@ -31,6 +32,18 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.quiet = quiet;
 	conf.watchdog_s = w->watchdog_s;
 	rc = hetsched_init(&conf);
+	/* A damaged model file moved aside: one line each, even when quiet (the shapes it held run
+	 * uncalibrated now). */
+	{
+		const char *report = hetsched__modelfiles_report();
+
+		while (*report) {
+			size_t len = strcspn(report, "\n");
+
+			fprintf(stderr, "hetsched: %.*s\n", (int)len, report);
+			report += len + (report[len] == '\n');
+		}
+	}
 	if (rc == 0)
 		return EXIT_OK;
 	fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
