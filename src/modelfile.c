@@ -223,14 +223,6 @@ const char *hetsched__modelfile_damage(const char *path)
 	return bad ? why : NULL;
 }
 
-/* Lines of the last check, for the tool (hetsched__modelfiles_report). */
-static char report[2048];
-
-const char *hetsched__modelfiles_report(void)
-{
-	return report;
-}
-
 int hetsched__modelfiles_check(const char *models)
 {
 	char dir[4096];
@@ -238,7 +230,6 @@ int hetsched__modelfiles_check(const char *models)
 	struct dirent *e;
 	int moved = 0;
 
-	report[0] = '\0';
 	if (snprintf(dir, sizeof(dir), "%scodelets/%d", models, MODEL_VERSION) >= (int)sizeof(dir))
 		return 0;
 	d = opendir(dir);
@@ -249,8 +240,6 @@ int hetsched__modelfiles_check(const char *models)
 		const char *why;
 		struct stat st;
 		time_t now = time(NULL);
-		size_t used;
-		int n;
 
 		/* Our codelets' models only: hetsched_<op>.<host>, not an earlier file moved aside.
 		 */
@@ -270,13 +259,9 @@ int hetsched__modelfiles_check(const char *models)
 		if (rename(path, aside) != 0 && errno != ENOENT)
 			continue;
 		moved++;
-		used = strlen(report);
-		n = snprintf(report + used, sizeof(report) - used,
-		             "performance model %s is damaged (%s): moved aside to %s; its task "
-		             "shapes will be calibrated again\n",
-		             path, why, aside);
-		if (n < 0 || (size_t)n >= sizeof(report) - used)
-			report[used] = '\0'; /* no half line */
+		hetsched__notice("performance model %s is damaged (%s): moved aside to %s; its "
+		                 "task shapes will be calibrated again",
+		                 path, why, aside);
 	}
 	closedir(d);
 	return moved;

@@ -31,6 +31,7 @@ static void workers_init(struct cli_workers *w)
 	w->ncpu = w->ncuda = w->nopencl = -1;
 	w->opencl_on_cpu = 0;
 	w->watchdog_s = 0;
+	w->verbose = 0;
 }
 
 static int worker_option(struct cli_workers *w, int opt, const char *arg)
@@ -48,6 +49,9 @@ static int worker_option(struct cli_workers *w, int opt, const char *arg)
 		                                                        : CLI_PARSED;
 	case OPT_OPENCL_ON_CPU:
 		w->opencl_on_cpu = 1;
+		return CLI_PARSED;
+	case OPT_VERBOSE:
+		w->verbose = 1;
 		return CLI_PARSED;
 	case OPT_WATCHDOG:
 		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE

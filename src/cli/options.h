@@ -13,6 +13,7 @@ struct cli_workers {
 	const char *sched;
 	int ncpu, ncuda, nopencl, opencl_on_cpu;
 	double watchdog_s; /* --watchdog: 0 for off */
+	int verbose;       /* --verbose: StarPU's own messages on stderr */
 };
 
 /* Long option ids above the ASCII range, shared by the commands; each command numbers its own
@@ -24,6 +25,7 @@ enum {
 	OPT_NOPENCL,
 	OPT_OPENCL_ON_CPU,
 	OPT_WATCHDOG,
+	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_FIRST_COMMAND_OPTION
 };
@@ -34,6 +36,7 @@ enum {
 	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
 	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
 	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	    {"verbose", no_argument, NULL, OPT_VERBOSE},                                           \
 	{                                                                                          \
 		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
 	}
@@ -46,7 +49,8 @@ enum {
 	"  --ncuda N          CUDA workers\n"                                                      \
 	"  --nopencl N        OpenCL workers\n"                                                    \
 	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
-	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
+	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"                 \
+	"  --verbose          StarPU's own messages too (default: STARPU_SILENT=1 unless set)\n"
 
 /* What cli_options_parse found. */
 enum cli_parsed {

@@ -227,6 +227,34 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 
 /* ------------------------------------------------------------------ the run */
 
+/* StarPU's own warnings are silenced (see cli_start): one line of ours instead, when the
+ * policy schedules from performance models that lack samples for the tasks of this run. */
+static void report_calibration(const struct cli_problem *p)
+{
+	size_t nclasses = 0, npairs = 0;
+	int square = p->nlayers == 1 && p->rows == p->dims[0] && p->rows == p->dims[1];
+
+	if (!hetsched_sched_uses_models(hetsched_sched_name()) ||
+	    hetsched_perfmodel_uncalibrated(&nclasses, &npairs) < 0 || npairs == 0)
+		return;
+	if (square)
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (%zu x %zu -> %zu, tile %zu: %zu of the (task shape, worker kind) pairs "
+		    "lack samples), so the first runs may be slower; `hetsched calibrate --sizes "
+		    "%zu --tile %zu` calibrates them\n",
+		    p->rows, p->dims[0], p->dims[1], p->tile, npairs, p->rows, p->tile);
+	else
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (batch %zu, tile %zu: %zu of the (task shape, worker kind) pairs lack "
+		    "samples), so the first runs may be slower; `hetsched calibrate --tile %zu` "
+		    "calibrates them\n",
+		    p->rows, p->tile, npairs, p->tile);
+}
+
 static int fail_runtime(const char *what)
 {
 	cli_error("run", "%s: %s", what, hetsched_last_error());
@@ -307,6 +335,8 @@ int cli_run(int argc, char **argv)
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
+	if (!o.quiet && hetsched_rank() == 0)
+		report_calibration(&p);
 	y = cli_problem_output(&p);
 	if (hetsched_rank() == 0)
 		hetsched_tensor_data(y, &ydata, &ldy);

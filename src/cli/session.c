@@ -29,15 +29,20 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.ncuda = w->ncuda;
 	conf.nopencl = w->nopencl;
 	conf.opencl_on_cpu = w->opencl_on_cpu;
-	conf.quiet = quiet;
+	/* StarPU's own warnings (models not calibrated enough, flushed, the bus recalibrating) are
+	 * for StarPU's developers: hetsched says what matters to a user in a line of its own
+	 * (cli_report_calibration). They come back with --verbose, or STARPU_SILENT=0. */
+	if (w->verbose)
+		setenv("STARPU_SILENT", "0", 1);
+	conf.quiet = !w->verbose && (quiet || !getenv("STARPU_SILENT"));
 	conf.watchdog_s = w->watchdog_s;
 	rc = hetsched_init(&conf);
-	/* A damaged model file moved aside: one line each, even when quiet (the shapes it held run
-	 * uncalibrated now). */
+	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
+	 * for, idle cores): one line each, even when quiet. */
 	{
-		const char *report = hetsched__modelfiles_report();
+		const char *report = hetsched__notices();
 
-		while (*report) {
+		while (*report && (rc != 0 || hetsched_rank() == 0)) {
 			size_t len = strcspn(report, "\n");
 
 			fprintf(stderr, "hetsched: %.*s\n", (int)len, report);
