@@ -103,6 +103,8 @@ int hetsched__home_lock(int at_start);
 void hetsched__home_unlock(int fd);
 /* The folder of StarPU's performance models, with a trailing slash; 0 when there is none. */
 int hetsched__home_models_dir(char *path, size_t size);
+/* The host name StarPU files models and bus measurements under; 0 when unknown. */
+int hetsched__home_host(char *host, size_t size);
 
 /* StarPU's model files (modelfile.c): why the file at \p path would make StarPU abort (a
  * truncated or garbage file), or NULL when StarPU can read it. hetsched__modelfiles_check moves

@@ -80,7 +80,14 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
-/* perfmodel (src/perfmodel.c, src/modelfile.c) */
+/* perfmodel (src/perfmodel.c, src/modelfile.c, src/home.c) */
+
+/* Where StarPU keeps the performance models ($STARPU_PERF_MODEL_DIR, else
+ * $STARPU_HOME/.starpu/sampling, else $HOME/.starpu/sampling; with a trailing slash) and the host
+ * name it files them under ($STARPU_HOSTNAME, else the host name up to its first dot): 1, or 0
+ * when unknown (no home). */
+int hetsched__home_models_dir(char *path, size_t size);
+int hetsched__home_host(char *host, size_t size);
 
 /* Keep StarPU's model samples however much their times vary: set STARPU_HISTORY_MAX_ERROR to
  * 100000 unless the user set it. Call before hetsched_init(). Used by bench and calibrate, whose

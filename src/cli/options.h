@@ -75,13 +75,17 @@ int cli_options_parse(const char *command, int argc, char **argv, const struct o
  * CLI_HELP, the usage (on stderr) after CLI_BAD_USAGE. */
 int cli_options_exit(const char *command, int parsed);
 
-/* Numbers: 0, or -1 after printing "hetsched: --name must be ..., got '...'". */
+/* Numbers: 0, or -1 after printing "hetsched: --name must be an integer from LO to HI, got
+ * '...'" (one wording for a sign, a letter, zero or too large a value). */
 int cli_parse_size(const char *name, const char *arg, size_t *out);  /* 1 .. 2^32 - 1 */
 int cli_parse_count(const char *name, const char *arg, int *out);    /* 0 .. 4096 */
 int cli_parse_u64(const char *name, const char *arg, uint64_t *out); /* 0 .. 2^64 - 1 */
 int cli_parse_seconds(const char *name, const char *arg, double *out);
 /* --tile: "auto" (stored as 0) or a positive integer. */
 int cli_parse_tile(const char *arg, size_t *out);
+/* The one rule for a tile, for run and calibrate: a tile larger than the problem's largest
+ * dimension is refused (one line); 0 when it fits. */
+int cli_check_tile(const char *command, size_t tile, size_t largest);
 
 /* A comma-separated list: an empty list, an empty item ("1024,,2048", a trailing comma) or more
  * than \p max items is refused rather than skipped. Splits \p arg in place into items[]. */

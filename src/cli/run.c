@@ -285,12 +285,8 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0)
 		goto out;
-	if (o.tile && o.tile > cli_problem_largest(&p)) {
-		cli_error("run",
-		          "--tile %zu is larger than every dimension of the problem (largest %zu)",
-		          o.tile, cli_problem_largest(&p));
+	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
 		goto out;
-	}
 	if (!cli_memory_fits(cli_problem_bytes(&p), &node_bytes)) {
 		cli_error(
 		    "run",
