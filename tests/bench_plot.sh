@@ -2,10 +2,11 @@
 # documented sizes (gflops.png, share.png, one Gantt chart per traced configuration), one Chrome
 # trace per configuration, and an index.html that is self-contained (no network, no external
 # CSS or JS; every src/href a local file that exists) and names, for each size, the policy with
-# the best median GFLOP/s of the CSV. `--plot FILE.png` writes that one GFLOP/s chart alone.
+# the best median GFLOP/s of the CSV. `--plot FILE.png` writes that one GFLOP/s chart alone,
+# `--plot FILE.svg` the same as SVG.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 command -v gnuplot >/dev/null 2>&1 || skip_all "no gnuplot"
-plan 7
+plan 8
 d=$HS_TMPDIR
 
 "$HETSCHED" bench --sched eager,dmda --sizes 64,128 --tiles 32,64 --repeat 2 --csv "$d/out.csv" \
@@ -119,6 +120,23 @@ sys.exit(0 if ok else 1)
 PY
 [ $? -eq 0 ] && [ $rc -eq 0 ] && grep -q "^plot: $d/one/study.png" "$d/stdout"
 ok $? "--plot FILE.png: exit $rc, that PNG (1000 x 620) alone, named in the summary"
+# --plot FILE.svg: an SVG document (gnuplot's svg terminal), 1000 x 620, not a folder.
+mkdir -p "$d/svg"
+"$HETSCHED" bench --sched eager --sizes 64 --tiles 32 --repeat 2 --csv "$d/svg.csv" \
+	--plot "$d/svg/out.svg" >"$d/stdout" 2>"$d/stderr"
+rc=$?
+python3 - "$d/svg" <<'PY'
+import os, sys, xml.etree.ElementTree as ET
+files = os.listdir(sys.argv[1])
+path = os.path.join(sys.argv[1], "out.svg")
+root = ET.parse(path).getroot() if os.path.isfile(path) else None
+ok = files == ["out.svg"] and root is not None and root.tag == "{http://www.w3.org/2000/svg}svg" \
+    and root.get("width", "").startswith("1000") and root.get("height", "").startswith("620")
+print("# files %r, root %r" % (files, None if root is None else (root.tag, root.get("width"), root.get("height"))))
+sys.exit(0 if ok else 1)
+PY
+[ $? -eq 0 ] && [ $rc -eq 0 ] && grep -q "^plot: $d/svg/out.svg" "$d/stdout"
+ok $? "--plot FILE.svg: exit $rc, an SVG document (1000 x 620) of that name, not a folder"
 "$HETSCHED" bench --sched eager --sizes 64 --tiles 32 --repeat 2 --plot "$d/none/study.png" \
 	>"$d/stdout" 2>"$d/stderr"
 rc=$?
