@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "problem.h"
@@ -33,8 +34,8 @@ const char cli_run_help[] =
     "  --repeat R         run the forward pass R times (default 1)\n"
     "  --check            verify y against an independent reference; exit 1 if "
     "wrong\n" CLI_WORKER_HELP "output:\n"
-    "  --save y.npy       write y\n"
-    "  --save-input x.npy write the input batch\n"
+    "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
+    "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
     "  --quiet            no summary\n";
@@ -227,6 +228,18 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 
 /* ------------------------------------------------------------------ the run */
 
+/* --save and --save-input: a .safetensors file (one tensor, \p name) for that extension, what
+ * PyTorch users load with safetensors.torch.load_file; a .npy file otherwise. */
+static int save_array(const char *path, const char *name, const float *data, size_t rows,
+                      size_t cols, size_t ld)
+{
+	size_t len = strlen(path);
+
+	if (len >= 12 && !strcasecmp(path + len - 12, ".safetensors"))
+		return hetsched_safetensors_save(path, name, data, rows, cols, ld);
+	return hetsched_npy_save(path, data, rows, cols, ld);
+}
+
 /* StarPU's own warnings are silenced (see cli_start): one line of ours instead, when the
  * policy schedules from performance models that lack samples for the tasks of this run. */
 static void report_calibration(const struct cli_problem *p)
@@ -361,7 +374,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && hetsched_npy_save(o.save, ydata, p.rows, p.dims[p.nlayers], ldy) < 0) {
+	if (o.save && save_array(o.save, "y", ydata, p.rows, p.dims[p.nlayers], ldy) < 0) {
 		cli_signals_block(0);
 		rc = fail_runtime("cannot save the result");
 		goto out;
@@ -371,7 +384,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    hetsched_npy_save(o.save_input, xdata, p.rows, p.dims[0], ldx) < 0) {
+		    save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
 			rc = fail_runtime("cannot save the input");
 			goto out;
