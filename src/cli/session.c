@@ -38,14 +38,22 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.watchdog_s = w->watchdog_s;
 	rc = hetsched_init(&conf);
 	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
-	 * for, idle cores): one line each, even when quiet. */
+	 * for, idle cores): one line each, even when quiet; bench starts StarPU once per policy,
+	 * so a line already printed by this process is not repeated. */
 	{
+		static char said[4096];
 		const char *report = hetsched__notices();
 
 		while (*report && (rc != 0 || hetsched_rank() == 0)) {
 			size_t len = strcspn(report, "\n");
+			char line[1024];
 
-			fprintf(stderr, "hetsched: %.*s\n", (int)len, report);
+			snprintf(line, sizeof(line), "%.*s\n", (int)len, report);
+			if (!strstr(said, line)) {
+				fprintf(stderr, "hetsched: %s", line);
+				if (strlen(said) + strlen(line) < sizeof(said))
+					strcat(said, line);
+			}
 			report += len + (report[len] == '\n');
 		}
 	}
