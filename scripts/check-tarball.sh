@@ -55,7 +55,7 @@ else
 fi
 rc=$?
 grep -E '^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP):' "$work/check.log" | sed 's/^/  /'
-tail -n 1 "$work/check.log" | sed 's/^/  /'
+grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$work/check.log" | tail -n 1 | sed 's/^/  /'
 # The cluster tests ran, not skipped, when asked for (all of them, or by name).
 for t in slurm.sh mpi.sh; do
 	case " ${*:-$t} " in *" $t "*) ;; *) continue ;; esac
