@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -40,8 +41,8 @@ const char cli_run_help[] =
     "  --repeat R         run the forward pass R times (default 1)\n"
     "  --check            verify y against an independent reference; exit 1 if "
     "wrong\n" CLI_WORKER_HELP "output:\n"
-    "  --save y.npy       write y\n"
-    "  --save-input x.npy write the input batch\n"
+    "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
+    "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
     "  --quiet            no summary\n";
@@ -328,15 +329,30 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 	return 0;
 }
 
-/* y in its own shape: 1-D in, 1-D out; an ONNX model's output shape. */
+/* ------------------------------------------------------------------ the run */
+
+/* --save and --save-input: a .safetensors file (one tensor, \p name) for that extension, what
+ * PyTorch users load with safetensors.torch.load_file; a .npy file otherwise. */
+static int save_array(const char *path, const char *name, const float *data, size_t rows,
+                      size_t cols, size_t ld)
+{
+	size_t len = strlen(path);
+
+	if (len >= 12 && !strcasecmp(path + len - 12, ".safetensors"))
+		return hetsched_safetensors_save(path, name, data, rows, cols, ld);
+	return hetsched_npy_save(path, data, rows, cols, ld);
+}
+
+/* y in its own shape in a .npy file: 1-D in, 1-D out; an ONNX model's output shape. */
 static int save_output(const struct cli_problem *p, const char *path, const float *y, size_t ldy)
 {
-	size_t cols = p->dims[p->nlayers];
+	size_t cols = p->dims[p->nlayers], len = strlen(path);
 	float *packed = NULL;
 	int rc;
 
-	if (p->y_ndim == 0)
-		return hetsched_npy_save(path, y, p->rows, cols, ldy);
+	/* A .safetensors output holds the rows x columns matrix. */
+	if (p->y_ndim == 0 || (len >= 12 && !strcasecmp(path + len - 12, ".safetensors")))
+		return save_array(path, "y", y, p->rows, cols, ldy);
 	if (ldy != cols) {
 		packed = malloc(p->rows * cols * sizeof(float));
 		if (!packed)
@@ -350,7 +366,33 @@ static int save_output(const struct cli_problem *p, const char *path, const floa
 	return rc;
 }
 
-/* ------------------------------------------------------------------ the run */
+/* StarPU's own warnings are silenced (see cli_start): one line of ours instead, when the
+ * policy schedules from performance models that lack samples for the tasks of this run. */
+static void report_calibration(const struct cli_problem *p)
+{
+	size_t nclasses = 0, npairs = 0;
+	int square = p->nlayers == 1 && p->rows == p->dims[0] && p->rows == p->dims[1];
+
+	if (!hetsched_sched_uses_models(hetsched_sched_name()) ||
+	    hetsched_perfmodel_uncalibrated(&nclasses, &npairs) < 0 || npairs == 0)
+		return;
+	if (square)
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (%zu x %zu -> %zu, tile %zu: %zu of the (task shape, worker kind) pairs "
+		    "lack samples), so the first runs may be slower; `hetsched calibrate --sizes "
+		    "%zu --tile %zu` calibrates them\n",
+		    p->rows, p->dims[0], p->dims[1], p->tile, npairs, p->rows, p->tile);
+	else
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (batch %zu, tile %zu: %zu of the (task shape, worker kind) pairs lack "
+		    "samples), so the first runs may be slower; `hetsched calibrate --tile %zu` "
+		    "calibrates them\n",
+		    p->rows, p->tile, npairs, p->tile);
+}
 
 static int fail_runtime(const char *what)
 {
@@ -382,12 +424,8 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0)
 		goto out;
-	if (o.tile && o.tile > cli_problem_largest(&p)) {
-		cli_error("run",
-		          "--tile %zu is larger than every dimension of the problem (largest %zu)",
-		          o.tile, cli_problem_largest(&p));
+	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
 		goto out;
-	}
 	if (!cli_memory_fits(cli_problem_bytes(&p), &node_bytes)) {
 		cli_error(
 		    "run",
@@ -432,6 +470,8 @@ int cli_run(int argc, char **argv)
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
+	if (!o.quiet && hetsched_rank() == 0)
+		report_calibration(&p);
 	y = cli_problem_output(&p);
 	if (hetsched_rank() == 0)
 		hetsched_tensor_data(y, &ydata, &ldy);
@@ -470,7 +510,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    hetsched_npy_save(o.save_input, xdata, p.rows, p.dims[0], ldx) < 0) {
+		    save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
 			rc = fail_runtime("cannot save the input");
 			goto out;
