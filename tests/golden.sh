@@ -61,7 +61,8 @@ run --hidden 0 --save $d/out.npy
 run --repeat 0 --save $d/out.npy
 run --batch 64 --in 64 --out 64 --tile 100000 --save $d/out.npy
 run --batch 64 --in 64 --out 64 --sched nope --save $d/out.npy
-run --batch 64 --in 64 --out 64 --activation tanh --save $d/out.npy
+run --batch 64 --in 64 --out 64 --activation swish --save $d/out.npy
+run --batch 64 --in 64 --out 64 --hidden 8 --activation relu,tanh,gelu --save $d/out.npy
 run --input $d/missing.npy --save $d/out.npy
 run --batch 4000000 --in 100000 --out 100000 --save $d/out.npy
 run --batch 64 --in 64 --out 64 --save /nonexistent-dir/y.npy
@@ -77,7 +78,6 @@ run --input $d/bad/truncated.npy --save $d/out.npy
 run --input $d/bad/badmagic.npy --save $d/out.npy
 run --input $d/bad/int32.npy --save $d/out.npy
 run --input $d/bad/fortran.npy --save $d/out.npy
-run --input $d/bad/3d.npy --save $d/out.npy
 run --input $d/m/x.npy --model $d/bad/truncated.safetensors --save $d/out.npy
 run --input $d/m/x.npy --model $d/bad/badjson.safetensors --save $d/out.npy
 run --input $d/m/x.npy --model $d/bad/hugeheader.safetensors --save $d/out.npy
@@ -87,6 +87,11 @@ run --input $d/m/x.npy --model $d/bad/mismatch.safetensors --save $d/out.npy
 run --input $d/m/x.npy --model $d/bad/empty.safetensors --save $d/out.npy
 run --in 20 --batch 4 --model $d/m/model.safetensors --save $d/out.npy
 run --input $d/m/x.npy --model $d/m/model.safetensors --hidden 8 --save $d/out.npy
+run --input $d/m/x.npy --model $d/m/model_npy --save $d/out.npy
+run --input $d/m/x.npy --model $d/bad/torch_save.pt --save $d/out.npy
+run --input $d/m/x.npy --model $d/bad/layernorm.safetensors --save $d/out.npy
+run --input $d/m/x.npy --model $d/bad/named.safetensors --save $d/out.npy
+run --input $d/m/x.npy --model $d/bad/notonnx.onnx --save $d/out.npy
 EOF2
 )
 # bench_bad.sh's cases, after the same valid set with every output ($d expands at eval).
