@@ -9,7 +9,7 @@ d=$HS_TMPDIR
 workers="--ncpu 1"
 [ "$HS_WORKERS" = opencl ] && workers="--ncpu 0 --nopencl 1"
 lists="tanh,gelu,none relu,sigmoid,softmax leaky_relu,elu,log_softmax selu,gelu_tanh,hardsigmoid silu,none,tanh"
-plan 15
+plan 16
 compare() {
 	"$PYTHON_NUMPY" - "$1" "$2" <<'PY'
 import sys, numpy as np
@@ -43,4 +43,15 @@ for acts in $lists; do
 	[ $st -ne 0 ] && diag "$(cat "$m/out")"
 	ok $st "random model with --activation $acts: check OK"
 done
+
+# A 1-D input (one sample, as PyTorch's model(x[0])) gives a 1-D output, as PyTorch's does.
+"$PYTHON_NUMPY" -c "import numpy as np; np.save('$m/x1d.npy', np.load('$m/x.npy')[7])
+np.save('$m/y1d_ref.npy', np.load('$m/y_ref.npy')[7])"
+# shellcheck disable=SC2086
+"$HETSCHED" run --input "$m/x1d.npy" --model "$m/model.safetensors" --check $workers \
+	--save "$m/y1d.npy" >"$m/out" 2>&1 && grep -q "saved: .* (30 float32)" "$m/out" &&
+	compare "$m/y1d.npy" "$m/y1d_ref.npy"
+st=$?
+[ $st -ne 0 ] && diag "$(cat "$m/out")"
+ok $st "1-D input: 1-D output of 30, matching numpy"
 finish

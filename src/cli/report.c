@@ -127,7 +127,13 @@ void report_print_text(const struct run_report *r)
 	}
 	if (r->check)
 		print_check(r->check);
-	if (r->save)
+	if (r->save && r->save_ndim) {
+		/* The shape the file holds: N-D for .npy outputs of N-D or 1-D inputs. */
+		printf("saved: %s (", r->save);
+		for (size_t d = 0; d < r->save_ndim; d++)
+			printf("%s%zu", d ? " x " : "", r->save_shape[d]);
+		printf(" float32)\n");
+	} else if (r->save)
 		printf("saved: %s (%zu x %zu float32)\n", r->save, r->batch, r->dims[r->nlayers]);
 }
 

@@ -343,15 +343,22 @@ static int save_array(const char *path, const char *name, const float *data, siz
 	return hetsched_npy_save(path, data, rows, cols, ld);
 }
 
+static int is_safetensors(const char *path)
+{
+	size_t len = path ? strlen(path) : 0;
+
+	return len >= 12 && !strcasecmp(path + len - 12, ".safetensors");
+}
+
 /* y in its own shape in a .npy file: 1-D in, 1-D out; an ONNX model's output shape. */
 static int save_output(const struct cli_problem *p, const char *path, const float *y, size_t ldy)
 {
-	size_t cols = p->dims[p->nlayers], len = strlen(path);
+	size_t cols = p->dims[p->nlayers];
 	float *packed = NULL;
 	int rc;
 
 	/* A .safetensors output holds the rows x columns matrix. */
-	if (p->y_ndim == 0 || (len >= 12 && !strcasecmp(path + len - 12, ".safetensors")))
+	if (p->y_ndim == 0 || is_safetensors(path))
 		return save_array(path, "y", y, p->rows, cols, ldy);
 	if (ldy != cols) {
 		packed = malloc(p->rows * cols * sizeof(float));
@@ -529,6 +536,8 @@ int cli_run(int argc, char **argv)
 		    .last_s = times[o.repeat - 1], /* before the sort below */
 		    .check = o.check ? &check : NULL,
 		    .save = o.save,
+		    .save_ndim = p.y_ndim && !is_safetensors(o.save) ? p.y_ndim : 0,
+		    .save_shape = p.y_shape,
 		    .ranks = ranks,
 		    .nranks = (size_t)hetsched_nranks(),
 		};
