@@ -62,7 +62,7 @@ refused "node 'y' \(Conv\): not supported" conv
 
 # No --input: the input's width comes from the model (rows from --batch).
 # shellcheck disable=SC2086
-"$HETSCHED" run --model "$d/m/mlp_tanh.onnx" --batch 50 --check $workers --json >"$d/json" 2>&1
+"$HETSCHED" run --model "$d/m/mlp_tanh.onnx" --batch 50 --check $workers --json >"$d/json" 2>"$d/err"
 st=$?
 [ $st -eq 0 ] && "$PYTHON_NUMPY" -c "
 import json, sys

@@ -49,6 +49,12 @@ int hetsched__onnx_read(const char *path, const struct hetsched_model_options *o
 int hetsched__onnx_read_mem(const void *buf, size_t len, const char *name,
                             const struct hetsched_model_options *options, struct hetsched__onnx *g);
 
+/* Read the external data of \p t (\p bytes of them) into a malloc'd buffer, after checking its
+ * location (relative, no "..", inside the model's folder once resolved) and its offset and
+ * length against the data file (onnx_external.c). 0 or a negative code. */
+int hetsched__onnx_external(const struct hetsched__onnx *g, const Onnx__TensorProto *t,
+                            size_t bytes, unsigned char **out);
+
 /* The known value called \p name, or NULL. */
 const struct hetsched__onnx_const *hetsched__onnx_find(const struct hetsched__onnx *g,
                                                        const char *name);
