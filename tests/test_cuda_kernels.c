@@ -4,7 +4,10 @@
  *   logf/sinf/cosf differ), at odd tile offsets, ragged sizes and padded leading dimensions;
  * - bias broadcast and ReLU, exactly, leaving the padding alone;
  * - one linear tile as linear.c's CUDA variant computes it (bias, cuBLAS sgemm with the
- *   column-major trick, ReLU) against OpenBLAS, normwise relative error <= 1e-4.
+ *   column-major trick, ReLU) against OpenBLAS, normwise relative error <= 1e-4;
+ * - the epilogue (every unary operation, SiLU's registers, scalar and per-column constants,
+ *   swapped operands) and the three softmax phases over three column tiles, against the
+ *   double-precision references of reference.c (relative error <= 1e-5 of the largest value).
  * Without a CUDA device it reports SKIP and exits 77.
  */
 #include "config.h"
@@ -153,6 +156,153 @@ static void check_bias_relu(cudaStream_t stream)
 	free(out);
 }
 
+/* Largest |a - ref| / max(1, max |ref|) over an m x n tile of leading dimension ld. */
+static double tile_err(const float *a, const float *ref, uint32_t m, uint32_t n, uint32_t ld)
+{
+	double err = 0, scale = 1;
+
+	for (uint32_t i = 0; i < m; i++)
+		for (uint32_t j = 0; j < n; j++)
+			scale = fmax(scale, fabs(ref[i * ld + j]));
+	for (uint32_t i = 0; i < m; i++)
+		for (uint32_t j = 0; j < n; j++)
+			err = fmax(err, fabs((double)a[i * ld + j] - ref[i * ld + j]) / scale);
+	return err;
+}
+
+static void check_epilogue(cudaStream_t stream)
+{
+	const uint32_t m = 29, n = 75, ldy = 80, ldv = 77;
+	const size_t size = (size_t)m * ldy;
+	float *y = malloc(size * sizeof(float)), *ref = malloc(size * sizeof(float));
+	float *out = malloc(size * sizeof(float)), vecs[2 * 77], *dy, *dv;
+	struct hetsched_ew_prog prog;
+
+	fill_data(y, size, 11);
+	fill_data(vecs, 2 * ldv, 12);
+	for (size_t i = 0; i < size; i++)
+		y[i] *= 3.0f;
+	for (uint32_t j = 0; j < ldv; j++)
+		vecs[ldv + j] = 1.5f + fabsf(vecs[ldv + j]); /* a positive divisor */
+	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&dy, size * sizeof(float)));
+	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&dv, sizeof(vecs)));
+	HETSCHED_CUDA_CHECK(cudaMemcpy(dv, vecs, sizeof(vecs), cudaMemcpyHostToDevice));
+	for (uint32_t op = HETSCHED_EW_RELU; op <= HETSCHED_EW_POWER + 2; op++) {
+		memset(&prog, 0, sizeof(prog));
+		if (op <= HETSCHED_EW_COPY) {
+			/* Each unary operation, on |y| for the square root. */
+			if (op == HETSCHED_EW_SQRT)
+				prog.code[prog.n++] = HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0,
+				                                       HETSCHED_EW_B_REG, 0, 0);
+			prog.p0[prog.n] = 0.3f;
+			prog.p1[prog.n] = 0.6f;
+			prog.code[prog.n++] = HETSCHED_EW_CODE(op, 0, 0, 0, 0, 0);
+		} else if (op < HETSCHED_EW_ADD) {
+			continue;
+		} else if (op <= HETSCHED_EW_POWER) {
+			/* r1 = sigmoid(r0); r0 = (r0 op r1): a second register, as SiLU. */
+			prog.code[prog.n++] = HETSCHED_EW_CODE(HETSCHED_EW_SIGMOID, 1, 0, 0, 0, 0);
+			prog.code[prog.n++] = HETSCHED_EW_CODE(op, 0, 1, HETSCHED_EW_B_REG, 0, 0);
+		} else if (op == HETSCHED_EW_POWER + 1) {
+			/* Swapped scalar: r0 = 2 - r0; per-column constants: r0 = r0 * v0 / v1. */
+			prog.p0[0] = 2.0f;
+			prog.code[prog.n++] =
+			    HETSCHED_EW_CODE(HETSCHED_EW_SUB, 0, 0, HETSCHED_EW_B_SCALAR, 0, 1);
+			prog.code[prog.n++] =
+			    HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0, HETSCHED_EW_B_VEC, 0, 0);
+			prog.code[prog.n++] =
+			    HETSCHED_EW_CODE(HETSCHED_EW_DIV, 0, 0, HETSCHED_EW_B_VEC, 1, 0);
+			prog.nvec = 2;
+		} else {
+			/* GELU decomposed as exporters write it: x/2 (1 + erf(x / sqrt 2)). */
+			const uint32_t c[5] = {
+			    HETSCHED_EW_CODE(HETSCHED_EW_DIV, 1, 0, HETSCHED_EW_B_SCALAR, 0, 0),
+			    HETSCHED_EW_CODE(HETSCHED_EW_ERF, 1, 1, 0, 0, 0),
+			    HETSCHED_EW_CODE(HETSCHED_EW_ADD, 1, 1, HETSCHED_EW_B_SCALAR, 0, 0),
+			    HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0, HETSCHED_EW_B_REG, 1, 0),
+			    HETSCHED_EW_CODE(HETSCHED_EW_MUL, 0, 0, HETSCHED_EW_B_SCALAR, 0, 0)};
+			const float p[5] = {1.41421356f, 0, 1, 0, 0.5f};
+
+			for (int k = 0; k < 5; k++) {
+				prog.code[k] = c[k];
+				prog.p0[k] = p[k];
+			}
+			prog.n = 5;
+		}
+		memcpy(ref, y, size * sizeof(float));
+		hetsched__ref_epilogue(ref, ldy, m, n, &prog, vecs, ldv);
+		HETSCHED_CUDA_CHECK(
+		    cudaMemcpy(dy, y, size * sizeof(float), cudaMemcpyHostToDevice));
+		hetsched__epilogue_cuda_launch(dy, m, n, ldy, dv, ldv, &prog, stream);
+		HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
+		HETSCHED_CUDA_CHECK(
+		    cudaMemcpy(out, dy, size * sizeof(float), cudaMemcpyDeviceToHost));
+		TAP_CMP_DBL(tile_err(out, ref, m, n, ldy), <=, 1e-5,
+		            "epilogue program %u (%u instructions) against the reference", op,
+		            prog.n);
+	}
+	HETSCHED_CUDA_CHECK(cudaFree(dy));
+	HETSCHED_CUDA_CHECK(cudaFree(dv));
+	free(y);
+	free(ref);
+	free(out);
+}
+
+/* Softmax and log-softmax of 23 rows split into column tiles of 50, 64 and 17 (own leading
+ * dimensions), the three phases tile after tile as softmax.c's CUDA variant runs them. */
+static void check_softmax(cudaStream_t stream)
+{
+	const uint32_t m = 23, widths[3] = {50, 64, 17}, lds[3] = {52, 64, 20}, n = 131;
+	float *row = malloc((size_t)m * n * sizeof(float)),
+	      *out = malloc((size_t)m * n * sizeof(float));
+	float *dt[3], *ds, *h = malloc((size_t)m * 64 * sizeof(float));
+
+	fill_data(row, (size_t)m * n, 21);
+	for (size_t i = 0; i < (size_t)m * n; i++)
+		row[i] *= 8.0f;
+	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&ds, 2 * m * sizeof(float)));
+	for (int t = 0; t < 3; t++)
+		HETSCHED_CUDA_CHECK(
+		    cudaMalloc((void **)&dt[t], (size_t)m * lds[t] * sizeof(float)));
+	for (uint32_t log = 0; log < 2; log++) {
+		for (int t = 0, col = 0; t < 3; col += widths[t++]) {
+			for (uint32_t i = 0; i < m; i++)
+				memcpy(h + i * lds[t], row + i * n + col,
+				       widths[t] * sizeof(float));
+			HETSCHED_CUDA_CHECK(cudaMemcpy(dt[t], h, (size_t)m * lds[t] * sizeof(float),
+			                               cudaMemcpyHostToDevice));
+		}
+		for (uint32_t phase = 0; phase < 3; phase++)
+			for (int t = 0; t < 3; t++)
+				hetsched__softmax_cuda_launch(dt[t], m, widths[t], lds[t], ds,
+				                              phase, t == 0, log, stream);
+		HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
+		for (int t = 0, col = 0; t < 3; col += widths[t++]) {
+			HETSCHED_CUDA_CHECK(cudaMemcpy(h, dt[t], (size_t)m * lds[t] * sizeof(float),
+			                               cudaMemcpyDeviceToHost));
+			for (uint32_t i = 0; i < m; i++)
+				memcpy(out + i * n + col, h + i * lds[t],
+				       widths[t] * sizeof(float));
+		}
+		{
+			float *ref = malloc((size_t)m * n * sizeof(float));
+
+			memcpy(ref, row, (size_t)m * n * sizeof(float));
+			hetsched__ref_softmax(ref, n, m, n, (int)log);
+			TAP_CMP_DBL(tile_err(out, ref, m, n, n), <=, 1e-5,
+			            "%s over three column tiles against the reference",
+			            log ? "log-softmax" : "softmax");
+			free(ref);
+		}
+	}
+	for (int t = 0; t < 3; t++)
+		HETSCHED_CUDA_CHECK(cudaFree(dt[t]));
+	HETSCHED_CUDA_CHECK(cudaFree(ds));
+	free(row);
+	free(out);
+	free(h);
+}
+
 /* One tile of linear.c's CUDA variant, against OpenBLAS doing what linear.c's CPU variant does. */
 static void check_linear(cudaStream_t stream, cublasHandle_t handle, uint32_t m, uint32_t n,
                          uint32_t k, int relu)
@@ -242,6 +392,8 @@ int main(void)
 	check_rand(stream, HETSCHED_DIST_NORMAL, 3.0f, 0.5f, 9, 1, 31, 333, 2);
 
 	check_bias_relu(stream);
+	check_epilogue(stream);
+	check_softmax(stream);
 
 	check_linear(stream, handle, 64, 64, 64, 0);
 	check_linear(stream, handle, 100, 70, 150, 1);
