@@ -192,6 +192,11 @@ int hetsched_init(const struct hetsched_conf *conf)
 	}
 	snprintf(runtime.sched, sizeof(runtime.sched), "%s", sched);
 	hetsched__set_initialized(1);
+	/* Warm every kind's libraries (cuBLAS, PoCL's compiler, OpenBLAS's buffers) and measure
+	 * its speed, so that neither the first pass nor an uncalibrated policy pays for them. */
+	hetsched__placement_set_all_kinds(conf->all_kinds);
+	hetsched__probe_kinds();
+	hetsched_bus_bytes(NULL, NULL, NULL); /* the probe's transfers are not a pass's */
 	hetsched_stats_reset();
 	return 0;
 }
