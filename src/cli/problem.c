@@ -133,6 +133,13 @@ int cli_problem_create(struct cli_problem *p, size_t tile, const char **what)
 		    hetsched_tensor_rand(p->x, &spec) < 0)
 			return -1;
 	}
+	return cli_problem_create_layers(p, tile, what);
+}
+
+int cli_problem_create_layers(struct cli_problem *p, size_t tile, const char **what)
+{
+	p->tile = tile ? tile : cli_auto_tile(p->rows, p->dims, p->nlayers);
+	tile = p->tile;
 	if (p->model) {
 		*what = "cannot create a layer";
 		if (hetsched_model_create_layers(p->model, p->between, tile, tile, p->layer) < 0)

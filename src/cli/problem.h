@@ -52,6 +52,9 @@ size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers);
  * host copies are freed. 0, or -1 with \p what naming the step that failed (the reason in
  * hetsched_last_error()). */
 int cli_problem_create(struct cli_problem *p, size_t tile, const char **what);
+/* The layers alone (a stream reads its input batch by batch); p->rows stands for the rows of a
+ * batch in the choice of an auto tile. Same returns. */
+int cli_problem_create_layers(struct cli_problem *p, size_t tile, const char **what);
 /* Host copies of the last layer and of x, for cli_problem_check_projection: taken once, since
  * gathering them after every pass would move the weights back to main memory and change what
  * the next pass has to transfer. */
