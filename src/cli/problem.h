@@ -29,6 +29,8 @@ struct cli_problem {
 	hetsched_tensor_t act[CLI_MAX_LAYERS]; /* act[l]: output of layer l in the last pass */
 	/* Host copies of what the projection check reads (cli_problem_keep_check_copies). */
 	float *x_copy, *w_copy, *b_copy;
+	/* The output of the last streamed pass (cli_problem_stream_pass), rows x dims[nlayers]. */
+	float *y_stream;
 };
 
 /* A random problem: rows x dims[0] through nlayers layers dims[l] -> dims[l + 1]. */
@@ -64,6 +66,15 @@ int cli_problem_keep_check_copies(struct cli_problem *p);
  * cli_problem_release_pass(), so that freeing them costs nothing inside the timed region. */
 int cli_problem_pass(struct cli_problem *p, double *elapsed_s);
 hetsched_tensor_t cli_problem_output(const struct cli_problem *p);
+/* Bring x and every weight and bias back to main memory alone, so that the next pass starts
+ * cold (x and W on the host), as after loading them from files. Not timed. */
+int cli_problem_evict(struct cli_problem *p);
+/* One pass as a stream: x's host copy (cli_problem_keep_check_copies, one layer) read in batches
+ * of \p batch rows, the weights resident, y written to host memory (p->y_stream, which
+ * cli_problem_check_projection then checks). Timed from the first row read to the last written;
+ * the bytes moved each way in \p h2d and \p d2h. */
+int cli_problem_stream_pass(struct cli_problem *p, size_t batch, double *elapsed_s, uint64_t *h2d,
+                            uint64_t *d2h);
 void cli_problem_release_pass(struct cli_problem *p);
 
 /* The check of `run --check`: a full double-precision reference when it is cheap, a random
