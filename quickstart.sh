@@ -81,6 +81,7 @@ if [ "$mode" = check ]; then
 				echo "$name: OK"
 			fi
 		}
+		extra tarball sh scripts/check-tarball.sh
 		extra check-cuda-glue make check-cuda-glue
 		extra sanitizers sh scripts/check-sanitizers.sh asan
 		extra valgrind sh scripts/check-sanitizers.sh valgrind
