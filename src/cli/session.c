@@ -36,6 +36,7 @@ int cli_start(const struct cli_workers *w, int quiet)
 		setenv("STARPU_SILENT", "0", 1);
 	conf.quiet = !w->verbose && (quiet || !getenv("STARPU_SILENT"));
 	conf.watchdog_s = w->watchdog_s;
+	conf.all_kinds = w->all_kinds;
 	rc = hetsched_init(&conf);
 	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
 	 * for, idle cores): one line each, even when quiet; bench starts StarPU once per policy,

@@ -321,12 +321,13 @@ out:
 
 /* A fresh StarPU under \p sched with the study's workers; the first one tells the workers, and
  * so the tiles of "auto". */
-static int start_policy(struct bench *b, const char *sched)
+static int start_policy(struct bench *b, const char *sched, int all_kinds)
 {
 	struct cli_workers w = b->o.workers;
 	int rc;
 
 	w.sched = sched;
+	w.all_kinds = all_kinds;
 	rc = cli_start_one_process(&w, 1, "bench");
 	if (rc != EXIT_OK || b->resolved)
 		return rc;
@@ -348,7 +349,8 @@ int bench_calibrate(struct bench *b)
 {
 	int rc;
 
-	rc = start_policy(b, "dmda");
+	/* The calibration phase offers every kind every task, to measure each on each shape. */
+	rc = start_policy(b, "dmda", 1);
 	if (rc != EXIT_OK)
 		return rc;
 	for (size_t s = 0; s < b->o.nsizes && rc == EXIT_OK; s++)
@@ -400,7 +402,7 @@ int bench_run_policy(struct bench *b, size_t sched)
 
 	/* StarPU's own messages would break the progress line: keep it quiet. */
 	bench_progress_clear();
-	rc = start_policy(b, b->o.scheds[sched]);
+	rc = start_policy(b, b->o.scheds[sched], 0);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = EXIT_OK;
