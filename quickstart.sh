@@ -66,9 +66,9 @@ if [ "$mode" = check ]; then
 	make check || rc=$?
 	# In CI (or on request), also: the suite against StarPU 1.4.10 (OpenCL + MPI, built by
 	# scripts/build-starpu.sh from Debian's source package the first time, then taken from its
-	# cache outside the clone), the CUDA glue built against Debian contrib's CUDA StarPU, the
-	# suite under ASan + UBSan and the core tests under valgrind (each in a build of its own),
-	# and a minute of fuzzing per harness.
+	# cache outside the clone), the CUDA glue built against Debian contrib's CUDA StarPU 1.3 and
+	# against StarPU 1.4.10 built with CUDA (cached too), the suite under ASan + UBSan and the
+	# core tests under valgrind (each in a build of its own), and a minute of fuzzing per harness.
 	if [ "${CI:-}" = true ] || [ "${HETSCHED_CHECK_ALL:-0}" = 1 ]; then
 		extra() { # extra NAME COMMAND...: run one extra check, 77 is a skip
 			name=$1
@@ -89,6 +89,11 @@ if [ "$mode" = check ]; then
 		export HS_STARPU_SUMMARY
 		extra starpu-1.4 sh scripts/check-with-starpu.sh --suite forky --opencl --mpi
 		extra check-cuda-glue make check-cuda-glue
+		cuda_glue_14() { # the same against StarPU 1.4.10 built with this CUDA toolkit (cached)
+			p=$(sh scripts/build-starpu.sh --suite forky --cuda) || return $?
+			make check-cuda-glue CUDA_GLUE_STARPU="$p"
+		}
+		extra check-cuda-glue-1.4 cuda_glue_14
 		extra sanitizers sh scripts/check-sanitizers.sh asan
 		extra valgrind sh scripts/check-sanitizers.sh valgrind
 		extra fuzz sh fuzz/run.sh 60
