@@ -19,7 +19,6 @@
 
 #include "cli/cli.h"
 #include "fuzz_common.h"
-#include "npy.h"
 
 #define FUZZ_STARTED 42
 #define MAX_ARGS 64
@@ -70,7 +69,7 @@ static void write_file(const char *name, const void *bytes, size_t len)
 	             name);
 }
 
-/* hetsched__npy_save writes 2-D arrays; a bias is 1-D. A 128-byte preamble and header. */
+/* hetsched_npy_save writes 2-D arrays; a bias is 1-D. A 128-byte preamble and header. */
 static void write_vector_npy(const char *name, const float *v, size_t n)
 {
 	char b[128 + 16 * sizeof(float)];
@@ -136,12 +135,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		v[i] = (float)i / 64.0f - 1.0f;
 	FUZZ_REQUIRE(mkdtemp(fuzz_dir) && chdir(fuzz_dir) == 0, "cannot make a temporary folder");
 	atexit(remove_files);
-	FUZZ_REQUIRE(hetsched__npy_save("x.npy", v, 4, 8, 8) == 0, "%s", hetsched_last_error());
+	FUZZ_REQUIRE(hetsched_npy_save("x.npy", v, 4, 8, 8) == 0, "%s", hetsched_last_error());
 	write_file("bad.npy", "\x93NUMPY\x01\x00\x10\x00{'descr':", 20);
 	write_safetensors("m.safetensors");
 	FUZZ_REQUIRE(mkdir("mdir", 0755) == 0, "cannot make mdir");
-	FUZZ_REQUIRE(hetsched__npy_save("mdir/0.weight.npy", v, 16, 8, 8) == 0 &&
-	                 hetsched__npy_save("mdir/2.weight.npy", v, 4, 16, 16) == 0,
+	FUZZ_REQUIRE(hetsched_npy_save("mdir/0.weight.npy", v, 16, 8, 8) == 0 &&
+	                 hetsched_npy_save("mdir/2.weight.npy", v, 4, 16, 16) == 0,
 	             "%s", hetsched_last_error());
 	write_vector_npy("mdir/0.bias.npy", v, 16);
 	return 0;

@@ -1,12 +1,12 @@
 /* fuzz_npy.c: libFuzzer harness of the .npy loader. Any bytes give either a matrix that the
  * bytes really hold, or an error with one line naming the file; the loader from memory
- * (hetsched__npy_load_mem) and the one from a file (hetsched__npy_load_ndim, which reads the
+ * (hetsched__npy_load_mem) and the one from a file (hetsched_npy_load_ndim, which reads the
  * header first and the data in chunks) must agree on both, value for value. */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
 #include "fuzz_common.h"
-#include "npy.h"
+#include "io/npy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	path = fuzz_as_file(data, size);
-	frc = hetsched__npy_load_ndim(path, &file, &frows, &fcols, &ndim);
+	frc = hetsched_npy_load_ndim(path, &file, &frows, &fcols, &ndim);
 	FUZZ_REQUIRE(frc == rc, "from memory %d, from a file %d (%s)", rc, frc,
 	             hetsched_last_error());
 	if (frc == 0) {

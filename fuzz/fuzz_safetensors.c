@@ -8,8 +8,8 @@
 #include "config.h"
 
 #include "fuzz_common.h"
-#include "model.h"
-#include "safetensors.h"
+#include "io/model.h"
+#include "io/safetensors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -372,6 +372,144 @@ int hetsched_linear_forward(hetsched_linear_t layer, hetsched_tensor_t x, hetsch
 void hetsched_linear_destroy(hetsched_linear_t layer);
 
 /* ------------------------------------------------------------------------------------------ */
+/** \name Files: .npy arrays, tensors and models (numpy.save, torch.save's state_dict) */
+
+/**
+ * \brief Load a NumPy .npy file (versions 1.0, 2.0 and 3.0) holding a 2-D array, or a 1-D one
+ * read as a single row, into a host array. No runtime needed: usable before hetsched_init().
+ * float32 or float64, C order (fortran_order True only for a single row or column); byte order
+ * '<', '>', or '=' and '|' (taken as little-endian). Values are converted to float32.
+ * \param path the file.
+ * \param data set to a malloc'd row-major array of *rows x *cols floats (contiguous) that the
+ * caller frees with free(); set to NULL on failure.
+ * \param rows set to the rows (1 for a 1-D array).
+ * \param cols set to the columns.
+ * \return 0; HETSCHED_EINVAL for a NULL argument; HETSCHED_ENOENT when the file does not exist;
+ * HETSCHED_EIO when it cannot be read or is not a regular file; HETSCHED_EFORMAT for a corrupt
+ * or truncated file or fortran_order True; HETSCHED_EDTYPE for another dtype; HETSCHED_ESHAPE
+ * for 0-D, 3-D or more, or an empty array; HETSCHED_ENOMEM.
+ */
+int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
+
+/**
+ * \brief As hetsched_npy_load(), also giving the number of dimensions in the file, so that a
+ * caller can tell a vector from a one-row matrix.
+ * \param ndim set to 1 or 2 (may be NULL).
+ * \return as hetsched_npy_load().
+ */
+int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
+                           size_t *ndim);
+
+/**
+ * \brief Save a host array as a .npy file (version 1.0, '<f4', C order, shape (rows, cols)), as
+ * numpy.save writes it. No runtime needed. The file is written whole or not at all: the data go
+ * to a temporary file in the same folder (path.tmpXXXXXX, with the umask's permissions) that is
+ * synced and renamed over \p path, so a failure leaves neither a partial nor a temporary file,
+ * and a file already at \p path intact.
+ * \param path the file to write (its folder must exist).
+ * \param data rows x cols float32 values, row-major.
+ * \param rows rows (> 0).
+ * \param cols columns (> 0).
+ * \param ld leading dimension of \p data, >= cols.
+ * \return 0; HETSCHED_EINVAL for a NULL or empty argument, a zero size, or ld < cols;
+ * HETSCHED_EIO when the file cannot be written (missing or read-only folder, a folder or device
+ * at \p path, a full disk); HETSCHED_ENOMEM.
+ */
+int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld);
+
+/**
+ * \brief Create a tensor from a .npy file (the tutorial's torch.from_numpy(np.load(path))): the
+ * file is read as by hetsched_npy_load() (a 1-D array is one row), then copied in as by
+ * hetsched_tensor_from_host().
+ * \param tensor set to the new tensor (NULL on failure).
+ * \param path the file.
+ * \param tile_rows rows of a tile (> 0).
+ * \param tile_cols columns of a tile (> 0).
+ * \return 0; the codes of hetsched_npy_load(); HETSCHED_EINVAL for a zero tile;
+ * HETSCHED_ESTATE before hetsched_init(); HETSCHED_ENOMEM.
+ */
+int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t tile_rows,
+                         size_t tile_cols);
+
+/**
+ * \brief Save a tensor as a .npy file (rows x cols, float32): gathers it on the host first, as
+ * hetsched_tensor_to_host(), then writes as hetsched_npy_save(). With several MPI ranks every
+ * rank calls it; rank 0 writes the file, the others return 0 after the gather.
+ * \param tensor the tensor (it must hold values).
+ * \param path the file to write.
+ * \return 0; HETSCHED_EINVAL for a NULL argument; HETSCHED_ESTATE for a tensor that holds no
+ * values; HETSCHED_ESTARPU; the codes of hetsched_npy_save().
+ */
+int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
+
+/** \brief The weights of a multi-layer perceptron loaded from a file (nn.Linear layers). */
+typedef struct hetsched_model *hetsched_model_t;
+
+/**
+ * \brief Load a model's weights into host memory. No runtime needed. \p path is either
+ *  - a .safetensors file as safetensors.torch.save_file(nn.Sequential(...).state_dict()) writes
+ *    it: layers from the tensors "<i>.weight" and "<i>.bias", in numeric order of i (which need
+ *    not be contiguous: activations take indices too, e.g. 0, 2, 4). A prefix shared by every
+ *    tensor is accepted ("model.0.weight"), as is a lone nn.Linear's "weight" and "bias". Every
+ *    tensor must be a layer's weight or bias;
+ *  - or a folder of "<i>.weight.npy" and "<i>.bias.npy" files (same naming rules; other files
+ *    are ignored).
+ * Weights convert to float32 from F32, F64, F16, BF16 (.safetensors) or float32, float64 (.npy).
+ * Each weight must be 2-D (out_features x in_features) and non-empty, each bias 1-D of
+ * out_features, and each layer's in_features must equal the previous layer's out_features.
+ * \param model set to the loaded model (NULL on failure); free it with hetsched_model_destroy().
+ * \param path the file or folder.
+ * \return 0; HETSCHED_EINVAL for a NULL or empty argument; HETSCHED_ENOENT when \p path does
+ * not exist; HETSCHED_EIO when it cannot be read; HETSCHED_EFORMAT for a corrupt file, no
+ * layers, a tensor that is not a layer's weight or bias, ambiguous or duplicate names, a bias
+ * without weight, or a lone .npy file; HETSCHED_EDTYPE naming the tensor and its dtype;
+ * HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM.
+ */
+int hetsched_model_load(hetsched_model_t *model, const char *path);
+
+/** \brief Number of layers of \p model (0 for NULL). */
+size_t hetsched_model_nlayers(const struct hetsched_model *model);
+
+/**
+ * \brief Describe layer \p l of \p model (any out-pointer may be NULL).
+ * \param model the model.
+ * \param l the layer, 0 for the first (the one that reads the input).
+ * \param in_features set to its inputs.
+ * \param out_features set to its outputs.
+ * \param weight set to its out_features x in_features weights, row-major, contiguous (owned by
+ * the model).
+ * \param bias set to its out_features biases, or NULL when the layer has none (owned by the
+ * model).
+ * \return 0; HETSCHED_EINVAL for a NULL model or \p l >= hetsched_model_nlayers().
+ */
+int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *in_features,
+                         size_t *out_features, const float **weight, const float **bias);
+
+/**
+ * \brief Create one linear layer per layer of \p model, loaded with its weights and biases (zeros
+ * where it has none): model(x) is then hetsched_linear_forward() through layers[0], layers[1],
+ * ... in turn. Needs the runtime.
+ * \param model the model.
+ * \param between activation after every layer but the last (HETSCHED_ACT_RELU for
+ * nn.Sequential(Linear, ReLU, Linear, ...)); the last layer has none.
+ * \param tile_rows rows of a weight tile (each layer's tile_out, > 0).
+ * \param tile_cols columns of a weight tile (each layer's tile_in, > 0): the input of layer 0
+ * must have tiles tile_cols wide. Layer l + 1 reads layer l's outputs, which are tile_rows wide,
+ * so a model of several layers needs tile_rows == tile_cols.
+ * \param layers hetsched_model_nlayers() entries, set to the new layers (all NULL on failure);
+ * free each with hetsched_linear_destroy().
+ * \return 0; HETSCHED_EINVAL for a NULL argument, a zero tile, tile_rows != tile_cols with
+ * several layers, or an unknown activation; HETSCHED_ESTATE before hetsched_init();
+ * HETSCHED_ENOMEM; HETSCHED_ESTARPU.
+ */
+int hetsched_model_create_layers(const struct hetsched_model *model,
+                                 enum hetsched_activation between, size_t tile_rows,
+                                 size_t tile_cols, hetsched_linear_t *layers);
+
+/** \brief Free \p model and its weights (NULL is accepted). */
+void hetsched_model_destroy(hetsched_model_t model);
+
+/* ------------------------------------------------------------------------------------------ */
 /** \name Statistics: what ran where */
 
 /** \brief Operations, as named in statistics and traces. */
@@ -402,6 +540,40 @@ void hetsched_stats_reset(void);
  * \return the number of records; *records points to an array valid until the next reset.
  */
 size_t hetsched_stats_records(const struct hetsched_task_record **records);
+
+/** \name Performance models and bus counters */
+
+/**
+ * \brief Whether StarPU's history-based models are calibrated for the tasks recorded since the
+ * last hetsched_stats_reset(): for each class of task among the records (operation and
+ * footprint, the model's key) and each architecture of the workers (workers of one architecture
+ * counted once), StarPU's own answer, the test the dm* policies apply: a history holding fewer
+ * than STARPU_CALIBRATE_MINIMUM (10) samples for that footprint on that architecture is not
+ * calibrated. Call hetsched_wait_all() first, so that every task is recorded.
+ * \param nclasses if not NULL, receives the number of task classes among the records
+ * \param npairs if not NULL, receives the number of (class, architecture) pairs not calibrated
+ * yet; 0 means calibrated
+ * \return 0; HETSCHED_ESTATE if not initialised; HETSCHED_ENOMEM.
+ */
+int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
+
+/**
+ * \brief Bytes moved between memory nodes since the previous call (or since hetsched_init()):
+ * reading resets the counters. All zero with a single memory node (no bus).
+ * \param h2d if not NULL, receives the bytes moved from main memory to devices
+ * \param d2h if not NULL, receives the bytes moved from devices to main memory
+ * \param total if not NULL, receives the bytes moved over every bus (device to device included)
+ * \return 0; HETSCHED_ESTATE if not initialised.
+ */
+int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
+
+/**
+ * \brief Whether a policy schedules from the performance models (dm*, *heft*), and so needs
+ * them calibrated to schedule well. Usable before init.
+ * \param policy a policy name, as hetsched_sched_policies() lists them
+ * \return 1 if it does; 0 if not, or for NULL.
+ */
+int hetsched_sched_uses_models(const char *policy);
 
 #ifdef __cplusplus
 }

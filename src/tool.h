@@ -1,26 +1,58 @@
 /* tool.h: the small private API that the hetsched tool (src/cli) may use beyond hetsched.h:
- * hetsched__ functions of the internal convenience library. Plain C, no StarPU types. */
+ * hetsched__ functions of the library's internal convenience library. The tool links it, users
+ * do not see them (the shared library exports only hetsched_ symbols). Plain C, no StarPU
+ * types. Sections per room of the library. */
 #ifndef HETSCHED_TOOL_H
 #define HETSCHED_TOOL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "check.h"
 #include "hetsched.h"
 
-/* lead: TRANSITIONAL (io_compat.c) until the io branch's public API lands. */
-typedef struct hetsched_model *hetsched_model_t;
-int hetsched_model_load(hetsched_model_t *model, const char *path);
-size_t hetsched_model_nlayers(const struct hetsched_model *m);
-int hetsched_model_layer(const struct hetsched_model *m, size_t l, size_t *in_features,
-                         size_t *out_features, const float **weight, const float **bias);
-int hetsched_model_create_layers(const struct hetsched_model *m, enum hetsched_activation between,
-                                 size_t tile_rows, size_t tile_cols, hetsched_linear_t *layers);
-void hetsched_model_destroy(hetsched_model_t m);
-int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
-int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld);
-int hetsched__check_writable(const char *path);
-int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
+/* ------------------------------------------------------------------------------------------ */
+/* errors (src/error.c) */
+
+/* Record the detailed message of a failure (read by hetsched_last_error()) and return \p code. */
 int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------------------------------ */
+/* mpi (src/mpi.c) */
+
+/* Collective: rank 0 gets every rank's text (at most max bytes each; all[] has one entry per
+ * rank, malloc'd, on rank 0 only). */
+int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
+
+/* ------------------------------------------------------------------------------------------ */
+/* io (src/io/file.c) */
+
+/* Check, before any work is done, that \p path could be written: its folder exists and is
+ * writable, and path is neither a folder nor something other than a regular file (a device,
+ * a FIFO: rename() would replace them). Creates nothing.
+ * Returns 0; HETSCHED_EINVAL for a NULL or empty path; HETSCHED_ENOMEM; HETSCHED_EIO
+ * otherwise ("cannot write PATH: ..."). */
+int hetsched__check_writable(const char *path);
+
+/* Write \p path whole or not at all: after hetsched__check_writable(path), \p emit writes the
+ * contents to \p f, a stream on a temporary file created exclusively next to the target
+ * (path.tmpXXXXXX, with the umask's permissions); the stream is flushed, the file synced, closed
+ * and renamed over \p path. On any failure the temporary file is removed and a file already at
+ * \p path is left as it was.
+ * \p emit returns 0 on success and nonzero on failure; a failure of emit, or an error left on
+ * the stream by a write, becomes HETSCHED_EIO "cannot write PATH: <strerror(errno)>".
+ * Returns 0; the codes of hetsched__check_writable(); HETSCHED_ENOMEM; HETSCHED_EIO. */
+int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), void *ctx);
+
+/* hetsched__write_atomic() of the \p len bytes at \p buf. Same returns. */
+int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* perfmodel (src/perfmodel.c) */
+
+/* Keep StarPU's model samples however much their times vary: set STARPU_HISTORY_MAX_ERROR to
+ * 100000 unless the user set it. Call before hetsched_init(). Used by bench and calibrate, whose
+ * studies would otherwise lose the calibration they began with. */
+void hetsched__perfmodel_keep_samples(void);
 
 #endif

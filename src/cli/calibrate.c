@@ -5,19 +5,15 @@
  * $STARPU_PERF_MODEL_DIR), per $STARPU_HOSTNAME. */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <starpu.h>
-
 #include "cli.h"
 #include "problem.h"
-#include "codelets.h"
+#include "tool.h"
 
 #define MAX_PASSES 40
-#define MAX_KEYS 512
 
 const char cli_calibrate_help[] =
     "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
@@ -29,93 +25,16 @@ const char cli_calibrate_help[] =
     "on a cluster, put them on shared storage and give each node type its own\n"
     "STARPU_HOSTNAME.\n" CLI_WORKER_HELP;
 
-
 enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET };
 
-/* A class of tasks StarPU's model tells apart: the operation and the footprint, the model's key
- * (tile shapes, and for linear the task's place in its k chain and the activation). */
-struct key {
-	int op;
-	uint32_t footprint;
-};
-
-/* The classes of the tasks run since the last hetsched_stats_reset(); 0 when one did not fit. */
-static int collect(struct key *keys, size_t *nkeys)
-{
-	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec);
-
-	*nkeys = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		while (k < *nkeys &&
-		       !(keys[k].op == (int)rec[i].op && keys[k].footprint == rec[i].footprint))
-			k++;
-		if (k < *nkeys)
-			continue;
-		if (*nkeys == MAX_KEYS)
-			return 0;
-		keys[*nkeys].op = (int)rec[i].op;
-		keys[*nkeys].footprint = rec[i].footprint;
-		(*nkeys)++;
-	}
-	return 1;
-}
-
-/* StarPU's id of worker \p w's architecture, -1 if it has none. StarPU registers the id at the
- * worker's first task or when it loads a model; starpu_perfmodel_arch_comb_add returns it, or
- * registers it first. */
-static int arch_comb(int w)
-{
-	struct starpu_perfmodel_arch *a = starpu_worker_get_perf_archtype(w, 0);
-
-	return a ? starpu_perfmodel_arch_comb_add(a->ndevices, a->devices) : -1;
-}
-
-/* Whether an earlier worker than \p w has the same architecture, so that its history was
- * already asked about. */
-static int arch_seen(int w)
-{
-	int comb = arch_comb(w);
-
-	for (int v = 0; v < w && comb >= 0; v++)
-		if (arch_comb(v) == comb)
-			return 1;
-	return 0;
-}
-
-/* How many (class, architecture) pairs StarPU does not yet call calibrated: its history for
- * that footprint on that architecture holds fewer than STARPU_CALIBRATE_MINIMUM (10) samples,
- * the test dm* policies apply before trusting the model. StarPU's history, not the tasks this
- * process ran, decides: a shape calibrated by an earlier run or another size counts, and a dm*
- * policy sends it no task to measure. Workers of one architecture (the CPU cores) share a
- * history, asked about once. */
-static size_t uncalibrated(const struct key *keys, size_t nkeys)
-{
-	size_t missing = 0;
-
-	for (int w = 0; w < hetsched_worker_count(); w++) {
-		struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(w, 0);
-
-		if (arch_seen(w))
-			continue;
-		for (size_t i = 0; i < nkeys; i++) {
-			struct starpu_perfmodel *model = keys[i].op == HETSCHED_OP_LINEAR
-			                                     ? hetsched_cl_linear.model
-			                                     : hetsched_cl_rand.model;
-
-			if (!arch || isnan(starpu_perfmodel_history_based_expected_perf(
-			                 model, arch, keys[i].footprint)))
-				missing++;
-		}
-	}
-	return missing;
-}
-
+/* A pass runs the set-up (rand) and a layer (linear) with the records reset first, so that the
+ * library's calibration test sees every class of task (operation and footprint, the model's key:
+ * tile shapes, and for linear the task's place in its k chain and the activation) that a run of
+ * this size and tile will submit. StarPU's history, not the tasks this process ran, decides: a
+ * shape calibrated by an earlier run or another size counts, and a dm* policy sends it no task to
+ * measure. */
 static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 {
-	static struct key keys[MAX_KEYS];
 	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, 0, 0};
 	size_t nkeys = 0, dims[2] = {size, size}, tile, missing = SIZE_MAX;
 	int pass;
@@ -139,14 +58,10 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 		hetsched_tensor_destroy(y);
 		hetsched_tensor_destroy(x);
 		hetsched_linear_destroy(layer);
-		if (!collect(keys, &nkeys)) {
-			fprintf(stderr,
-			        "hetsched: calibrate: more than %d task classes at size %zu, "
-			        "tile %zu\n",
-			        MAX_KEYS, size, tile);
+		if (hetsched_perfmodel_uncalibrated(&nkeys, &missing) < 0) {
+			fprintf(stderr, "hetsched: calibrate: %s\n", hetsched_last_error());
 			return EXIT_RUNTIME;
 		}
-		missing = uncalibrated(keys, nkeys);
 		if (!quiet)
 			fprintf(
 			    stderr,
@@ -168,98 +83,64 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 	return missing == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
+/* calibrate's own options; the driver takes --help and the worker options. */
+struct calibrate_options {
+	size_t sizes[32], nsizes, tile;
+	int quiet;
+};
+
+static int handle_option(int opt, const char *arg, void *ctx)
+{
+	struct calibrate_options *o = ctx;
+
+	switch (opt) {
+	case OPT_SIZES:
+		return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0,
+		                           0) < 0
+		           ? CLI_BAD_VALUE
+		           : CLI_PARSED;
+	case OPT_TILE:
+		return cli_parse_tile(arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_QUIET:
+		o->quiet = 1;
+		return CLI_PARSED;
+	default:
+		return CLI_NOT_MINE;
+	}
+}
+
 int cli_calibrate(int argc, char **argv)
 {
 	static const struct option options[] = {
 	    {"sizes", required_argument, NULL, OPT_SIZES},
 	    {"tile", required_argument, NULL, OPT_TILE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    CLI_WORKER_OPTIONS,
+	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
+	struct calibrate_options o = {{4096}, 1, 0, 0};
 	struct cli_workers workers;
-	size_t sizes[32] = {4096}, nsizes = 1, tile = 0;
-	int quiet = 0, opt, rc = EXIT_OK;
+	int rc;
 	const char *dir;
 
-	cli_workers_init(&workers);
-	opterr = 0;
-	optind = 0; /* 0, not 1: glibc then also forgets a previous scan */
-	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-		int handled = cli_workers_option(&workers, opt, optarg);
-
-		if (handled < 0)
-			return EXIT_USAGE;
-		if (handled)
-			continue;
-		switch (opt) {
-		case OPT_SIZES: {
-			char *copy = strdup(optarg), *save = NULL, *tok;
-
-			nsizes = 0;
-			for (tok = strtok_r(copy, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (nsizes == 32 ||
-				    cli_parse_size("sizes", tok, &sizes[nsizes]) < 0) {
-					free(copy);
-					if (nsizes == 32)
-						cli_error("calibrate",
-						          "--sizes takes at most 32 sizes");
-					return EXIT_USAGE;
-				}
-				nsizes++;
-			}
-			free(copy);
-			if (nsizes == 0 || strstr(optarg, ",,") ||
-			    optarg[strlen(optarg) - 1] == ',') {
-				cli_error("calibrate",
-				          "--sizes must be a list like 1024,4096, got '%s'",
-				          optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		}
-		case OPT_TILE:
-			if (strcmp(optarg, "auto") && cli_parse_size("tile", optarg, &tile) < 0)
-				return EXIT_USAGE;
-			break;
-		case OPT_QUIET:
-			quiet = 1;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(cli_help_text("calibrate"), stdout);
-			return EXIT_OK;
-		case ':':
-			cli_error("calibrate", "option '%s' needs a value", cli_bad_option(argv));
-			return cli_usage_error("calibrate");
-		default:
-			cli_error("calibrate", "unknown option '%s'", cli_bad_option(argv));
-			return cli_usage_error("calibrate");
-		}
-	}
-	if (optind < argc) {
-		cli_error("calibrate", "unexpected argument '%s'", argv[optind]);
-		return cli_usage_error("calibrate");
-	}
+	rc = cli_options_parse("calibrate", argc, argv, options, handle_option, &o, &workers);
+	if (rc != CLI_PARSED)
+		return cli_options_exit("calibrate", rc);
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";
-	/* As in bench: StarPU 1.3 flushes a model entry when as many samples as it holds fell more
-	 * than STARPU_HISTORY_MAX_ERROR % (default 50) from its mean, and the times of a task that
-	 * ran alone and of one that ran beside 14 others sharing the memory bus do. Samples are
-	 * kept unless the user says otherwise. */
-	setenv("STARPU_HISTORY_MAX_ERROR", "100000", 0);
+	/* As in bench: a task that ran alone and one that ran beside 14 others sharing the memory
+	 * bus differ enough for StarPU to drop their samples. */
+	hetsched__perfmodel_keep_samples();
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;
-	for (size_t i = 0; i < nsizes; i++)
-		if (calibrate_size(sizes[i], tile, quiet) != EXIT_OK)
+	for (size_t i = 0; i < o.nsizes; i++)
+		if (calibrate_size(o.sizes[i], o.tile, o.quiet) != EXIT_OK)
 			rc = EXIT_RUNTIME;
 	hetsched_shutdown();
 	dir = getenv("STARPU_PERF_MODEL_DIR");
-	if (!quiet)
+	if (!o.quiet)
 		printf("performance models: %s%s (hetsched_rand, hetsched_linear), host %s\n",
 		       dir                     ? dir
 		       : getenv("STARPU_HOME") ? getenv("STARPU_HOME")

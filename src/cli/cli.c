@@ -19,6 +19,22 @@ void cli_error(const char *command, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_reserve(void *items, size_t *cap, size_t n, size_t size)
+{
+	void **array = items, *grown;
+	size_t want;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? 2 * *cap : 16;
+	grown = realloc(*array, want * size);
+	if (!grown)
+		return -1;
+	*array = grown;
+	*cap = want;
+	return 0;
+}
+
 double cli_now_s(void)
 {
 	struct timespec ts;

@@ -27,6 +27,10 @@ const char *cli_help_text(const char *command);
 /* Print "hetsched: <command>: message" on stderr. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Room for one more element in a growable array of \p n elements of \p size bytes (capacity
+ * doubled as needed); 0, or -1 when out of memory. */
+int cli_reserve(void *items, size_t *cap, size_t n, size_t size);
+
 /* Seconds on a monotonic clock. */
 double cli_now_s(void);
 /* qsort comparison of doubles, ascending. */

@@ -168,6 +168,12 @@ int cli_parse_count(const char *name, const char *arg, int *out)
 	return 0;
 }
 
+int cli_parse_tile(const char *arg, size_t *out)
+{
+	*out = 0;
+	return strcmp(arg, "auto") ? cli_parse_size("tile", arg, out) : 0;
+}
+
 /* Seconds, as a positive decimal number of at most a year. */
 int cli_parse_seconds(const char *name, const char *arg, double *out)
 {
@@ -270,28 +276,4 @@ int cli_parse_size_list(const char *command, const char *option, const char *arg
 	free(items);
 	free(copy);
 	return rc;
-}
-
-/* ------------------------------------------------------------------ transitional */
-
-void cli_workers_init(struct cli_workers *w)
-{
-	workers_init(w);
-}
-
-int cli_workers_option(struct cli_workers *w, int opt, const char *arg)
-{
-	int rc = worker_option(w, opt, arg);
-
-	return rc == CLI_NOT_MINE ? 0 : rc == CLI_PARSED ? 1 : -1;
-}
-
-const char *cli_bad_option(char **argv)
-{
-	return bad_option(argv);
-}
-
-int cli_usage_error(const char *command)
-{
-	return cli_options_exit(command, CLI_BAD_USAGE);
 }

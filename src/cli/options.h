@@ -76,6 +76,8 @@ int cli_parse_size(const char *name, const char *arg, size_t *out);  /* 1 .. 2^3
 int cli_parse_count(const char *name, const char *arg, int *out);    /* 0 .. 4096 */
 int cli_parse_u64(const char *name, const char *arg, uint64_t *out); /* 0 .. 2^64 - 1 */
 int cli_parse_seconds(const char *name, const char *arg, double *out);
+/* --tile: "auto" (stored as 0) or a positive integer. */
+int cli_parse_tile(const char *arg, size_t *out);
 
 /* A comma-separated list: an empty list, an empty item ("1024,,2048", a trailing comma) or more
  * than \p max items is refused rather than skipped. Splits \p arg in place into items[]. */
@@ -85,20 +87,5 @@ int cli_split_list(const char *command, const char *option, char *arg, char **it
  * item given twice is refused. */
 int cli_parse_size_list(const char *command, const char *option, const char *arg, size_t *values,
                         size_t max, size_t *n, int allow_auto, int unique);
-
-/* Transitional, until bench and calibrate parse through cli_options_parse. */
-#define CLI_WORKER_OPTIONS                                                                         \
-	{"sched", required_argument, NULL, OPT_SCHED},                                             \
-	    {"ncpu", required_argument, NULL, OPT_NCPU},                                           \
-	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
-	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
-	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
-	{                                                                                          \
-		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
-	}
-void cli_workers_init(struct cli_workers *w);
-int cli_workers_option(struct cli_workers *w, int opt, const char *arg);
-const char *cli_bad_option(char **argv);
-int cli_usage_error(const char *command);
 
 #endif

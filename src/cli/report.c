@@ -2,11 +2,9 @@
  * Chrome trace (one track per worker, one slice per task). */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -193,14 +191,18 @@ void report_print_json(const struct run_report *r)
 	json_decref(root);
 }
 
+static int emit_json(FILE *f, void *root)
+{
+	return json_dumpf(root, f, JSON_COMPACT);
+}
+
 int report_write_trace(const char *path)
 {
 	const struct hetsched_task_record *rec;
 	size_t n = hetsched_stats_records(&rec);
 	int nworkers = hetsched_worker_count();
 	json_t *root = json_object(), *events = json_array();
-	char tmp[4096];
-	int rc = 0;
+	int rc;
 
 	/* Metadata events name the process and one track (tid) per worker. */
 	json_array_append_new(events,
@@ -232,11 +234,7 @@ int report_write_trace(const char *path)
 	}
 	json_object_set_new(root, "traceEvents", events);
 	json_object_set_new(root, "displayTimeUnit", json_string("ms"));
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	if (json_dump_file(root, tmp, JSON_COMPACT) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(errno));
-	}
+	rc = hetsched__write_atomic(path, emit_json, root);
 	json_decref(root);
 	return rc;
 }

@@ -114,11 +114,7 @@ static int run_option(int opt, const char *arg, void *ctx)
 	case OPT_SEED:
 		return cli_parse_u64("seed", arg, &o->seed) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_TILE:
-		if (!strcmp(arg, "auto")) {
-			o->tile = 0;
-			return CLI_PARSED;
-		}
-		return cli_parse_size("tile", arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+		return cli_parse_tile(arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_REPEAT:
 		return cli_parse_size("repeat", arg, &o->repeat) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_CHECK:

@@ -1,8 +1,8 @@
 /* safetensors.h: Hugging Face's .safetensors files, where PyTorch models' weights come from.
  * Every function returning int returns 0 or a negative HETSCHED_E* code and sets
  * hetsched_last_error() to one line naming the file. */
-#ifndef HETSCHED_SAFETENSORS_H
-#define HETSCHED_SAFETENSORS_H
+#ifndef HETSCHED_IO_SAFETENSORS_H
+#define HETSCHED_IO_SAFETENSORS_H
 
 #include <stddef.h>
 

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "model.h"
-#include "npy.h"
-#include "safetensors.h"
+#include "io/model.h"
+#include "io/npy.h"
+#include "io/safetensors.h"
 
 /* One weight or bias found in the source. */
 struct param {
@@ -225,7 +225,7 @@ static int load_param(const struct hetsched__safetensors *st, const struct param
 	if (p->file) {
 		size_t rows, cols;
 
-		HETSCHED_CALL(hetsched__npy_load_ndim(p->file, data, &rows, &cols, ndim));
+		HETSCHED_CALL(hetsched_npy_load_ndim(p->file, data, &rows, &cols, ndim));
 		dims[0] = *ndim == 1 ? cols : rows;
 		dims[1] = cols;
 		return 0;
@@ -398,4 +398,63 @@ void hetsched__model_free(struct hetsched__model *model)
 	}
 	free(model->layers);
 	memset(model, 0, sizeof(*model));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The public handle (hetsched.h): the same model behind an opaque pointer. */
+
+int hetsched_model_load(hetsched_model_t *model, const char *path)
+{
+	struct hetsched_model *m;
+	int rc;
+
+	if (!model)
+		return hetsched__error(HETSCHED_EINVAL, "model_load: NULL or empty argument");
+	*model = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path ? path : "model");
+	rc = hetsched__model_load(path, &m->m);
+	if (rc < 0) {
+		free(m);
+		return rc;
+	}
+	*model = m;
+	return 0;
+}
+
+size_t hetsched_model_nlayers(const struct hetsched_model *model)
+{
+	return model ? model->m.nlayers : 0;
+}
+
+int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *in_features,
+                         size_t *out_features, const float **weight, const float **bias)
+{
+	const struct hetsched__layer_data *layer;
+
+	if (!model)
+		return hetsched__error(HETSCHED_EINVAL, "model_layer: NULL model");
+	if (l >= model->m.nlayers)
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "layer must be < %zu (the model's layers), got %zu",
+		                       model->m.nlayers, l);
+	layer = &model->m.layers[l];
+	if (in_features)
+		*in_features = layer->in_features;
+	if (out_features)
+		*out_features = layer->out_features;
+	if (weight)
+		*weight = layer->weight;
+	if (bias)
+		*bias = layer->bias;
+	return 0;
+}
+
+void hetsched_model_destroy(hetsched_model_t model)
+{
+	if (!model)
+		return;
+	hetsched__model_free(&model->m);
+	free(model);
 }

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "npy.h"
-#include "safetensors.h"
+#include "io/file.h"
+#include "io/safetensors.h"
 
 /* The reference implementation's limit: larger headers are refused before being parsed. */
 #define ST_MAX_HEADER (100u * 1000 * 1000)

@@ -1,5 +1,6 @@
 /* npy.c: NumPy's .npy format for 1-D and 2-D float arrays, read defensively and written
- * atomically, plus the file helpers that the safetensors reader shares.
+ * atomically (through the one writer of io/file.c): the public hetsched_npy_load() and
+ * hetsched_npy_save(), and the in-memory loader the fuzzer drives.
  *
  * A .npy file is: the magic "\x93NUMPY", a version (major, minor), the header length (2 bytes
  * in version 1.0, 4 in 2.0 and 3.0, little-endian), the header (a Python dict literal with
@@ -8,26 +9,22 @@
  * bytes really there before it is used, and nothing is allocated from a header's word alone. */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
-#include "npy.h"
+#include "io/file.h"
+#include "io/npy.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
 /* numpy itself refuses headers over 10000 bytes by default; a 2-D array needs about 100. */
 #define NPY_MAX_HEADER (1u << 16)
 #define NPY_MAX_NDIM 64
-/* Data are converted and written through a buffer of this many bytes. */
+/* float64 data are read and converted through a buffer of this many bytes. */
 #define NPY_CHUNK (1u << 16)
 
 /* What a header says about the array that follows it. */
@@ -40,97 +37,6 @@ struct npy_info {
 	size_t rows, cols; /* the array as a matrix: a 1-D array is one row */
 	size_t nbytes;     /* rows * cols * itemsize */
 };
-
-/* ------------------------------------------------------------------------------------------ */
-/* Files */
-
-/* Open \p path for reading, refusing anything but a regular file. O_NONBLOCK keeps a FIFO
- * given by mistake from blocking the open; it changes nothing for regular files. */
-static int open_regular(const char *path, int *fd_out, size_t *size_out)
-{
-	struct stat sb;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		err = errno;
-		return hetsched__error(err == ENOENT || err == ENOTDIR ? HETSCHED_ENOENT
-		                                                       : HETSCHED_EIO,
-		                       "cannot open %s: %s", path, strerror(err));
-	}
-	if (fstat(fd, &sb) != 0) {
-		err = errno;
-		close(fd);
-		return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path, strerror(err));
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		close(fd);
-		return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
-		                       S_ISDIR(sb.st_mode) ? "it is a folder"
-		                                           : "not a regular file");
-	}
-	if ((uintmax_t)sb.st_size > SIZE_MAX) {
-		close(fd);
-		return hetsched__error(HETSCHED_ENOMEM, "cannot read %s: too large for memory",
-		                       path);
-	}
-	*fd_out = fd;
-	*size_out = (size_t)sb.st_size;
-	return 0;
-}
-
-/* Read exactly \p n bytes at \p offset. The sizes were checked against fstat() beforehand, so
- * an early end of file means the file changed under us. */
-static int pread_exact(int fd, void *buf, size_t n, size_t offset, const char *path)
-{
-	unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t got = pread(fd, p, n, (off_t)offset);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return hetsched__error(HETSCHED_EIO, "cannot read %s: %s", path,
-			                       strerror(errno));
-		if (got == 0)
-			return hetsched__error(
-			    HETSCHED_EIO, "cannot read %s: file ended early (changed while read?)",
-			    path);
-		p += got;
-		n -= (size_t)got;
-		offset += (size_t)got;
-	}
-	return 0;
-}
-
-int hetsched__read_file(const char *path, unsigned char **buf, size_t *len)
-{
-	unsigned char *bytes;
-	size_t size;
-	int fd, rc;
-
-	if (!path || !buf || !len)
-		return hetsched__error(HETSCHED_EINVAL, "read_file: NULL argument");
-	HETSCHED_CALL(open_regular(path, &fd, &size));
-	bytes = malloc(size ? size : 1);
-	if (!bytes) {
-		rc = hetsched__error(HETSCHED_ENOMEM, "cannot read %s: out of memory for %zu bytes",
-		                     path, size);
-		goto fail_close;
-	}
-	HETSCHED_TRY(rc, pread_exact(fd, bytes, size, 0, path), fail_free);
-	close(fd);
-	*buf = bytes;
-	*len = size;
-	return 0;
-
-fail_free:
-	free(bytes);
-fail_close:
-	close(fd);
-	return rc;
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Header */
@@ -488,8 +394,7 @@ int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_mes
 
 /* From a file, the header is read first and the data then go straight into the result (through
  * a bounded buffer for float64), so a large input is never held twice. */
-int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
-                            size_t *ndim)
+int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim)
 {
 	unsigned char pre[12], *chunk = NULL;
 	struct npy_info info;
@@ -501,20 +406,20 @@ int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t
 	if (!path || !data || !rows || !cols)
 		return hetsched__error(HETSCHED_EINVAL, "npy_load: NULL argument");
 	*data = NULL;
-	HETSCHED_CALL(open_regular(path, &fd, &size));
+	HETSCHED_CALL(hetsched__open_regular(path, &fd, &size));
 	if (size == 0) {
 		rc = hetsched__error(HETSCHED_EFORMAT, "%s: empty file, not a .npy file", path);
 		goto fail_close;
 	}
 	have = size < sizeof(pre) ? size : sizeof(pre);
-	HETSCHED_TRY(rc, pread_exact(fd, pre, have, 0, path), fail_close);
+	HETSCHED_TRY(rc, hetsched__pread_exact(fd, pre, have, 0, path), fail_close);
 	HETSCHED_TRY(rc, parse_preamble(pre, have, size, path, &hstart, &hlen), fail_close);
 	header = malloc(hlen ? hlen : 1);
 	if (!header) {
 		rc = hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
 		goto fail_close;
 	}
-	HETSCHED_TRY(rc, pread_exact(fd, header, hlen, hstart, path), fail_header);
+	HETSCHED_TRY(rc, hetsched__pread_exact(fd, header, hlen, hstart, path), fail_header);
 	HETSCHED_TRY(rc, parse_header(header, hlen, path, &info), fail_header);
 	info.data_offset = hstart + hlen;
 	HETSCHED_TRY(rc, check_data_size(&info, size - info.data_offset, path), fail_header);
@@ -527,7 +432,8 @@ int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t
 		goto fail_header;
 	}
 	if (info.itemsize == sizeof(float)) {
-		HETSCHED_TRY(rc, pread_exact(fd, out, info.nbytes, info.data_offset, path),
+		HETSCHED_TRY(rc,
+		             hetsched__pread_exact(fd, out, info.nbytes, info.data_offset, path),
 		             fail_out);
 		convert((const unsigned char *)out, count, &info, out);
 	} else {
@@ -539,9 +445,10 @@ int hetsched__npy_load_ndim(const char *path, float **data, size_t *rows, size_t
 		for (done = 0; done < count;) {
 			size_t n = count - done < NPY_CHUNK / 8 ? count - done : NPY_CHUNK / 8;
 
-			HETSCHED_TRY(
-			    rc, pread_exact(fd, chunk, n * 8, info.data_offset + done * 8, path),
-			    fail_chunk);
+			HETSCHED_TRY(rc,
+			             hetsched__pread_exact(fd, chunk, n * 8,
+			                                   info.data_offset + done * 8, path),
+			             fail_chunk);
 			convert(chunk, n, &info, out + done);
 			done += n;
 		}
@@ -567,124 +474,54 @@ fail_close:
 	return rc;
 }
 
-int hetsched__npy_load(const char *path, float **data, size_t *rows, size_t *cols)
+int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols)
 {
-	return hetsched__npy_load_ndim(path, data, rows, cols, NULL);
+	return hetsched_npy_load_ndim(path, data, rows, cols, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Saving */
 
-/* The folder that will hold \p path, which does not end with '/'. */
-static char *parent_folder(const char *path)
+struct npy_out {
+	const char *header; /* preamble and padded header */
+	size_t header_len;
+	const float *data;
+	size_t rows, cols, ld;
+};
+
+/* Little-endian bytes whatever the host, one bounded buffer at a time. */
+static int emit_npy(FILE *f, void *ctx)
 {
-	const char *slash = strrchr(path, '/');
+	const struct npy_out *o = ctx;
+	unsigned char buf[4096];
+	size_t used = 0, r, c;
 
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
+	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
+		return -1;
+	for (r = 0; r < o->rows; r++) {
+		for (c = 0; c < o->cols; c++) {
+			uint32_t u;
 
-int hetsched__check_writable(const char *path)
-{
-	struct stat sb;
-	char *folder;
-	int rc = 0;
-
-	if (!path || !*path)
-		return hetsched__error(HETSCHED_EINVAL, "output path is empty");
-	if (path[strlen(path) - 1] == '/')
-		return hetsched__error(HETSCHED_EIO, "cannot write %s: it names a folder", path);
-	/* rename() would replace a device or a FIFO as readily as a file: refuse them. */
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-		return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path,
-		                       S_ISDIR(sb.st_mode) ? "it is a folder"
-		                                           : "it exists and is not a regular file");
-	folder = parent_folder(path);
-	if (!folder)
-		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
-	if (stat(folder, &sb) != 0)
-		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
-		                     strerror(errno));
-	else if (!S_ISDIR(sb.st_mode))
-		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s is not a folder", path,
-		                     folder);
-	/* Replacing the file needs the folder's permissions, not the file's. */
-	else if (access(folder, W_OK | X_OK) != 0)
-		rc = hetsched__error(HETSCHED_EIO, "cannot write %s: folder %s: %s", path, folder,
-		                     strerror(errno));
-	free(folder);
-	return rc;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const unsigned char *p = buf;
-
-	while (n > 0) {
-		ssize_t put = write(fd, p, n);
-
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put < 0)
-			return -1;
-		if (put == 0) {
-			errno = EIO;
-			return -1;
+			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
+			buf[used++] = (unsigned char)u;
+			buf[used++] = (unsigned char)(u >> 8);
+			buf[used++] = (unsigned char)(u >> 16);
+			buf[used++] = (unsigned char)(u >> 24);
+			if (used == sizeof(buf)) {
+				if (fwrite(buf, 1, used, f) != used)
+					return -1;
+				used = 0;
+			}
 		}
-		p += put;
-		n -= (size_t)put;
 	}
-	return 0;
+	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
 }
 
-/* Create path.tmpXXXXXX exclusively. Unlike mkstemp() (always mode 0600) this lets the umask
- * choose the permissions, as for any file a program writes, without the thread-unsafe dance of
- * reading the umask by setting it. */
-static int create_temp(const char *path, char **tmp_out, int *fd_out)
-{
-	static atomic_ulong counter;
-	size_t cap = strlen(path) + 16;
-	char *tmp = malloc(cap);
-	struct timespec now;
-	int attempt, err = EEXIST;
-
-	if (!tmp)
-		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
-	clock_gettime(CLOCK_REALTIME, &now);
-	for (attempt = 0; attempt < 100; attempt++) {
-		/* splitmix64 of (time, pid, counter): distinct names for concurrent writers. */
-		uint64_t z = (uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 30 ^
-		             (uint64_t)getpid() << 40 ^ atomic_fetch_add(&counter, 1);
-		int fd;
-
-		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ull;
-		z = (z ^ z >> 27) * 0x94d049bb133111ebull;
-		z ^= z >> 31;
-		snprintf(tmp, cap, "%s.tmp%06x", path, (unsigned)(z & 0xffffff));
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd >= 0) {
-			*tmp_out = tmp;
-			*fd_out = fd;
-			return 0;
-		}
-		err = errno;
-		if (err != EEXIST)
-			break;
-	}
-	free(tmp);
-	return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(err));
-}
-
-int hetsched__npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
+int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
 {
 	char header[256];
-	unsigned char *buf;
-	size_t dict, total, used = 0, r, c;
-	char *tmp = NULL;
-	int fd = -1, rc;
+	size_t dict, total;
+	struct npy_out out;
 
 	if (!path || !*path || !data)
 		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
@@ -695,7 +532,6 @@ int hetsched__npy_save(const char *path, const float *data, size_t rows, size_t 
 		return hetsched__error(HETSCHED_EINVAL,
 		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
 		                       cols, ld);
-	HETSCHED_CALL(hetsched__check_writable(path));
 
 	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
 	 * boundary; two 20-digit sizes still fit in 128 bytes. */
@@ -709,51 +545,6 @@ int hetsched__npy_save(const char *path, const float *data, size_t rows, size_t 
 	header[8] = (char)((total - 10) & 0xff);
 	header[9] = (char)((total - 10) >> 8);
 
-	buf = malloc(NPY_CHUNK);
-	if (!buf)
-		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
-	HETSCHED_TRY(rc, create_temp(path, &tmp, &fd), fail_buf);
-	if (write_all(fd, header, total) != 0)
-		goto fail_write;
-	/* Little-endian bytes whatever the host, one bounded buffer at a time. */
-	for (r = 0; r < rows; r++) {
-		for (c = 0; c < cols; c++) {
-			uint32_t u;
-
-			memcpy(&u, &data[r * ld + c], sizeof(u));
-			buf[used++] = (unsigned char)u;
-			buf[used++] = (unsigned char)(u >> 8);
-			buf[used++] = (unsigned char)(u >> 16);
-			buf[used++] = (unsigned char)(u >> 24);
-			if (used == NPY_CHUNK) {
-				if (write_all(fd, buf, used) != 0)
-					goto fail_write;
-				used = 0;
-			}
-		}
-	}
-	if (used && write_all(fd, buf, used) != 0)
-		goto fail_write;
-	/* Synced before the rename, so that a crash leaves the old file or the new, whole. */
-	if (fsync(fd) != 0 && errno != EINVAL)
-		goto fail_write;
-	rc = close(fd);
-	fd = -1;
-	if (rc != 0)
-		goto fail_write;
-	if (rename(tmp, path) != 0)
-		goto fail_write;
-	free(tmp);
-	free(buf);
-	return 0;
-
-fail_write:
-	rc = hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(tmp);
-fail_buf:
-	free(buf);
-	return rc;
+	out = (struct npy_out){header, total, data, rows, cols, ld};
+	return hetsched__write_atomic(path, emit_npy, &out);
 }

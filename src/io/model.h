@@ -1,8 +1,8 @@
 /* model.h: a multi-layer perceptron's weights, loaded from the files PyTorch users have: the
  * state_dict of an nn.Sequential of nn.Linear layers (and activations), saved as .safetensors or
  * as one .npy file per tensor. */
-#ifndef HETSCHED_MODEL_H
-#define HETSCHED_MODEL_H
+#ifndef HETSCHED_IO_MODEL_H
+#define HETSCHED_IO_MODEL_H
 
 #include <stddef.h>
 
@@ -38,5 +38,10 @@ int hetsched__model_load(const char *path, struct hetsched__model *model);
 
 /* Free what hetsched__model_load() allocated and empty \p model (an empty one is accepted). */
 void hetsched__model_free(struct hetsched__model *model);
+
+/* What a hetsched_model_t of hetsched.h points to: the loaded layers. */
+struct hetsched_model {
+	struct hetsched__model m;
+};
 
 #endif
