@@ -80,7 +80,9 @@ if [ "$mode" = check ]; then
 				echo "$name: SKIPPED"
 			elif [ $st != 0 ]; then
 				echo "$name: FAILED ($st)"
-				[ $rc = 0 ] && rc=$st
+				# Not "[ ] && rc=": under set -e, a false test as the function's last command
+				# would end the script here, skipping the other checks.
+				if [ $rc = 0 ]; then rc=$st; fi
 			else
 				echo "$name: OK"
 			fi
