@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "internal.h"
+#include "hetsched.h"
 
 /* Forward one row through the MLP in double, ping-ponging between the scratch rows a and b
  * (each as wide as the widest layer); returns the one holding the output. */
@@ -62,7 +62,7 @@ int hetsched__check_rows(const float *x, size_t ldx, size_t rows, const float *y
 	if (!a || !b) {
 		free(a);
 		free(b);
-		return hetsched__error(HETSCHED_ENOMEM, "out of memory for the reference check");
+		return HETSCHED_ENOMEM;
 	}
 	res->max_abs_err = res->max_rel_err = 0;
 	res->checked = 0;
@@ -107,7 +107,7 @@ int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const fl
 		free(t);
 		free(wt);
 		free(awt);
-		return hetsched__error(HETSCHED_ENOMEM, "out of memory for the projection check");
+		return HETSCHED_ENOMEM;
 	}
 	/* t uniform in [-1, 1). */
 	for (size_t o = 0; o < L->out; o++)

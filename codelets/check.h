@@ -1,4 +1,6 @@
-/* check.h: verification of a forward pass against an independent double-precision oracle. */
+/* check.h: verification of a forward pass against an independent double-precision oracle.
+ * Plain C with no dependency: both functions return 0, or HETSCHED_ENOMEM (hetsched.h) when
+ * their scratch memory cannot be allocated; the caller words the message. */
 #ifndef HETSCHED_CHECK_H
 #define HETSCHED_CHECK_H
 

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "codelets.h"
-#include "internal.h"
+#include "hetsched.h"
 
 #ifdef HETSCHED_HAVE_OPENCL_BUILD
 #include "opencl_programs.h"
@@ -47,7 +47,7 @@ void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid)
 }
 #endif
 
-int hetsched__codelets_init(void)
+int hetsched__codelets_init(int *starpu_status)
 {
 #ifdef HETSCHED_HAVE_OPENCL_BUILD
 	int rc;
@@ -58,13 +58,15 @@ int hetsched__codelets_init(void)
 		return 0;
 	rc = starpu_opencl_load_opencl_from_string(hetsched__opencl_source,
 	                                           &hetsched__opencl_program, NULL);
-	if (rc != 0)
-		return hetsched__error(HETSCHED_ESTARPU,
-		                       "building the OpenCL kernels failed (StarPU status %d); "
-		                       "the compiler's log is printed above",
-		                       rc);
+	if (rc != 0) {
+		if (starpu_status)
+			*starpu_status = rc;
+		return HETSCHED_ESTARPU;
+	}
 	record_device_types();
 	opencl_loaded = 1;
+#else
+	(void)starpu_status;
 #endif
 	return 0;
 }

@@ -36,8 +36,14 @@ struct hetsched_linear_args {
 extern struct starpu_codelet hetsched_cl_rand;
 extern struct starpu_codelet hetsched_cl_linear;
 
-/* Load device programs (OpenCL) after starpu_init; 0 or a negative HETSCHED_E* code. */
-int hetsched__codelets_init(void);
+/* Rows m, columns n and inner size k of a linear task's tiles (linear_shape.c); aborts when the
+ * four tiles do not fit together. */
+void hetsched__linear_shape(void *buffers[], uint32_t *m, uint32_t *n, uint32_t *k);
+
+/* Load device programs (OpenCL) after starpu_init. Returns 0, or HETSCHED_ESTARPU when building
+ * them fails, with StarPU's status of the failing call in *starpu_status (when not NULL): the
+ * caller words the message (the compiler's log is already printed). */
+int hetsched__codelets_init(int *starpu_status);
 /* Unload them before starpu_shutdown. */
 void hetsched__codelets_shutdown(void);
 

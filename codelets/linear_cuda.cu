@@ -6,8 +6,8 @@
  */
 #include <stdint.h>
 
-#include "cuda_check.h"
 #include "cuda_kernels.h"
+#include "status_check.h"
 
 #define TILE_X 32
 #define TILE_Y 8

@@ -14,24 +14,14 @@
 
 #include <starpu.h>
 
+#define HETSCHED_STATUS_OPENCL 1
+#include "status_check.h"
+
 /* philox.h, rand.cl and linear.cl concatenated (generated opencl_sources.c). */
 extern const char hetsched__opencl_source[];
 
 /* The program built from it, valid between hetsched__codelets_init() and _shutdown(). */
 extern struct starpu_opencl_program hetsched__opencl_program;
-
-/* Check an OpenCL status: on failure print OpenCL's name of the error with file and line, then
- * abort (codelets return void and cannot report an error any other way). */
-#define HETSCHED_CL_CHECK(expr)                                                                    \
-	do {                                                                                       \
-		cl_int hetsched_cl_status_ = (expr);                                               \
-		if (hetsched_cl_status_ != CL_SUCCESS) {                                           \
-			fprintf(stderr, "%s:%d: %s failed: %s (%d)\n", __FILE__, __LINE__, #expr,  \
-			        starpu_opencl_error_string(hetsched_cl_status_),                   \
-			        (int)hetsched_cl_status_);                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 /* 1 when OpenCL device devid (StarPU's numbering) is a CPU device, such as PoCL's. */
 int hetsched__opencl_is_cpu(int devid);
@@ -45,9 +35,5 @@ void hetsched__opencl_cpu_wait(cl_command_queue queue, int devid);
 /* The OpenCL implementations of the codelets (rand_opencl.c, linear_opencl.c). */
 void hetsched__rand_opencl(void *buffers[], void *cl_arg);
 void hetsched__linear_opencl(void *buffers[], void *cl_arg);
-
-/* Rows m, columns n and inner size k of a linear task's tiles (linear.c); aborts when the four
- * tiles do not fit together. */
-void hetsched__linear_shape(void *buffers[], uint32_t *m, uint32_t *n, uint32_t *k);
 
 #endif

@@ -8,8 +8,8 @@
  */
 #include <stdint.h>
 
-#include "cuda_check.h"
 #include "cuda_kernels.h"
+#include "status_check.h"
 #include "philox.h"
 
 static __global__ void rand_kernel(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld, uint64_t seed,

@@ -23,16 +23,7 @@ void hetsched__ref_linear(const float *x, size_t ldx, const float *w, size_t ldw
 void hetsched__ref_rand(float *out, size_t ld, size_t rows, size_t cols, uint64_t row0,
                         uint64_t col0, const struct hetsched_rand_args *args);
 
-/* The CPU kernel of the rand codelet (rand.c): fills the ny x nx tile ptr (leading dimension ld)
- * whose first element is global (args->row0, args->col0). Vectorised; equal bit for bit to
- * hetsched__ref_rand. */
-void hetsched__rand_cpu_fill(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-                             const struct hetsched_rand_args *args);
-
-/* The same with a given implementation of its Philox: "avx512f", "avx2", "generic" (plain C), or
- * "best" (what hetsched__rand_cpu_fill uses). Returns 0, or -1 (nothing written) when this CPU
- * or build lacks it; lets the tests check every implementation on one machine. */
-int hetsched__rand_cpu_fill_isa(float *ptr, uint32_t nx, uint32_t ny, uint32_t ld,
-                                const struct hetsched_rand_args *args, const char *isa);
+/* The CPU kernel of the rand codelet, which the tests compare against hetsched__ref_rand. */
+#include "rand_simd.h"
 
 #endif

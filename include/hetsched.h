@@ -35,6 +35,14 @@
 extern "C" {
 #endif
 
+/** \brief Marks the library's public functions: the library is built with -fvisibility=hidden,
+ * so that only these are exported from libhetsched.so (internal hetsched__ functions are not). */
+#if defined(__GNUC__) || defined(__clang__)
+#define HETSCHED_API __attribute__((visibility("default")))
+#else
+#define HETSCHED_API
+#endif
+
 /* ------------------------------------------------------------------------------------------ */
 /** \name Errors */
 
@@ -71,13 +79,13 @@ typedef enum hetsched_errno {
  * \param err a value returned by a hetsched call.
  * \return a static string; "unknown error" for a value outside HETSCHED_ERRNO_MAP.
  */
-const char *hetsched_strerror(int err);
+HETSCHED_API const char *hetsched_strerror(int err);
 
 /**
  * \brief The detailed message of the last failing call in this thread, naming the bad value
  * ("out_features must be > 0, got 0"); an empty string when none failed.
  */
-const char *hetsched_last_error(void);
+HETSCHED_API const char *hetsched_last_error(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Runtime */
@@ -101,7 +109,7 @@ struct hetsched_conf {
 };
 
 /** \brief Fill \p conf with defaults (StarPU's worker counts, dmda, profiling on). */
-void hetsched_conf_init(struct hetsched_conf *conf);
+HETSCHED_API void hetsched_conf_init(struct hetsched_conf *conf);
 
 /**
  * \brief Start StarPU with \p conf, hold OpenBLAS to one thread per worker, load device kernels.
@@ -109,26 +117,26 @@ void hetsched_conf_init(struct hetsched_conf *conf);
  * HETSCHED_ESTATE if already initialised; HETSCHED_ENODEV when StarPU finds no worker;
  * HETSCHED_ESTARPU when StarPU fails.
  */
-int hetsched_init(const struct hetsched_conf *conf);
+HETSCHED_API int hetsched_init(const struct hetsched_conf *conf);
 
 /** \brief Wait for all tasks, release device kernels, stop StarPU.
  * \return 0; HETSCHED_ESTATE if not initialised. */
-int hetsched_shutdown(void);
+HETSCHED_API int hetsched_shutdown(void);
 
 /** \brief Wait until every submitted task has run. \return 0; HETSCHED_ESTARPU. */
-int hetsched_wait_all(void);
+HETSCHED_API int hetsched_wait_all(void);
 
 /** \brief Name of the scheduling policy in use (NULL before init). */
-const char *hetsched_sched_name(void);
+HETSCHED_API const char *hetsched_sched_name(void);
 
 /**
  * \brief Names of the policies this StarPU offers, NULL-terminated, in StarPU's order.
  * Usable before init. \return a static array.
  */
-const char *const *hetsched_sched_policies(void);
+HETSCHED_API const char *const *hetsched_sched_policies(void);
 
 /** \brief Version of the StarPU library in use, as "major.minor.release". */
-const char *hetsched_starpu_version(void);
+HETSCHED_API const char *hetsched_starpu_version(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Devices (the tutorial's torch.cuda.is_available()) */
@@ -142,7 +150,7 @@ enum hetsched_kind {
 };
 
 /** \brief "cpu", "cuda" or "opencl". */
-const char *hetsched_kind_name(enum hetsched_kind kind);
+HETSCHED_API const char *hetsched_kind_name(enum hetsched_kind kind);
 
 /** \brief One StarPU worker. */
 struct hetsched_worker_info {
@@ -154,13 +162,13 @@ struct hetsched_worker_info {
 };
 
 /** \brief Number of workers (0 before init). */
-int hetsched_worker_count(void);
+HETSCHED_API int hetsched_worker_count(void);
 
 /** \brief Number of workers of \p kind. */
-int hetsched_worker_count_kind(enum hetsched_kind kind);
+HETSCHED_API int hetsched_worker_count_kind(enum hetsched_kind kind);
 
 /** \brief Describe worker \p id. \return 0; HETSCHED_EINVAL for an id out of range. */
-int hetsched_worker_get_info(int id, struct hetsched_worker_info *info);
+HETSCHED_API int hetsched_worker_get_info(int id, struct hetsched_worker_info *info);
 
 /** \brief One memory node. */
 struct hetsched_memnode_info {
@@ -171,14 +179,14 @@ struct hetsched_memnode_info {
 };
 
 /** \brief Number of memory nodes (0 before init). */
-int hetsched_memory_node_count(void);
+HETSCHED_API int hetsched_memory_node_count(void);
 
 /** \brief Describe memory node \p id. \return 0; HETSCHED_EINVAL for an id out of range. */
-int hetsched_memory_node_get_info(int id, struct hetsched_memnode_info *info);
+HETSCHED_API int hetsched_memory_node_get_info(int id, struct hetsched_memnode_info *info);
 
 /** \brief Bandwidth (MB/s) and latency (us) StarPU measured from node \p src to \p dst;
  * 0 for a node to itself. \return 0; HETSCHED_EINVAL for a bad node. */
-int hetsched_bus_get(int src, int dst, double *bandwidth_mbs, double *latency_us);
+HETSCHED_API int hetsched_bus_get(int src, int dst, double *bandwidth_mbs, double *latency_us);
 
 /** \brief The node's hardware, from hwloc. */
 struct hetsched_topology {
@@ -191,22 +199,22 @@ struct hetsched_topology {
 };
 
 /** \brief Read the topology (usable before init). \return 0; HETSCHED_ENODEV when hwloc fails. */
-int hetsched_topology_get(struct hetsched_topology *topology);
+HETSCHED_API int hetsched_topology_get(struct hetsched_topology *topology);
 
 /** \brief The OpenBLAS core in use (e.g. "Haswell"), or "unknown". */
-const char *hetsched_blas_corename(void);
+HETSCHED_API const char *hetsched_blas_corename(void);
 
 /** \brief The widest vector instruction set of this CPU, from cpuid: "avx512", "avx2", "avx",
  * "sse3", or "unknown" on other architectures. */
-const char *hetsched_cpu_isa(void);
+HETSCHED_API const char *hetsched_cpu_isa(void);
 
 /** \brief The best OpenBLAS core this CPU can run ("SkylakeX", "Haswell", "Sandybridge"), or NULL
  * when there is nothing better to ask for than OpenBLAS's own choice. */
-const char *hetsched_blas_best_core(void);
+HETSCHED_API const char *hetsched_blas_best_core(void);
 
 /** \brief 1 when OpenBLAS runs kernels older than the CPU allows (e.g. "Prescott" on an AVX-512
  * CPU: several times slower), 0 otherwise. */
-int hetsched_blas_core_is_poorer(void);
+HETSCHED_API int hetsched_blas_core_is_poorer(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Several nodes (StarPU-MPI) */
@@ -218,10 +226,10 @@ int hetsched_blas_core_is_poorer(void);
  * (MPI_THREAD_SERIALIZED) unless the application has initialised MPI already, and
  * hetsched_shutdown() then calls MPI_Finalize; MPI cannot start twice in one process, so such a
  * program starts hetsched once. */
-int hetsched_rank(void);
+HETSCHED_API int hetsched_rank(void);
 
 /** \brief Number of MPI ranks (1 without MPI). */
-int hetsched_nranks(void);
+HETSCHED_API int hetsched_nranks(void);
 
 /** \brief What one rank did since the last hetsched_stats_reset(). */
 struct hetsched_rank_info {
@@ -236,9 +244,10 @@ struct hetsched_rank_info {
 /**
  * \brief Collect every rank's figures on rank 0 (collective: every rank calls it, after
  * hetsched_wait_all()). \p info has hetsched_nranks() entries, filled on rank 0 only.
- * \return 0.
+ * \return 0; HETSCHED_ENOMEM or HETSCHED_ESTARPU when a buffer or a transfer between ranks
+ * fails.
  */
-int hetsched_ranks_gather(struct hetsched_rank_info *info);
+HETSCHED_API int hetsched_ranks_gather(struct hetsched_rank_info *info);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Tensors */
@@ -254,22 +263,23 @@ typedef const struct hetsched_tensor *hetsched_const_tensor_t;
  * \return 0; HETSCHED_EINVAL for a zero size or tile; HETSCHED_ESTATE before init;
  * HETSCHED_ENOMEM.
  */
-int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, size_t tile_rows,
-                           size_t tile_cols);
+HETSCHED_API int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols,
+                                        size_t tile_rows, size_t tile_cols);
 
 /**
  * \brief Create a tensor from a host array, copied in (row-major, leading dimension \p ld >= cols).
  * \return as hetsched_tensor_create(); HETSCHED_EINVAL for ld < cols.
  */
-int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
-                              size_t cols, size_t ld, size_t tile_rows, size_t tile_cols);
+HETSCHED_API int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data,
+                                           size_t rows, size_t cols, size_t ld, size_t tile_rows,
+                                           size_t tile_cols);
 
 /** \brief Wait for the tasks that use \p tensor and release it (NULL is accepted). */
-void hetsched_tensor_destroy(hetsched_tensor_t tensor);
+HETSCHED_API void hetsched_tensor_destroy(hetsched_tensor_t tensor);
 
 /** \brief Shape and tiling of \p tensor (any pointer may be NULL). */
-void hetsched_tensor_shape(hetsched_const_tensor_t tensor, size_t *rows, size_t *cols,
-                           size_t *tile_rows, size_t *tile_cols);
+HETSCHED_API void hetsched_tensor_shape(hetsched_const_tensor_t tensor, size_t *rows, size_t *cols,
+                                        size_t *tile_rows, size_t *tile_cols);
 
 /** \brief Distributions of hetsched_tensor_rand(). */
 enum hetsched_dist {
@@ -295,13 +305,14 @@ struct hetsched_rand_spec {
  * picks (no host copy is made). \return 0; HETSCHED_EINVAL for b <= a (uniform) or b < 0
  * (normal); HETSCHED_ESTARPU.
  */
-int hetsched_tensor_rand(hetsched_tensor_t tensor, const struct hetsched_rand_spec *spec);
+HETSCHED_API int hetsched_tensor_rand(hetsched_tensor_t tensor,
+                                      const struct hetsched_rand_spec *spec);
 
 /**
  * \brief Prefetch every tile of \p tensor to \p memory_node (the tutorial's .to(device)); returns
  * at once. \return 0; HETSCHED_EINVAL for a bad node.
  */
-int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
+HETSCHED_API int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
 
 /**
  * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
@@ -309,13 +320,14 @@ int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
  * calls it and the tensor is gathered on rank 0 only. \return 0; HETSCHED_ESTATE for a tensor
  * that holds no values; HETSCHED_ESTARPU.
  */
-int hetsched_tensor_to_host(hetsched_tensor_t tensor);
+HETSCHED_API int hetsched_tensor_to_host(hetsched_tensor_t tensor);
 
 /**
  * \brief The host array gathered by hetsched_tensor_to_host(), valid until the tensor is used by
  * another operation or destroyed. \return 0; HETSCHED_ESTATE when not gathered.
  */
-int hetsched_tensor_data(hetsched_const_tensor_t tensor, const float **data, size_t *ld);
+HETSCHED_API int hetsched_tensor_data(hetsched_const_tensor_t tensor, const float **data,
+                                      size_t *ld);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Linear layers (nn.Linear): y = x W^T + b, then the activation */
@@ -334,30 +346,33 @@ typedef struct hetsched_linear *hetsched_linear_t;
  * hetsched_linear_forward() must have tile_cols == tile_in.
  * \return 0; HETSCHED_EINVAL for a zero size or tile; HETSCHED_ESTATE before init; HETSCHED_ENOMEM.
  */
-int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features, size_t out_features,
-                           enum hetsched_activation activation, size_t tile_out, size_t tile_in);
+HETSCHED_API int hetsched_linear_create(hetsched_linear_t *layer, size_t in_features,
+                                        size_t out_features, enum hetsched_activation activation,
+                                        size_t tile_out, size_t tile_in);
 
 /**
  * \brief PyTorch's default initialisation: weight and bias uniform in +-1/sqrt(in_features),
  * drawn with the counter RNG from (seed, stream 2*index+1 and 2*index+2).
  * \return 0; HETSCHED_ESTARPU.
  */
-int hetsched_linear_init_default(hetsched_linear_t layer, uint64_t seed, uint32_t index);
+HETSCHED_API int hetsched_linear_init_default(hetsched_linear_t layer, uint64_t seed,
+                                              uint32_t index);
 
 /**
  * \brief Load weight (out x in, row-major, contiguous) and bias (out, NULL for zeros) from host
  * arrays, copied in. \return 0; HETSCHED_EINVAL for a NULL weight.
  */
-int hetsched_linear_load(hetsched_linear_t layer, const float *weight, const float *bias);
+HETSCHED_API int hetsched_linear_load(hetsched_linear_t layer, const float *weight,
+                                      const float *bias);
 
 /** \brief in_features, out_features, activation (any pointer may be NULL). */
-void hetsched_linear_shape(const struct hetsched_linear *layer, size_t *in_features,
-                           size_t *out_features, enum hetsched_activation *activation);
+HETSCHED_API void hetsched_linear_shape(const struct hetsched_linear *layer, size_t *in_features,
+                                        size_t *out_features, enum hetsched_activation *activation);
 
 /** \brief The layer's weight and bias tensors (owned by the layer). */
-hetsched_tensor_t hetsched_linear_weight(hetsched_linear_t layer);
+HETSCHED_API hetsched_tensor_t hetsched_linear_weight(hetsched_linear_t layer);
 /** \copydoc hetsched_linear_weight */
-hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t layer);
+HETSCHED_API hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t layer);
 
 /**
  * \brief Submit y = act(x W^T + b): one task per (row tile, column tile, k tile), the k tiles of
@@ -366,10 +381,11 @@ hetsched_tensor_t hetsched_linear_bias(hetsched_linear_t layer);
  * \return 0; HETSCHED_ESHAPE when x.cols != in_features or x.tile_cols != tile_in;
  * HETSCHED_ESTARPU.
  */
-int hetsched_linear_forward(hetsched_linear_t layer, hetsched_tensor_t x, hetsched_tensor_t *y);
+HETSCHED_API int hetsched_linear_forward(hetsched_linear_t layer, hetsched_tensor_t x,
+                                         hetsched_tensor_t *y);
 
 /** \brief Wait for the layer's tasks and free it (NULL is accepted). */
-void hetsched_linear_destroy(hetsched_linear_t layer);
+HETSCHED_API void hetsched_linear_destroy(hetsched_linear_t layer);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Files: .npy arrays, tensors and models (numpy.save, torch.save's state_dict) */
@@ -389,7 +405,7 @@ void hetsched_linear_destroy(hetsched_linear_t layer);
  * or truncated file or fortran_order True; HETSCHED_EDTYPE for another dtype; HETSCHED_ESHAPE
  * for 0-D, 3-D or more, or an empty array; HETSCHED_ENOMEM.
  */
-int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
+HETSCHED_API int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols);
 
 /**
  * \brief As hetsched_npy_load(), also giving the number of dimensions in the file, so that a
@@ -397,8 +413,8 @@ int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols
  * \param ndim set to 1 or 2 (may be NULL).
  * \return as hetsched_npy_load().
  */
-int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
-                           size_t *ndim);
+HETSCHED_API int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols,
+                                        size_t *ndim);
 
 /**
  * \brief Save a host array as a .npy file (version 1.0, '<f4', C order, shape (rows, cols)), as
@@ -415,7 +431,8 @@ int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t 
  * HETSCHED_EIO when the file cannot be written (missing or read-only folder, a folder or device
  * at \p path, a full disk); HETSCHED_ENOMEM.
  */
-int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld);
+HETSCHED_API int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols,
+                                   size_t ld);
 
 /**
  * \brief Create a tensor from a .npy file (the tutorial's torch.from_numpy(np.load(path))): the
@@ -428,8 +445,8 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
  * \return 0; the codes of hetsched_npy_load(); HETSCHED_EINVAL for a zero tile;
  * HETSCHED_ESTATE before hetsched_init(); HETSCHED_ENOMEM.
  */
-int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t tile_rows,
-                         size_t tile_cols);
+HETSCHED_API int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t tile_rows,
+                                      size_t tile_cols);
 
 /**
  * \brief Save a tensor as a .npy file (rows x cols, float32): gathers it on the host first, as
@@ -440,7 +457,7 @@ int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *path, size_t til
  * \return 0; HETSCHED_EINVAL for a NULL argument; HETSCHED_ESTATE for a tensor that holds no
  * values; HETSCHED_ESTARPU; the codes of hetsched_npy_save().
  */
-int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
+HETSCHED_API int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
 
 /** \brief The weights of a multi-layer perceptron loaded from a file (nn.Linear layers). */
 typedef struct hetsched_model *hetsched_model_t;
@@ -465,10 +482,10 @@ typedef struct hetsched_model *hetsched_model_t;
  * without weight, or a lone .npy file; HETSCHED_EDTYPE naming the tensor and its dtype;
  * HETSCHED_ESHAPE naming the tensors and both sizes; HETSCHED_ENOMEM.
  */
-int hetsched_model_load(hetsched_model_t *model, const char *path);
+HETSCHED_API int hetsched_model_load(hetsched_model_t *model, const char *path);
 
 /** \brief Number of layers of \p model (0 for NULL). */
-size_t hetsched_model_nlayers(const struct hetsched_model *model);
+HETSCHED_API size_t hetsched_model_nlayers(const struct hetsched_model *model);
 
 /**
  * \brief Describe layer \p l of \p model (any out-pointer may be NULL).
@@ -482,8 +499,9 @@ size_t hetsched_model_nlayers(const struct hetsched_model *model);
  * model).
  * \return 0; HETSCHED_EINVAL for a NULL model or \p l >= hetsched_model_nlayers().
  */
-int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *in_features,
-                         size_t *out_features, const float **weight, const float **bias);
+HETSCHED_API int hetsched_model_layer(const struct hetsched_model *model, size_t l,
+                                      size_t *in_features, size_t *out_features,
+                                      const float **weight, const float **bias);
 
 /**
  * \brief Create one linear layer per layer of \p model, loaded with its weights and biases (zeros
@@ -502,12 +520,12 @@ int hetsched_model_layer(const struct hetsched_model *model, size_t l, size_t *i
  * several layers, or an unknown activation; HETSCHED_ESTATE before hetsched_init();
  * HETSCHED_ENOMEM; HETSCHED_ESTARPU.
  */
-int hetsched_model_create_layers(const struct hetsched_model *model,
-                                 enum hetsched_activation between, size_t tile_rows,
-                                 size_t tile_cols, hetsched_linear_t *layers);
+HETSCHED_API int hetsched_model_create_layers(const struct hetsched_model *model,
+                                              enum hetsched_activation between, size_t tile_rows,
+                                              size_t tile_cols, hetsched_linear_t *layers);
 
 /** \brief Free \p model and its weights (NULL is accepted). */
-void hetsched_model_destroy(hetsched_model_t model);
+HETSCHED_API void hetsched_model_destroy(hetsched_model_t model);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Statistics: what ran where */
@@ -516,7 +534,7 @@ void hetsched_model_destroy(hetsched_model_t model);
 enum hetsched_op { HETSCHED_OP_RAND = 0, HETSCHED_OP_LINEAR = 1, HETSCHED_NOPS = 2 };
 
 /** \brief "rand" or "linear". */
-const char *hetsched_op_name(enum hetsched_op op);
+HETSCHED_API const char *hetsched_op_name(enum hetsched_op op);
 
 /** \brief One executed task, from StarPU's per-task profiling. */
 struct hetsched_task_record {
@@ -532,14 +550,34 @@ struct hetsched_task_record {
 };
 
 /** \brief Forget recorded tasks and restart the statistics clock. */
-void hetsched_stats_reset(void);
+HETSCHED_API void hetsched_stats_reset(void);
 
 /**
  * \brief Tasks recorded since the last reset. Records are written by task callbacks, which may
  * still run after hetsched_tensor_to_host() returns: call hetsched_wait_all() first.
  * \return the number of records; *records points to an array valid until the next reset.
  */
-size_t hetsched_stats_records(const struct hetsched_task_record **records);
+HETSCHED_API size_t hetsched_stats_records(const struct hetsched_task_record **records);
+
+/** \brief Sums over recorded tasks: of one worker, or of one kind of worker. */
+struct hetsched_totals {
+	size_t tasks;  /**< tasks run */
+	double busy_s; /**< sum of their durations (end_s - start_s), seconds */
+	double flops;  /**< sum of their floating-point operations (rand counts its elements) */
+};
+
+/**
+ * \brief Add up the records of hetsched_stats_records() per worker and per kind of worker.
+ * Call it when no task is running (after hetsched_wait_all()). Records of a worker id outside
+ * this run's workers are left out of both sums.
+ * \param by_worker nworkers entries, entry i for worker i (workers from nworkers on are summed
+ * in by_kind only); NULL when nworkers is 0.
+ * \param nworkers number of entries of by_worker, usually hetsched_worker_count().
+ * \param by_kind HETSCHED_NKINDS entries indexed by enum hetsched_kind, or NULL.
+ * \return 0; HETSCHED_EINVAL when nworkers < 0, or by_worker is NULL and nworkers > 0.
+ */
+HETSCHED_API int hetsched_stats_totals(struct hetsched_totals *by_worker, int nworkers,
+                                       struct hetsched_totals by_kind[HETSCHED_NKINDS]);
 
 /** \name Performance models and bus counters */
 
@@ -555,7 +593,7 @@ size_t hetsched_stats_records(const struct hetsched_task_record **records);
  * yet; 0 means calibrated
  * \return 0; HETSCHED_ESTATE if not initialised; HETSCHED_ENOMEM.
  */
-int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
+HETSCHED_API int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
 
 /**
  * \brief Bytes moved between memory nodes since the previous call (or since hetsched_init()):
@@ -565,7 +603,7 @@ int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs);
  * \param total if not NULL, receives the bytes moved over every bus (device to device included)
  * \return 0; HETSCHED_ESTATE if not initialised.
  */
-int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
+HETSCHED_API int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
 
 /**
  * \brief Whether a policy schedules from the performance models (dm*, *heft*), and so needs
@@ -573,7 +611,7 @@ int hetsched_bus_bytes(uint64_t *h2d, uint64_t *d2h, uint64_t *total);
  * \param policy a policy name, as hetsched_sched_policies() lists them
  * \return 1 if it does; 0 if not, or for NULL.
  */
-int hetsched_sched_uses_models(const char *policy);
+HETSCHED_API int hetsched_sched_uses_models(const char *policy);
 
 #ifdef __cplusplus
 }

@@ -257,7 +257,7 @@ esac
 # The CUDA glue is always recompiled, so that each run shows (and checks) it even when nothing
 # else changed; dependency tracking rebuilds the rest when needed.
 glue_c=$(cd "$TOP" && grep -l -E '^#(if|ifdef).*STARPU_USE_CUDA' codelets/*.c src/*.c src/cli/*.c 2>/dev/null || true)
-for f in $glue_c codelets/rand_cuda.cu codelets/linear_cuda.cu codelets/cuda_check.c; do
+for f in $glue_c codelets/rand_cuda.cu codelets/linear_cuda.cu codelets/status_check.c; do
 	o=${f%.*}
 	rm -f "$BUILD/$o.lo" "$BUILD/$o.o" "$BUILD/$(dirname "$o")/.libs/$(basename "$o").o"
 	rm -f "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".lo "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".o
@@ -278,15 +278,20 @@ for f in $glue_c; do
 	grep -q "^libtool: compile: .* -c [^ ]*$f " "$MAKELOG" || fail "$f was not compiled (see $MAKELOG)"
 	echo "  $f"
 done
-# The CUDA variants really are in the library: it calls StarPU's CUDA API and the launchers.
+# The CUDA variants really are in the library: it calls StarPU's CUDA API (dynamic symbols) and
+# the launchers, which are internal (hidden: in the full symbol table, not exported).
 LIBSO=$(ls "$BUILD"/.libs/libhetsched.so.* 2>/dev/null | head -n 1)
 [ -n "$LIBSO" ] || fail "no $BUILD/.libs/libhetsched.so.*"
 missing=
-for sym in starpu_cuda_get_local_stream starpu_cublas_get_local_handle cublasSgemm_v2 \
-	hetsched__rand_cuda_launch hetsched__bias_rows_cuda_launch hetsched__relu_cuda_launch; do
+for sym in starpu_cuda_get_local_stream starpu_cublas_get_local_handle cublasSgemm_v2; do
 	nm -D "$LIBSO" | grep -q " $sym\(@.*\)\{0,1\}$" || missing="$missing $sym"
 done
+for sym in hetsched__rand_cuda_launch hetsched__bias_rows_cuda_launch hetsched__relu_cuda_launch; do
+	nm "$LIBSO" | grep -q " [Tt] $sym$" || missing="$missing $sym"
+done
 [ -z "$missing" ] || fail "libhetsched lacks the CUDA glue: no symbol$missing"
+exported=$(nm -D --defined-only "$LIBSO" | awk '$3 ~ /^hetsched__/ { print $3 }' | tr '\n' ' ')
+[ -z "$exported" ] || fail "libhetsched exports internal symbols: $exported"
 say "libhetsched: $(basename "$LIBSO") references starpu_cuda_get_local_stream, starpu_cublas_get_local_handle, cublasSgemm_v2 and holds the CUDA launchers"
 say "libhetsched needs: $(objdump -p "$LIBSO" | sed -n 's/^ *NEEDED *//p' | tr '\n' ' ')"
 [ -x "$BUILD/hetsched" ] || fail "no $BUILD/hetsched"

@@ -49,8 +49,6 @@ struct hetsched_tensor {
  * written in place, and to_host needs no extra copy). */
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
                                  size_t tile_rows, size_t tile_cols);
-/* Free the host buffers that destroyed tensors left for reuse (hetsched_shutdown). */
-void hetsched__tensor_cache_flush(void);
 /* Split into tiles (after releasing a host view): the state every operation needs. */
 int hetsched__tensor_tiles(struct hetsched_tensor *t);
 /* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */
@@ -71,11 +69,12 @@ int hetsched__mpi_start_is_local(void);
 int hetsched__mpi_init(struct starpu_conf *sconf);
 void hetsched__mpi_shutdown(void);
 int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j);
-void hetsched__mpi_register_tiles(struct hetsched_tensor *t);
-void hetsched__mpi_gather(struct hetsched_tensor *t);
-/* Collective: rank 0 gets every rank's text (at most max bytes each; all[] has one entry per
- * rank, malloc'd, on rank 0 only). */
-int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
+/* Register the tiles of a (just split) tensor with StarPU-MPI: 0, or HETSCHED_ESTARPU. */
+int hetsched__mpi_register_tiles(struct hetsched_tensor *t);
+/* Collective: every tile that rank 0 lacks travels to it from its owner. 0, HETSCHED_ENOMEM or
+ * HETSCHED_ESTARPU (the same on the ranks concerned). */
+int hetsched__mpi_gather(struct hetsched_tensor *t);
+/* hetsched__mpi_gather_text: in tool.h. */
 /* Submit a task built with starpu_task_create: with MPI, only on the owner of its written tile
  * (the task object itself is then consumed). */
 int hetsched__mpi_submit(struct starpu_task *task);
@@ -86,8 +85,27 @@ int hetsched__mpi_submit(struct starpu_task *task);
  * no worker can. */
 int hetsched__task_where(size_t bytes, const char *what, int32_t *where);
 
-/* 1 between hetsched_init() and hetsched_shutdown(). */
+/* 1 between hetsched_init() and hetsched_shutdown() (state.c, a leaf: runtime.c sets it). */
 int hetsched__initialized(void);
+void hetsched__set_initialized(int value);
+
+/* Pinned host buffers of tensors (hostbuf.c): destroyed tensors leave theirs in a small cache
+ * for the next tensor of the same size; flushed by hetsched_shutdown. */
+float *hetsched__hostbuf_alloc(size_t bytes);
+void hetsched__hostbuf_release(float *p, size_t bytes);
+void hetsched__hostbuf_flush(void);
+
+/* STARPU_HOME (home.c): refuse a home that is not a writable folder (HETSCHED_ESTARPU, named);
+ * lock it around StarPU's start (at_start 1) or stop (0): the locked descriptor, or -1 when
+ * there is nothing to lock; unlock with that descriptor. */
+int hetsched__home_check(void);
+int hetsched__home_lock(int at_start);
+void hetsched__home_unlock(int fd);
+
+/* StarPU's stall watchdog (watchdog.c): before starpu_init, end the process with one line when
+ * no task finishes for \p seconds while tasks are pending. The pass deadline (same file) is
+ * declared in tool.h. */
+void hetsched__watchdog_stall_arm(double seconds);
 
 /* Statistics: record the task whose callback is running (worker and times from StarPU's
  * profiling of it; footprint computed at submission, while its data were registered). */

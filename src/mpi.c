@@ -17,6 +17,7 @@
 #endif
 
 #include "internal.h"
+#include "tool.h"
 
 static struct {
 	int active;       /* StarPU-MPI initialised by hetsched_init */
@@ -80,7 +81,7 @@ int hetsched__mpi_active(void)
 
 /* Under a launcher with several ranks, MPI is initialised here, before StarPU. StarPU-MPI would
  * do it inside starpu_mpi_init_conf, after starpu_init; MPI_Init is collective, so the ranks'
- * starpu_init calls could then not be taken one at a time (see starpu_home_lock in runtime.c). */
+ * starpu_init calls could then not be taken one at a time (see hetsched__home_lock in home.c). */
 int hetsched__mpi_preinit(void)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
@@ -192,16 +193,27 @@ int hetsched__mpi_owner(const struct hetsched_tensor *t, size_t i, size_t j)
 	return (int)(i % (size_t)mpi.p) * mpi.q + (int)(j % (size_t)mpi.q);
 }
 
-void hetsched__mpi_register_tiles(struct hetsched_tensor *t)
+/* The tags of tensor tiles stay below the ranges of the transfers below (gathers from 1 << 51,
+ * rank figures from 1 << 50, texts from 3 << 50). */
+#define TILE_TAG_LIMIT ((int64_t)1 << 50)
+
+int hetsched__mpi_register_tiles(struct hetsched_tensor *t)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
+	int64_t ntiles = (int64_t)(t->ntile_rows * t->ntile_cols);
+
 	if (!mpi.active)
-		return;
+		return 0;
 	/* Every rank creates the same tensors in the same order, so the tags agree; a tensor
 	 * keeps its tags when it is split again after a gather. */
 	if (t->mpi_tag == 0) {
+		if (mpi.next_tag > TILE_TAG_LIMIT - ntiles)
+			return hetsched__error(HETSCHED_ESTARPU,
+			                       "StarPU-MPI tags exhausted: %lld tiles registered, "
+			                       "%lld more asked",
+			                       (long long)mpi.next_tag, (long long)ntiles);
 		t->mpi_tag = mpi.next_tag;
-		mpi.next_tag += (int64_t)(t->ntile_rows * t->ntile_cols);
+		mpi.next_tag += ntiles;
 	}
 	for (size_t i = 0; i < t->ntile_rows; i++)
 		for (size_t j = 0; j < t->ntile_cols; j++)
@@ -211,16 +223,18 @@ void hetsched__mpi_register_tiles(struct hetsched_tensor *t)
 #else
 	(void)t;
 #endif
+	return 0;
 }
 
 #ifdef HETSCHED_HAVE_MPI_BUILD
 /* Copy a tile between its main-memory copy and a contiguous buffer (to_tile: buffer into tile). */
-static void copy_tile(starpu_data_handle_t tile, float *buf, size_t rows, size_t cols, int to_tile)
+static int copy_tile(starpu_data_handle_t tile, float *buf, size_t rows, size_t cols, int to_tile)
 {
 	float *p;
 	size_t ld;
 
-	starpu_data_acquire(tile, to_tile ? STARPU_W : STARPU_R);
+	if (starpu_data_acquire(tile, to_tile ? STARPU_W : STARPU_R) != 0)
+		return hetsched__error(HETSCHED_ESTARPU, "cannot acquire a tile on the host");
 	p = (float *)starpu_matrix_get_local_ptr(tile);
 	ld = starpu_matrix_get_local_ld(tile);
 	for (size_t r = 0; r < rows; r++) {
@@ -230,22 +244,47 @@ static void copy_tile(starpu_data_handle_t tile, float *buf, size_t rows, size_t
 			memcpy(buf + r * cols, p + r * ld, cols * sizeof(float));
 	}
 	starpu_data_release(tile);
+	return 0;
+}
+
+/* Send (to_rank >= 0) or receive (from peer) \p bytes at \p buf through a fresh vector handle of
+ * StarPU-MPI, whose thread owns MPI. */
+static int transfer(void *buf, size_t bytes, size_t elem, int peer, starpu_mpi_tag_t tag,
+                    int sending, const char *what)
+{
+	starpu_data_handle_t h;
+	MPI_Status status;
+	int rc;
+
+	starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf, (uint32_t)(bytes / elem),
+	                            elem);
+	if (sending)
+		rc = starpu_mpi_send(h, peer, tag, MPI_COMM_WORLD);
+	else
+		rc = starpu_mpi_recv(h, peer, tag, MPI_COMM_WORLD, &status);
+	starpu_data_unregister(h);
+	if (rc != 0)
+		return hetsched__error(
+		    HETSCHED_ESTARPU, "StarPU-MPI could not %s %s %s rank %d (%d)",
+		    sending ? "send" : "receive", what, sending ? "to" : "from", peer, rc);
+	return 0;
 }
 #endif
 
-void hetsched__mpi_gather(struct hetsched_tensor *t)
+int hetsched__mpi_gather(struct hetsched_tensor *t)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
 	if (!mpi.active)
-		return;
+		return 0;
 	/* Each tile rank 0 lacks travels once, owner to rank 0, through a fresh vector handle:
 	 * StarPU-MPI's own data transfers (starpu_mpi_get_data_on_node) deadlocked here on tiles
-	 * that had already been sent to rank 0 for tasks. */
+	 * that had already been sent to rank 0 for tasks. A rank that fails returns at once: its
+	 * process ends, and the launcher then ends the others (a rank waiting for it included). */
 	starpu_task_wait_for_all();
 	for (size_t i = 0; i < t->ntile_rows; i++)
 		for (size_t j = 0; j < t->ntile_cols; j++) {
-			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j), h;
-			int owner = hetsched__mpi_owner(t, i, j);
+			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
+			int owner = hetsched__mpi_owner(t, i, j), rc = 0;
 			starpu_mpi_tag_t tag = ((starpu_mpi_tag_t)1 << 51) + t->mpi_tag +
 			                       (starpu_mpi_tag_t)(i * t->ntile_cols + j);
 			size_t rows, cols;
@@ -255,24 +294,29 @@ void hetsched__mpi_gather(struct hetsched_tensor *t)
 				continue;
 			hetsched__tile_extent(t, i, j, &rows, &cols, NULL, NULL);
 			buf = malloc(rows * cols * sizeof(float));
-			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf,
-			                            (uint32_t)(rows * cols), sizeof(float));
+			if (!buf)
+				return hetsched__error(
+				    HETSCHED_ENOMEM, "out of memory for a %zu x %zu tile to gather",
+				    rows, cols);
 			if (mpi.rank == owner) {
-				copy_tile(tile, buf, rows, cols, 0);
-				starpu_mpi_send(h, 0, tag, MPI_COMM_WORLD);
+				rc = copy_tile(tile, buf, rows, cols, 0);
+				if (rc == 0)
+					rc = transfer(buf, rows * cols * sizeof(float),
+					              sizeof(float), 0, tag, 1, "a tile");
 			} else {
-				MPI_Status status;
-
-				starpu_mpi_recv(h, owner, tag, MPI_COMM_WORLD, &status);
+				rc = transfer(buf, rows * cols * sizeof(float), sizeof(float),
+				              owner, tag, 0, "a tile");
+				if (rc == 0)
+					rc = copy_tile(tile, buf, rows, cols, 1);
 			}
-			starpu_data_unregister(h);
-			if (mpi.rank == 0)
-				copy_tile(tile, buf, rows, cols, 1);
 			free(buf);
+			if (rc < 0)
+				return rc;
 		}
 #else
 	(void)t;
 #endif
+	return 0;
 }
 
 int hetsched__mpi_submit(struct starpu_task *task)
@@ -348,19 +392,15 @@ int hetsched__mpi_submit(struct starpu_task *task)
 int hetsched_ranks_gather(struct hetsched_rank_info *info)
 {
 	struct hetsched_rank_info mine;
-	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec);
+	struct hetsched_totals by_kind[HETSCHED_NKINDS];
 
 	memset(&mine, 0, sizeof(mine));
 	mine.rank = hetsched_rank();
 	gethostname(mine.host, sizeof(mine.host) - 1);
-	for (size_t i = 0; i < n; i++) {
-		struct hetsched_worker_info w;
-
-		if (hetsched_worker_get_info(rec[i].worker, &w) < 0)
-			continue;
-		mine.tasks_by_kind[w.kind]++;
-		mine.busy_s += rec[i].end_s - rec[i].start_s;
+	HETSCHED_CALL(hetsched_stats_totals(NULL, 0, by_kind));
+	for (int k = 0; k < HETSCHED_NKINDS; k++) {
+		mine.tasks_by_kind[k] = by_kind[k].tasks;
+		mine.busy_s += by_kind[k].busy_s;
 	}
 #ifdef HETSCHED_HAVE_MPI_BUILD
 	if (mpi.active) {
@@ -370,7 +410,14 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 		size_t *sent = calloc(words, sizeof(size_t));
 		unsigned char *buf = calloc((size_t)mpi.size, bytes);
 		const starpu_mpi_tag_t tag = (starpu_mpi_tag_t)1 << 50;
+		int rc = 0;
 
+		if (!sent || !buf) {
+			free(sent);
+			free(buf);
+			return hetsched__error(
+			    HETSCHED_ENOMEM, "out of memory for the figures of %d ranks", mpi.size);
+		}
 		starpu_mpi_comm_amounts_retrieve(sent);
 		for (int r = 0; r < mpi.size; r++) {
 			uint64_t v = sent[r];
@@ -380,23 +427,13 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 			       &v, sizeof(v));
 		}
 		memcpy(buf + (size_t)mpi.rank * bytes, &mine, sizeof(mine));
-		for (int r = 1; r < mpi.size; r++) {
-			starpu_data_handle_t h;
-
+		for (int r = 1; r < mpi.size && rc == 0; r++) {
 			if (mpi.rank != 0 && mpi.rank != r)
 				continue;
-			starpu_vector_data_register(
-			    &h, STARPU_MAIN_RAM, (uintptr_t)(buf + r * bytes), (uint32_t)bytes, 1);
-			if (mpi.rank == 0) {
-				MPI_Status status;
-
-				starpu_mpi_recv(h, r, tag + r, MPI_COMM_WORLD, &status);
-			} else {
-				starpu_mpi_send(h, 0, tag + r, MPI_COMM_WORLD);
-			}
-			starpu_data_unregister(h);
+			rc = transfer(buf + r * bytes, bytes, 1, mpi.rank == 0 ? r : 0, tag + r,
+			              mpi.rank != 0, "rank figures");
 		}
-		if (mpi.rank == 0) {
+		if (rc == 0 && mpi.rank == 0) {
 			for (int r = 0; r < mpi.size; r++)
 				memcpy(&info[r], buf + r * bytes, sizeof(mine));
 			for (int src = 0; src < mpi.size; src++)
@@ -411,7 +448,7 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 		}
 		free(sent);
 		free(buf);
-		return 0;
+		return rc;
 	}
 #endif
 	info[0] = mine;
@@ -423,35 +460,38 @@ int hetsched__mpi_gather_text(const char *mine, char **all, size_t max)
 #ifdef HETSCHED_HAVE_MPI_BUILD
 	if (mpi.active) {
 		const starpu_mpi_tag_t tag = (starpu_mpi_tag_t)3 << 50;
+		int rc = 0;
 
 		if (mpi.rank == 0) {
+			for (int r = 0; r < mpi.size; r++)
+				all[r] = NULL;
 			all[0] = strdup(mine);
-			for (int r = 1; r < mpi.size; r++) {
-				starpu_data_handle_t h;
-				MPI_Status status;
-
+			if (!all[0])
+				return hetsched__error(HETSCHED_ENOMEM, "out of memory for a text");
+			for (int r = 1; r < mpi.size && rc == 0; r++) {
 				all[r] = calloc(1, max);
-				starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)all[r],
-				                            (uint32_t)max, 1);
-				starpu_mpi_recv(h, r, tag + r, MPI_COMM_WORLD, &status);
-				starpu_data_unregister(h);
+				if (!all[r])
+					return hetsched__error(
+					    HETSCHED_ENOMEM,
+					    "out of memory for the text of rank %d", r);
+				rc = transfer(all[r], max, 1, r, tag + r, 0, "a text");
 				all[r][max - 1] = '\0';
 			}
 		} else {
 			char *buf = calloc(1, max);
-			starpu_data_handle_t h;
 
+			if (!buf)
+				return hetsched__error(HETSCHED_ENOMEM, "out of memory for a text");
 			snprintf(buf, max, "%s", mine);
-			starpu_vector_data_register(&h, STARPU_MAIN_RAM, (uintptr_t)buf,
-			                            (uint32_t)max, 1);
-			starpu_mpi_send(h, 0, tag + mpi.rank, MPI_COMM_WORLD);
-			starpu_data_unregister(h);
+			rc = transfer(buf, max, 1, 0, tag + mpi.rank, 1, "a text");
 			free(buf);
 		}
-		return 0;
+		return rc;
 	}
 #endif
 	(void)max;
 	all[0] = strdup(mine);
+	if (!all[0])
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a text");
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* stats.c: per-task records (worker, start, end, tile) from StarPU's profiling, appended by
- * task callbacks that run concurrently on the workers. */
+ * task callbacks that run concurrently on the workers, and their sums per worker and per kind. */
 #include "config.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <starpu.h>
 
@@ -89,4 +90,41 @@ void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t til
 	       info ? starpu_timing_timespec_to_us(&info->start_time) : 0,
 	       info ? starpu_timing_timespec_to_us(&info->end_time) : 0, tile_row, tile_col, tile_k,
 	       flops, footprint);
+}
+
+int hetsched_stats_totals(struct hetsched_totals *by_worker, int nworkers,
+                          struct hetsched_totals by_kind[HETSCHED_NKINDS])
+{
+	int workers = hetsched_worker_count();
+
+	if (nworkers < 0 || (nworkers > 0 && !by_worker))
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "nworkers must be >= 0 with an array of that many, got %d%s",
+		                       nworkers, by_worker ? "" : " and NULL");
+	if (by_worker)
+		memset(by_worker, 0, (size_t)nworkers * sizeof(*by_worker));
+	if (by_kind)
+		memset(by_kind, 0, HETSCHED_NKINDS * sizeof(*by_kind));
+	pthread_mutex_lock(&stats.lock);
+	for (size_t i = 0; i < stats.count; i++) {
+		const struct hetsched_task_record *r = &stats.records[i];
+		double busy = r->end_s - r->start_s;
+		struct hetsched_worker_info info;
+
+		if (r->worker < 0 || r->worker >= workers ||
+		    hetsched_worker_get_info(r->worker, &info) < 0)
+			continue;
+		if (r->worker < nworkers) {
+			by_worker[r->worker].tasks++;
+			by_worker[r->worker].busy_s += busy;
+			by_worker[r->worker].flops += r->flops;
+		}
+		if (by_kind) {
+			by_kind[info.kind].tasks++;
+			by_kind[info.kind].busy_s += busy;
+			by_kind[info.kind].flops += r->flops;
+		}
+	}
+	pthread_mutex_unlock(&stats.lock);
+	return 0;
 }

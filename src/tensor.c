@@ -1,8 +1,7 @@
-/* tensor.c: tensors as StarPU matrix handles split into tiles; rand fills them, StarPU moves
- * them, to_host gathers them. */
+/* tensor.c: tensors as StarPU matrix handles split into tiles; StarPU moves them, to_host
+ * gathers them. Their pinned host buffers come from hostbuf.c; rand.c fills them. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,63 +9,6 @@
 
 #include "codelets.h"
 #include "internal.h"
-
-/* Host buffers of destroyed tensors, kept for the next tensor of the same size. A forward pass
- * allocates its output, and the pass after it would otherwise take fresh pages from the kernel:
- * first-touching 64 MiB (a 4096 x 4096 output) costs 35-70 ms here, 5-10 % of that pass,
- * inside the timed region. A few slots and at most 1 GiB, all freed by hetsched_shutdown. */
-#define HOME_CACHE_SLOTS 4
-#define HOME_CACHE_MAX_BYTES ((size_t)1 << 30)
-static struct {
-	float *ptr;
-	size_t bytes;
-} home_cache[HOME_CACHE_SLOTS];
-static size_t home_cache_bytes;
-static pthread_mutex_t home_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static float *home_alloc(size_t bytes)
-{
-	float *p = NULL;
-
-	pthread_mutex_lock(&home_cache_lock);
-	for (size_t i = 0; i < HOME_CACHE_SLOTS && !p; i++)
-		if (home_cache[i].ptr && home_cache[i].bytes == bytes) {
-			p = home_cache[i].ptr;
-			home_cache[i].ptr = NULL;
-			home_cache_bytes -= bytes;
-		}
-	pthread_mutex_unlock(&home_cache_lock);
-	if (!p && starpu_malloc((void **)&p, bytes) != 0)
-		return NULL;
-	return p;
-}
-
-static void home_release(float *p, size_t bytes)
-{
-	pthread_mutex_lock(&home_cache_lock);
-	for (size_t i = 0; i < HOME_CACHE_SLOTS && p; i++)
-		if (!home_cache[i].ptr && home_cache_bytes + bytes <= HOME_CACHE_MAX_BYTES) {
-			home_cache[i].ptr = p;
-			home_cache[i].bytes = bytes;
-			home_cache_bytes += bytes;
-			p = NULL;
-		}
-	pthread_mutex_unlock(&home_cache_lock);
-	if (p)
-		starpu_free(p);
-}
-
-void hetsched__tensor_cache_flush(void)
-{
-	pthread_mutex_lock(&home_cache_lock);
-	for (size_t i = 0; i < HOME_CACHE_SLOTS; i++)
-		if (home_cache[i].ptr) {
-			starpu_free(home_cache[i].ptr);
-			home_cache[i].ptr = NULL;
-		}
-	home_cache_bytes = 0;
-	pthread_mutex_unlock(&home_cache_lock);
-}
 
 static int check_shape(size_t rows, size_t cols, size_t tile_rows, size_t tile_cols)
 {
@@ -102,61 +44,6 @@ static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_
 	return t;
 }
 
-/* StarPU 1.3 never fails a task whose buffers cannot fit the memory node of the worker it
- * picks: it evicts, retries and spins for ever (seen with STARPU_LIMIT_OPENCL_MEM below one
- * tile). Nor is one task's size enough on a device: below about twice that, it livelocks
- * evicting the inputs it prefetched for the next tasks (12 MiB tasks on a 3072^2 problem hung
- * with 20 MiB of device memory and ran with 25). So a kind of worker is used only when every one
- * of its memory nodes holds a task's buffers, twice for a device; the other kinds run the task,
- * and when none can, the call fails with the numbers rather than hangs. */
-int hetsched__task_where(size_t bytes, const char *what, int32_t *where)
-{
-	static const struct {
-		enum starpu_worker_archtype type;
-		int32_t mask;
-		double factor;
-	} kinds[] = {{STARPU_CPU_WORKER, STARPU_CPU, 1.0},
-	             {STARPU_CUDA_WORKER, STARPU_CUDA, 2.0},
-	             {STARPU_OPENCL_WORKER, STARPU_OPENCL, 2.0}};
-	unsigned nworkers = starpu_worker_get_count();
-	starpu_ssize_t largest = -1;
-	char largest_name[64] = "";
-	int32_t mask = 0;
-
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		int present = 0, fits = 1;
-
-		for (unsigned w = 0; w < nworkers; w++) {
-			unsigned node = starpu_worker_get_memory_node(w);
-			starpu_ssize_t total = starpu_memory_get_total(node);
-
-			if (starpu_worker_get_type((int)w) != kinds[k].type)
-				continue;
-			present = 1;
-			/* -1: StarPU does not know the node's size, and does not limit it. */
-			if (total >= 0 && (double)total < kinds[k].factor * (double)bytes)
-				fits = 0;
-			if (total > largest) {
-				largest = total;
-				starpu_memory_node_get_name(node, largest_name,
-				                            sizeof(largest_name));
-			}
-		}
-		if (present && fits)
-			mask |= kinds[k].mask;
-	}
-	if (!mask)
-		return hetsched__error(
-		    HETSCHED_ENOMEM,
-		    "%s holds %.1f MiB of tiles, which needs %.1f MiB on a device "
-		    "(twice, to evict) or %.1f MiB in main memory, but the largest "
-		    "memory node (%s) has %.1f MiB: use smaller tiles",
-		    what, (double)bytes / (1 << 20), 2.0 * (double)bytes / (1 << 20),
-		    (double)bytes / (1 << 20), largest_name, (double)largest / (1 << 20));
-	*where = mask;
-	return 0;
-}
-
 int hetsched__tensor_tiles(struct hetsched_tensor *t)
 {
 	struct starpu_data_filter by_cols, by_rows;
@@ -170,7 +57,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 		hetsched__tile_filters(&by_cols, &by_rows, t);
 		starpu_data_map_filters(t->handle, 2, &by_cols, &by_rows);
 		t->partitioned = 1;
-		hetsched__mpi_register_tiles(t);
+		HETSCHED_CALL(hetsched__mpi_register_tiles(t));
 	}
 	return 0;
 }
@@ -199,13 +86,14 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
                                  size_t tile_rows, size_t tile_cols)
 {
 	struct hetsched_tensor *t;
+	int rc;
 
 	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
 	t = tensor_new(rows, cols, tile_rows, tile_cols);
 	if (!t)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
 	/* Pinned, so that devices can copy tiles to and from it asynchronously. */
-	t->home = home_alloc(rows * cols * sizeof(float));
+	t->home = hetsched__hostbuf_alloc(rows * cols * sizeof(float));
 	if (!t->home) {
 		free(t);
 		return hetsched__error(HETSCHED_ENOMEM,
@@ -215,7 +103,11 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
 	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)t->home, (uint32_t)cols,
 	                            (uint32_t)cols, (uint32_t)rows, sizeof(float));
 	t->written = 1;
-	hetsched__tensor_tiles(t);
+	rc = hetsched__tensor_tiles(t);
+	if (rc < 0) {
+		hetsched_tensor_destroy(t);
+		return rc;
+	}
 	*tensor = t;
 	return 0;
 }
@@ -224,6 +116,7 @@ int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size
                               size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
 {
 	struct hetsched_tensor *t;
+	int rc;
 
 	if (!tensor || !data)
 		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
@@ -238,7 +131,11 @@ int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size
 	for (size_t r = 0; r < rows; r++)
 		memcpy(t->home + r * cols, data + r * ld, cols * sizeof(float));
 	starpu_data_release(t->handle);
-	hetsched__tensor_tiles(t);
+	rc = hetsched__tensor_tiles(t);
+	if (rc < 0) {
+		hetsched_tensor_destroy(t);
+		return rc;
+	}
 	*tensor = t;
 	return 0;
 }
@@ -267,7 +164,7 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 	starpu_data_unregister_no_coherency(t->handle);
 	if (t->home)
-		home_release(t->home, t->rows * t->cols * sizeof(float));
+		hetsched__hostbuf_release(t->home, t->rows * t->cols * sizeof(float));
 	free(t);
 }
 
@@ -282,87 +179,6 @@ void hetsched_tensor_shape(hetsched_const_tensor_t t, size_t *rows, size_t *cols
 		*tile_rows = t->tile_rows;
 	if (tile_cols)
 		*tile_cols = t->tile_cols;
-}
-
-/* What the statistics callback of a rand task needs; freed by the callback. */
-struct rand_note {
-	uint32_t tile_row, tile_col;
-	double elements;
-	uint32_t footprint;
-};
-
-static void rand_done(void *arg)
-{
-	struct rand_note *note = arg;
-
-	hetsched__stats_record(HETSCHED_OP_RAND, note->tile_row, note->tile_col, 0, note->elements,
-	                       note->footprint);
-	free(note);
-}
-
-int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *spec)
-{
-	int32_t where;
-
-	if (!t || !spec)
-		return hetsched__error(HETSCHED_EINVAL, "tensor or spec is NULL");
-	if (spec->dist == HETSCHED_DIST_UNIFORM && !(spec->b > spec->a))
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "uniform bounds must satisfy low < high, got [%g, %g)",
-		                       (double)spec->a, (double)spec->b);
-	if (spec->dist == HETSCHED_DIST_NORMAL && !(spec->b >= 0))
-		return hetsched__error(HETSCHED_EINVAL, "normal std must be >= 0, got %g",
-		                       (double)spec->b);
-	if (spec->dist != HETSCHED_DIST_UNIFORM && spec->dist != HETSCHED_DIST_NORMAL)
-		return hetsched__error(HETSCHED_EINVAL, "unknown distribution %d", (int)spec->dist);
-	HETSCHED_CALL(hetsched__task_where(t->tile_rows * t->tile_cols * sizeof(float),
-	                                   "a rand task", &where));
-	HETSCHED_CALL(hetsched__tensor_tiles(t));
-	t->written = 1;
-	for (size_t i = 0; i < t->ntile_rows; i++) {
-		for (size_t j = 0; j < t->ntile_cols; j++) {
-			struct starpu_task *task = starpu_task_create();
-			struct hetsched_rand_args *args = malloc(sizeof(*args));
-			struct rand_note *note = malloc(sizeof(*note));
-			size_t rows, cols, row0, col0;
-			int rc;
-
-			if (!args || !note) {
-				starpu_task_destroy(task);
-				free(args);
-				free(note);
-				return hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
-			}
-			hetsched__tile_extent(t, i, j, &rows, &cols, &row0, &col0);
-			args->seed = spec->seed;
-			args->stream = spec->stream;
-			args->dist = (uint32_t)spec->dist;
-			args->a = spec->a;
-			args->b = spec->b;
-			args->row0 = row0;
-			args->col0 = col0;
-			note->tile_row = (uint32_t)i;
-			note->tile_col = (uint32_t)j;
-			note->elements = (double)rows * (double)cols;
-			task->cl = &hetsched_cl_rand;
-			task->where = where;
-			task->handles[0] = hetsched__tensor_tile(t, i, j);
-			task->modes[0] = STARPU_W;
-			task->cl_arg = args;
-			task->cl_arg_size = sizeof(*args);
-			task->cl_arg_free = 1;
-			task->callback_func = rand_done;
-			task->callback_arg = note;
-			note->footprint = hetsched_cl_rand.model->footprint(task);
-			rc = hetsched__mpi_submit(task);
-			if (rc != 0) {
-				return hetsched__error(
-				    HETSCHED_ESTARPU, "cannot submit a rand task: %s",
-				    rc == -ENODEV ? "no worker can run it" : strerror(-rc));
-			}
-		}
-	}
-	return 0;
 }
 
 int hetsched_tensor_to_device(hetsched_tensor_t t, int memory_node)
@@ -400,7 +216,7 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 	if (hetsched__mpi_active() && t->gathered)
 		return 0;
 	if (hetsched__mpi_active() && t->partitioned) {
-		hetsched__mpi_gather(t);
+		HETSCHED_CALL(hetsched__mpi_gather(t));
 		t->gathered = 1;
 		if (hetsched_rank() != 0) {
 			starpu_task_wait_for_all();

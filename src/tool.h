@@ -1,7 +1,8 @@
 /* tool.h: the small private API that the hetsched tool (src/cli) may use beyond hetsched.h:
  * hetsched__ functions of the library's internal convenience library. The tool links it, users
  * do not see them (the shared library exports only hetsched_ symbols). Plain C, no StarPU
- * types. Sections per room of the library. */
+ * types. Sections per room of the library, each marked with the engineer's area ("lib: ...",
+ * "io ..."). */
 #ifndef HETSCHED_TOOL_H
 #define HETSCHED_TOOL_H
 
@@ -12,16 +13,41 @@
 #include "hetsched.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* errors (src/error.c) */
+/* lib: errors (src/error.c) */
 
 /* Record the detailed message of a failure (read by hetsched_last_error()) and return \p code. */
 int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------------------------------ */
-/* mpi (src/mpi.c) */
+/* lib: the check oracle (codelets/check.h, included above): hetsched__check_rows and
+ * hetsched__check_projection return 0, or HETSCHED_ENOMEM with no message recorded (the
+ * codelets word nothing): the caller words it, e.g. "out of memory for the reference check". */
+
+/* ------------------------------------------------------------------------------------------ */
+/* lib: pass deadline (src/watchdog.c), the one watchdog of the tool (bench --pass-timeout) */
+
+/* In \p seconds (> 0, at most 1e8; fractions count), unless disarmed first: run the
+ * before-fire hook if one is set, write \p message on stderr (a newline is added when it has
+ * none; at most 1022 bytes are kept) and end the process with _exit(1). The message is copied
+ * now: the handler only writes it. It runs on SIGALRM (setitimer ITIMER_REAL): the tool must not
+ * use alarm() or SIGALRM itself. Arming again replaces the deadline.
+ * Returns 0; HETSCHED_EINVAL for a bad \p seconds or a NULL message. */
+int hetsched__deadline_arm(double seconds, const char *message);
+
+/* Cancel the deadline, if armed. */
+void hetsched__deadline_disarm(void);
+
+/* \p fn runs in the signal handler right before the message is written (NULL: none), e.g. to
+ * clear a progress line: it must be async-signal-safe (write(2), no stdio, no malloc). */
+void hetsched__deadline_set_before_fire(void (*fn)(void));
+
+/* ------------------------------------------------------------------------------------------ */
+/* lib: mpi (src/mpi.c) */
 
 /* Collective: rank 0 gets every rank's text (at most max bytes each; all[] has one entry per
- * rank, malloc'd, on rank 0 only). */
+ * rank, malloc'd, on rank 0 only; entries not received are NULL). Returns 0; HETSCHED_ENOMEM or
+ * HETSCHED_ESTARPU when a buffer or a transfer fails (the launcher then ends the other ranks
+ * once this one exits). */
 int hetsched__mpi_gather_text(const char *mine, char **all, size_t max);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -17,8 +17,9 @@
 #include <cblas.h>
 
 #include "codelets.h"
-#include "cuda_check.h"
 #include "cuda_kernels.h"
+#define HETSCHED_STATUS_CUDA 1
+#include "status_check.h"
 #include "hetsched.h"
 #include "reference.h"
 #include "tap.h"

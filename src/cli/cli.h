@@ -4,6 +4,7 @@
 #define HETSCHED_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "hetsched.h"
@@ -21,8 +22,11 @@ struct cli_command {
 	const char *help;                  /* the whole help text */
 };
 
-/* The help text of a command (NULL if unknown). */
+/* The command of that name (NULL if unknown), its help text (NULL if unknown), and the usage of
+ * the tool (the list of commands). */
+const struct cli_command *cli_find_command(const char *name);
 const char *cli_help_text(const char *command);
+void cli_usage(FILE *f);
 
 /* Print "hetsched: <command>: message" on stderr. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

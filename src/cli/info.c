@@ -157,6 +157,70 @@ static void info_text(const struct hetsched_topology *topo)
 		       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) ? " (and OpenCL)" : "");
 }
 
+/* One line per rank: its host and workers. */
+static void rank_line(int r, json_t *one)
+{
+	json_t *workers = json_object_get(one, "workers");
+
+	printf("rank %d on %s: %d workers:", r, json_string_value(json_object_get(one, "host")),
+	       (int)json_array_size(workers));
+	for (size_t w = 0; w < json_array_size(workers); w++) {
+		json_t *wk = json_array_get(workers, w);
+
+		printf(" %s(%s)", json_string_value(json_object_get(wk, "name")),
+		       json_string_value(json_object_get(wk, "kind")));
+	}
+	printf("\n");
+}
+
+/* Under MPI, rank 0 lists every rank's devices (a collective: every rank calls it). */
+static int info_ranks(const struct hetsched_topology *topo, int json)
+{
+	int nranks = hetsched_nranks(), rc = EXIT_RUNTIME;
+	char **all = calloc((size_t)nranks, sizeof(char *));
+	json_t *root = info_json(topo), *ranks = json_array();
+	char host[64] = "", *mine;
+
+	gethostname(host, sizeof(host) - 1);
+	json_object_set_new(root, "rank", json_integer(hetsched_rank()));
+	json_object_set_new(root, "host", json_string(host));
+	mine = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!all || !mine || hetsched__mpi_gather_text(mine, all, 1 << 18) < 0) {
+		fprintf(stderr, "hetsched: info: cannot gather the ranks' devices: %s\n",
+		        all && mine ? hetsched_last_error() : "out of memory");
+		goto out;
+	}
+	rc = EXIT_OK;
+	if (hetsched_rank() != 0)
+		goto out;
+	for (int r = 0; r < nranks; r++) {
+		json_t *one = all[r] ? json_loads(all[r], 0, NULL) : NULL;
+
+		if (!one)
+			continue;
+		if (!json)
+			rank_line(r, one);
+		json_array_append_new(ranks, one);
+	}
+	json_object_set_new(root, "ranks", ranks);
+	ranks = NULL;
+	if (json) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		printf("\nrank 0 in detail:\n");
+		info_text(topo);
+	}
+out:
+	for (int r = 0; all && r < nranks; r++)
+		free(all[r]);
+	free(all);
+	free(mine);
+	json_decref(ranks);
+	json_decref(root);
+	return rc;
+}
+
 static int info_option(int opt, const char *arg, void *ctx)
 {
 	(void)arg;
@@ -188,62 +252,9 @@ int cli_info(int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	if (hetsched_nranks() > 1) {
-		/* Under MPI, rank 0 lists every rank's devices. */
-		int nranks = hetsched_nranks();
-		char **all = calloc((size_t)nranks, sizeof(char *));
-		json_t *root = info_json(&topo);
-		char host[64] = "";
-		char *mine;
-
-		gethostname(host, sizeof(host) - 1);
-		json_object_set_new(root, "rank", json_integer(hetsched_rank()));
-		json_object_set_new(root, "host", json_string(host));
-		mine = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		hetsched__mpi_gather_text(mine, all, 1 << 18);
-		if (hetsched_rank() == 0) {
-			json_t *ranks = json_array();
-
-			for (int r = 0; r < nranks; r++) {
-				json_t *one = json_loads(all[r], 0, NULL);
-
-				if (!one)
-					continue;
-				if (!json) {
-					printf(
-					    "rank %d on %s: %d workers:", r,
-					    json_string_value(json_object_get(one, "host")),
-					    (int)json_array_size(json_object_get(one, "workers")));
-					for (size_t w = 0;
-					     w < json_array_size(json_object_get(one, "workers"));
-					     w++) {
-						json_t *wk = json_array_get(
-						    json_object_get(one, "workers"), w);
-
-						printf(
-						    " %s(%s)",
-						    json_string_value(json_object_get(wk, "name")),
-						    json_string_value(json_object_get(wk, "kind")));
-					}
-					printf("\n");
-				}
-				json_array_append_new(ranks, one);
-			}
-			json_object_set_new(root, "ranks", ranks);
-			if (json) {
-				json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-				putchar('\n');
-			} else {
-				printf("\nrank 0 in detail:\n");
-				info_text(&topo);
-			}
-		}
-		for (int r = 0; r < nranks; r++)
-			free(all[r]);
-		free(all);
-		free(mine);
-		json_decref(root);
+		rc = info_ranks(&topo, json);
 		hetsched_shutdown();
-		return EXIT_OK;
+		return rc;
 	}
 	if (json) {
 		json_t *root = info_json(&topo);

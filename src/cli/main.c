@@ -1,4 +1,5 @@
-/* main.c: the hetsched command: the table of commands, dispatch and help. */
+/* main.c: the hetsched command: OpenBLAS's kernels, then dispatch through the table of commands
+ * (commands.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,46 +8,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-/* The commands: one table serves dispatch, `hetsched --help` and `hetsched help <command>`. */
-static const struct cli_command commands[] = {
-    {"info", cli_info, "devices, workers, memory nodes and buses; is CUDA available?",
-     cli_info_help},
-    {"run", cli_run, "a batch forward pass of a linear model on every worker of the node",
-     cli_run_help},
-    {"calibrate", cli_calibrate, "calibrate the performance models for the tile shapes of a run",
-     cli_calibrate_help},
-    {"bench", cli_bench, "sweep scheduling policies, sizes and tiles into CSV, plots and a report",
-     cli_bench_help},
-    {"help", NULL, "help on a command (hetsched help run)", "usage: hetsched help <command>\n"},
-};
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-static const struct cli_command *find_command(const char *name)
-{
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
-}
-
-const char *cli_help_text(const char *command)
-{
-	const struct cli_command *c = find_command(command);
-
-	return c ? c->help : NULL;
-}
-
-static void usage(FILE *f)
-{
-	fputs("usage: hetsched <command> [options]\n\ncommands:\n", f);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\noptions:\n"
-	      "  -h, --help       this help\n"
-	      "  -V, --version    versions of hetsched and StarPU\n",
-	      f);
-}
 
 /* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
  * detection, which falls back to SSE3 "Prescott" kernels on CPUs newer than it knows. When that
@@ -81,36 +42,36 @@ int main(int argc, char **argv)
 	fix_blas_core(argv);
 
 	if (argc < 2) {
-		usage(stderr);
+		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
+		cli_usage(stdout);
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("hetsched %s (StarPU %s)\n", HETSCHED_VERSION, hetsched_starpu_version());
 		return EXIT_OK;
 	}
-	c = find_command(argv[1]);
+	c = cli_find_command(argv[1]);
 	if (c && c->run)
 		return c->run(argc - 1, argv + 1);
 	if (c && argc < 3) { /* hetsched help */
-		usage(stdout);
+		cli_usage(stdout);
 		return EXIT_OK;
 	}
 	if (c) { /* hetsched help <command> */
-		const struct cli_command *about = find_command(argv[2]);
+		const struct cli_command *about = cli_find_command(argv[2]);
 
 		if (about) {
 			fputs(about->help, stdout);
 			return EXIT_OK;
 		}
 		fprintf(stderr, "hetsched: unknown command '%s'\n\n", argv[2]);
-		usage(stderr);
+		cli_usage(stderr);
 		return EXIT_USAGE;
 	}
 	fprintf(stderr, "hetsched: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
+	cli_usage(stderr);
 	return EXIT_USAGE;
 }

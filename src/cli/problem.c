@@ -233,6 +233,13 @@ void cli_problem_free(struct cli_problem *p)
 
 /* ------------------------------------------------------------------ checks */
 
+/* The oracle (codelets/check.c) returns a bare code: word it here. */
+static int oracle(int rc)
+{
+	return rc == HETSCHED_ENOMEM ? hetsched__error(rc, "out of memory for the reference check")
+	                             : rc;
+}
+
 int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 {
 	struct hetsched__check_layer cl[CLI_MAX_LAYERS];
@@ -268,19 +275,19 @@ int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 		flops += 2.0 * rows * cl[l].in * cl[l].out;
 	}
 	if (flops <= 4e8)
-		return hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers, NULL, 0,
-		                            res);
+		return oracle(hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers,
+		                                   NULL, 0, res));
 	if (p->nlayers == 1 && !cl[0].relu)
-		return hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &cl[0],
-		                                  p->seed ^ 0x5eed, res);
+		return oracle(hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &cl[0],
+		                                         p->seed ^ 0x5eed, res));
 	{
 		/* Rows spread over the batch, the first and the last included. */
 		size_t n = rows < 256 ? rows : 256, ids[256];
 
 		for (size_t i = 0; i < n; i++)
 			ids[i] = n == 1 ? 0 : i * (rows - 1) / (n - 1);
-		return hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers, ids, n,
-		                            res);
+		return oracle(hetsched__check_rows(xdata, ldx, rows, ydata, ldy, cl, p->nlayers,
+		                                   ids, n, res));
 	}
 }
 
@@ -301,5 +308,5 @@ int cli_problem_check_projection(struct cli_problem *p, uint64_t seed,
 	}
 	if (hetsched_tensor_data(cli_problem_output(p), &y, &ldy) < 0)
 		return -1;
-	return hetsched__check_projection(x, ldx, p->rows, y, ldy, &layer, seed, res);
+	return oracle(hetsched__check_projection(x, ldx, p->rows, y, ldy, &layer, seed, res));
 }

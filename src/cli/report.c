@@ -14,41 +14,21 @@
 
 #define MAX_WORKERS 1024
 
-struct worker_totals {
-	size_t tasks;
-	double busy_s, flops;
-};
-
-/* Sum the recorded tasks per worker and per kind. */
-static double totals(struct worker_totals *w, int nworkers, struct worker_totals *kinds)
+/* Tasks, busy time and work of the last pass per worker and per kind; returns the work. */
+static double totals(struct hetsched_totals *w, int nworkers, struct hetsched_totals *kinds)
 {
-	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec);
 	double flops = 0;
 
-	memset(w, 0, nworkers * sizeof(*w));
-	memset(kinds, 0, HETSCHED_NKINDS * sizeof(*kinds));
-	for (size_t i = 0; i < n; i++) {
-		struct hetsched_worker_info info;
-
-		if (rec[i].worker < 0 || rec[i].worker >= nworkers)
-			continue;
-		w[rec[i].worker].tasks++;
-		w[rec[i].worker].busy_s += rec[i].end_s - rec[i].start_s;
-		w[rec[i].worker].flops += rec[i].flops;
-		hetsched_worker_get_info(rec[i].worker, &info);
-		kinds[info.kind].tasks++;
-		kinds[info.kind].busy_s += rec[i].end_s - rec[i].start_s;
-		kinds[info.kind].flops += rec[i].flops;
-		flops += rec[i].flops;
-	}
+	hetsched_stats_totals(w, nworkers, kinds);
+	for (int k = 0; k < HETSCHED_NKINDS; k++)
+		flops += kinds[k].flops;
 	return flops;
 }
 
 void report_print_text(const struct run_report *r)
 {
-	static struct worker_totals w[MAX_WORKERS];
-	struct worker_totals kinds[HETSCHED_NKINDS];
+	static struct hetsched_totals w[MAX_WORKERS];
+	struct hetsched_totals kinds[HETSCHED_NKINDS];
 	int nworkers = hetsched_worker_count();
 	double elapsed = r->times[0], flops;
 
@@ -114,8 +94,8 @@ void report_print_text(const struct run_report *r)
 
 void report_print_json(const struct run_report *r)
 {
-	static struct worker_totals w[MAX_WORKERS];
-	struct worker_totals kinds[HETSCHED_NKINDS];
+	static struct hetsched_totals w[MAX_WORKERS];
+	struct hetsched_totals kinds[HETSCHED_NKINDS];
 	int nworkers = hetsched_worker_count();
 	double elapsed = r->times[0], flops;
 	json_t *root = json_object(), *shape = json_object(), *hidden = json_array();

@@ -4,7 +4,7 @@
  *
  *   main.c      the command: refuse what can be refused, run the sweep, write the outputs
  *   options.c   help and options              sweep.c     calibration phase, policies, passes
- *   deadline.c  the pass deadline             progress.c  the progress line on a terminal
+ *   progress.c  the progress line on a terminal (the pass deadline is the library's)
  *   results.c   rows, medians per configuration
  *   output.c    folders and whole-file writes csv.c       the CSV
  *   summary.c   the table on stdout           gnuplot.c   running gnuplot
@@ -106,12 +106,6 @@ int bench_check_folder(const char *option, const char *path);
 int bench_make_folder(const char *path);
 /* Write path whole through a temporary name and a rename; emit returns 0 or -1. */
 int bench_write_atomic(const char *path, int (*emit)(FILE *f, void *bench), const struct bench *b);
-
-/* deadline.c: stop the study (exit 1) with message when a set-up or a pass takes longer than
- * seconds (0: no deadline); SIGINT and SIGTERM are the session's (session.h). */
-void bench_deadline_install(void);
-void bench_deadline_arm(unsigned seconds, const char *message);
-void bench_deadline_disarm(void);
 
 /* progress.c */
 void bench_progress(struct bench *b, const char *sched, size_t n, size_t tile, const char *phase);

@@ -29,7 +29,7 @@ int cli_bench(int argc, char **argv)
 	if (rc != CLI_PARSED)
 		return cli_options_exit("bench", rc);
 	cli_signals_install("hetsched: bench: interrupted, no CSV, plot or report written\n");
-	bench_deadline_install();
+	hetsched__deadline_set_before_fire(cli_progress_erase);
 	/* Without it, StarPU drops samples whose times vary, and the study loses the calibration it
 	 * began with (StarPU 1.3.10's modular-heteroprio-heft then hangs: seen 1 run in 3 of
 	 * `--sched all` under ASan). */

@@ -35,24 +35,16 @@ int bench_add_row(struct bench *b, const struct bench_row *row)
 /* Tasks, busy time and work per kind of worker, from the records of the last pass. */
 void bench_summarize_records(const struct bench *b, struct bench_row *row)
 {
-	const struct hetsched_task_record *rec;
-	size_t n = hetsched_stats_records(&rec);
-	double busy_s[HETSCHED_NKINDS] = {0};
+	struct hetsched_totals kind[HETSCHED_NKINDS];
 
-	for (size_t i = 0; i < n; i++) {
-		enum hetsched_kind k;
-
-		if (rec[i].worker < 0 || rec[i].worker >= b->nworkers)
-			continue;
-		k = b->worker_kind[rec[i].worker];
-		row->tasks[k]++;
-		row->flops[k] += rec[i].flops;
-		busy_s[k] += rec[i].end_s - rec[i].start_s;
-	}
-	for (int k = 0; k < HETSCHED_NKINDS; k++)
+	hetsched_stats_totals(NULL, 0, kind);
+	for (int k = 0; k < HETSCHED_NKINDS; k++) {
+		row->tasks[k] = kind[k].tasks;
+		row->flops[k] = kind[k].flops;
 		row->busy[k] = b->nkind[k] > 0 && row->elapsed_s > 0
-		                   ? busy_s[k] / (row->elapsed_s * b->nkind[k])
+		                   ? kind[k].busy_s / (row->elapsed_s * b->nkind[k])
 		                   : 0.0;
+	}
 }
 
 /* Medians per (policy, size, tile), in the order of the sweep. */

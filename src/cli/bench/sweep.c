@@ -104,7 +104,7 @@ static void deadline_arm(const struct bench *b, const char *sched, size_t n, siz
 	         "scheduler that hangs on these workers? leave it out of --sched, or raise "
 	         "--pass-timeout); no CSV, plot or report written\n",
 	         sched, n, tile, what, b->o.pass_timeout);
-	bench_deadline_arm(b->o.pass_timeout, msg);
+	hetsched__deadline_arm(b->o.pass_timeout, msg);
 }
 
 /* Whether StarPU calls the models calibrated for every task shape of the last pass (the tasks
@@ -193,7 +193,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 			rc = fail_runtime("warm-up pass failed");
 			goto out;
 		}
-		bench_deadline_disarm();
+		hetsched__deadline_disarm();
 		cli_problem_release_pass(&p);
 		warmups++;
 		if (warmups < b->o.warmup)
@@ -230,7 +230,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 			rc = fail_runtime("forward pass failed");
 			goto out;
 		}
-		bench_deadline_disarm();
+		hetsched__deadline_disarm();
 		if (hetsched_bus_bytes(NULL, NULL, &moved) < 0) {
 			rc = fail_runtime("cannot read the bus counters");
 			goto out;
@@ -286,7 +286,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 	}
 	rc = EXIT_OK;
 out:
-	bench_deadline_disarm();
+	hetsched__deadline_disarm();
 	cli_problem_free(&p);
 	free(times);
 	return rc;
@@ -341,7 +341,7 @@ int bench_calibrate(struct bench *b)
 				if (problem_setup(b, &p, n, tile) < 0 ||
 				    cli_problem_pass(&p, &elapsed) < 0)
 					rc = fail_runtime("calibration pass failed");
-				bench_deadline_disarm();
+				hetsched__deadline_disarm();
 				cli_problem_free(&p);
 				if (rc != EXIT_OK)
 					break;

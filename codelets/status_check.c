@@ -1,8 +1,10 @@
-/* cuda_check.c: CUDA helpers of the CUDA kernel library that need no kernel. */
+/* status_check.c: the CUDA status question of the CUDA kernel library that needs no kernel:
+ * whether CUDA answers at all here. */
 #include "config.h"
 
-#include "cuda_check.h"
+#define HETSCHED_STATUS_CUDA 1
 #include "cuda_kernels.h"
+#include "status_check.h"
 
 int hetsched__cuda_device_count(void)
 {

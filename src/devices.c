@@ -1,4 +1,4 @@
-/* info.c: what the node has, as StarPU sees it: workers, memory nodes, bus. */
+/* devices.c: what the node has, as StarPU sees it: workers, memory nodes, bus; and its topology. */
 #include "config.h"
 
 #include <stdio.h>

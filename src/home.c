@@ -1,0 +1,139 @@
+/* home.c: the folder StarPU keeps its performance models and bus calibration in (STARPU_HOME):
+ * checked before StarPU starts, and locked around its start and stop so that processes sharing it
+ * never read a bus file another one is still writing. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <starpu.h>
+
+#include "internal.h"
+
+/* StarPU 1.3 aborts the process, with a backtrace, on a STARPU_HOME that is not a folder:
+ * refuse it here, with a sentence. */
+int hetsched__home_check(void)
+{
+	const char *var = getenv("STARPU_HOME") ? "STARPU_HOME" : "HOME", *home = getenv(var);
+	struct stat sb;
+
+	if (!home || !*home || stat(home, &sb) != 0)
+		return 0; /* StarPU creates it */
+	if (!S_ISDIR(sb.st_mode) || access(home, W_OK | X_OK) != 0)
+		return hetsched__error(
+		    HETSCHED_ESTARPU,
+		    "%s=%s is not a writable folder: StarPU keeps its performance "
+		    "models and bus calibration in %s/.starpu",
+		    var, home, home);
+	return 0;
+}
+
+/* StarPU 1.3 calibrates the bus on its first start with a STARPU_HOME (and again whenever the
+ * set of devices changes) and writes each bus file under a lock that it releases before fclose
+ * has flushed the file: a process starting meanwhile can read the file empty and abort
+ * (check_bus_affinity_file: "Error when reading from file"; 1 run in 10 of `mpirun -np 4
+ * hetsched run` on a fresh folder here, and seen in CI with 2 ranks of a SLURM job). Processes
+ * sharing that folder therefore start StarPU under an flock on a file beside it, exclusive: the
+ * first one calibrates, the others then read whole files. The ranks of one MPI launch share it
+ * once the bus files are all there (they see the same devices, so none recalibrates), so that a
+ * large job's ranks do not start one after the other for nothing. StarPU is stopped (it writes
+ * the performance models then) under the exclusive lock. Under MPI with several ranks, the
+ * start is locked only once MPI is initialised (hetsched__mpi_preinit), as StarPU-MPI's start is
+ * then local to the rank, and the stop is not locked: starpu_mpi_shutdown waits for the other
+ * ranks in a barrier, and a rank holding the lock there would wait for one waiting for it. */
+
+/* The folder StarPU keeps its performance models in, as StarPU 1.3 and 1.4 find it, with a
+ * trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
+static int perfmodel_dir(char *path, size_t size)
+{
+	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
+	int n;
+
+	if (dir && *dir)
+		n = snprintf(path, size, "%s/", dir);
+	else {
+		if (!home || !*home)
+			home = getenv("HOME");
+		if (!home || !*home)
+			return 0;
+		n = snprintf(path, size, "%s/.starpu/sampling/", home);
+	}
+	return n > 0 && (size_t)n < size;
+}
+
+/* Whether every bus file StarPU reads or writes at start for this host is there and not empty. */
+static int bus_files_complete(const char *models)
+{
+	/* The last one only where StarPU has CUDA or OpenCL. */
+	static const char *const kinds[] = {"config",       "latency",         "bandwidth",
+	                                    "platform.xml", "platform.v4.xml", "affinity"};
+	size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
+	const char *forced = getenv("STARPU_HOSTNAME");
+	char host[256], path[4096];
+	struct stat st;
+
+	/* StarPU's own naming: STARPU_HOSTNAME, or the host name up to its first dot. */
+	if (forced && *forced) {
+		snprintf(host, sizeof(host), "%s", forced);
+	} else {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			return 0;
+		host[sizeof(host) - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+	}
+#if !defined(STARPU_USE_CUDA) && !defined(STARPU_USE_OPENCL)
+	nkinds--;
+#endif
+	for (size_t i = 0; i < nkinds; i++) {
+		int n = snprintf(path, sizeof(path), "%sbus/%s.%s", models, host, kinds[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0 || st.st_size == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* at_start: 1 before StarPU starts (shared or exclusive, as above), 0 before it stops
+ * (exclusive). Returns the locked descriptor, or -1 when there is nothing to lock (or no way
+ * to: a file system without flock, say). */
+int hetsched__home_lock(int at_start)
+{
+	char models[4096], path[4096];
+	int fd, how = LOCK_EX;
+
+	if (at_start ? !hetsched__mpi_start_is_local() : hetsched__mpi_launched_size() > 1)
+		return -1;
+	if (!perfmodel_dir(models, sizeof(models)))
+		return -1;
+	/* The folder and its parents, as StarPU would create them anyway. */
+	for (char *slash = strchr(models + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(models, 0777);
+		*slash = '/';
+	}
+	if (at_start && hetsched__mpi_launched_size() > 1 && bus_files_complete(models))
+		how = LOCK_SH;
+	if (snprintf(path, sizeof(path), "%shetsched.lock", models) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, how) != 0)
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	return fd;
+}
+
+void hetsched__home_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* releases the flock */
+}
