@@ -30,6 +30,8 @@ int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf
 
 #include <starpu.h>
 
+#include "starpu_compat.h"
+
 /* A tensor: one StarPU matrix handle (nx = cols, ny = rows) split into tile_rows x tile_cols
  * tiles; edge tiles are smaller. */
 struct hetsched_tensor {

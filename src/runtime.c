@@ -110,7 +110,7 @@ static int check_started(const struct hetsched_conf *conf)
 		hetsched__notice(
 		    "this StarPU runs at most %d CPU workers (STARPU_MAXCPUS) and this "
 		    "node has %d cores: %d core%s stay%s idle; a StarPU built with "
-		    "--enable-maxcpus (scripts/build-starpu-cuda.sh) uses them all",
+		    "--enable-maxcpus (scripts/build-starpu.sh) uses them all",
 		    STARPU_MAXCPUS, topo.cores, idle, idle == 1 ? "" : "s", idle == 1 ? "s" : "");
 	}
 	return 0;
