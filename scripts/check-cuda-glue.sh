@@ -1,9 +1,15 @@
 #!/bin/sh
-# check-cuda-glue.sh BUILDDIR SRCDIR: build hetsched's library and CLI against a StarPU that has
-# CUDA, so that every `#ifdef STARPU_USE_CUDA` path is compiled (with -Wall -Wextra -Werror), on a
-# machine that has the CUDA toolkit but no GPU and whose own StarPU (Debian's) lacks CUDA.
+# check-cuda-glue.sh [--starpu PREFIX] BUILDDIR SRCDIR: build hetsched's library and CLI against a
+# StarPU that has CUDA, so that every `#ifdef STARPU_USE_CUDA` path is compiled (with -Wall -Wextra
+# -Werror), on a machine that has the CUDA toolkit but no GPU and whose own StarPU (Debian's)
+# lacks CUDA.
 #
-# That StarPU is Debian's contrib build of the same release (libstarpu-contrib-dev and its
+# With --starpu PREFIX (make check-cuda-glue CUDA_GLUE_STARPU=PREFIX), that StarPU is the one
+# installed in PREFIX, e.g. `scripts/build-starpu.sh --suite forky --cuda` (StarPU 1.4.10 against
+# this toolkit): nothing is fetched, the link resolves every symbol, and the build goes to
+# BUILDDIR/cuda-glue/build-<PREFIX's name>.
+#
+# Otherwise that StarPU is Debian's contrib build of the same release (libstarpu-contrib-dev and its
 # library), whose starpu_cuda.h includes nvml.h, which the CUDA toolkit here lacks: that header
 # comes from Debian's non-free libnvidia-ml-dev (CUDA 11.8's, the one the contrib build used).
 # The three .deb files are fetched with `apt-get download` through a private apt configuration
@@ -25,16 +31,27 @@
 set -eu
 
 usage() {
-	echo "usage: $0 BUILDDIR SRCDIR" >&2
-	echo "  builds hetsched against Debian's CUDA-enabled StarPU (contrib) in BUILDDIR/cuda-glue" >&2
+	echo "usage: $0 [--starpu PREFIX] BUILDDIR SRCDIR" >&2
+	echo "  builds hetsched against Debian's CUDA-enabled StarPU (contrib), or the one in PREFIX," >&2
+	echo "  in BUILDDIR/cuda-glue" >&2
 	exit 2
 }
+STARPU_PREFIX=
+if [ "${1:-}" = --starpu ]; then
+	[ $# -ge 2 ] || usage
+	STARPU_PREFIX=$2
+	shift 2
+fi
 [ $# -eq 2 ] || usage
 case $1 in -h | --help) usage ;; esac
 [ -d "$1" ] || { echo "check-cuda-glue: BUILDDIR '$1' is not a directory" >&2; usage; }
 [ -f "$2/configure.ac" ] || { echo "check-cuda-glue: SRCDIR '$2' has no configure.ac" >&2; usage; }
 BUILDDIR=$(cd "$1" && pwd)
 SRCDIR=$(cd "$2" && pwd)
+if [ -n "$STARPU_PREFIX" ]; then
+	[ -d "$STARPU_PREFIX" ] || { echo "check-cuda-glue: --starpu '$STARPU_PREFIX' is not a directory" >&2; usage; }
+	STARPU_PREFIX=$(cd "$STARPU_PREFIX" && pwd)
+fi
 
 say() { echo "check-cuda-glue: $*"; }
 skip() {
@@ -54,6 +71,13 @@ ROOT=$WORK/root
 PCDIR=$WORK/pkgconfig
 COPY=$WORK/src
 BUILD=$WORK/build
+MAKELOG=$WORK/make.log
+CONFLOG=$WORK/configure.log
+if [ -n "$STARPU_PREFIX" ]; then
+	BUILD=$WORK/build-$(basename "$STARPU_PREFIX")
+	MAKELOG=$BUILD.make.log
+	CONFLOG=$BUILD.configure.log
+fi
 mkdir -p "$WORK"
 
 # ------------------------------------------------------------------ tools
@@ -70,6 +94,17 @@ fi
 CUDA_HOME=$(cd "$(dirname "$NVCC")/.." && pwd)
 say "nvcc: $NVCC ($("$NVCC" --version | sed -n 's/.*release \([0-9.]*\).*/CUDA \1/p'))"
 
+if [ -n "$STARPU_PREFIX" ]; then
+	# ------------------------------------------------------------------ a StarPU in a prefix
+	PC=$(ls "$STARPU_PREFIX"/lib/pkgconfig/starpu-1.[0-9]*.pc 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$PC" ] || fail "no starpu-1.N.pc in $STARPU_PREFIX/lib/pkgconfig"
+	CONFIG_H=$(ls "$STARPU_PREFIX"/include/starpu/1.*/starpu_config.h 2>/dev/null | sort -V | tail -n 1)
+	grep -q '^#define STARPU_USE_CUDA 1' "$CONFIG_H" ||
+		fail "$CONFIG_H does not define STARPU_USE_CUDA: not a CUDA build (scripts/build-starpu.sh --cuda)"
+	PCDIR=$STARPU_PREFIX/lib/pkgconfig
+	FROM="$STARPU_PREFIX"
+	say "pkg-config: $PC ($(PKG_CONFIG_PATH=$PCDIR pkg-config --modversion "$(basename "$PC" .pc)"))"
+else
 # ------------------------------------------------------------------ fetch the contrib StarPU
 MIRROR=${HETSCHED_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITE=${HETSCHED_DEBIAN_SUITE:-}
@@ -151,6 +186,8 @@ rm -f "$PCDIR"/*.pc
 sed -e "s|^prefix=.*|prefix=$ROOT/usr|" -e 's|^Cflags:\(.*\)$|Cflags:\1 -I${includedir}|' "$PC" \
 	>"$PCDIR/$(basename "$PC")"
 say "pkg-config: $PCDIR/$(basename "$PC") ($(PKG_CONFIG_PATH=$PCDIR pkg-config --modversion "$(basename "$PC" .pc)"), prefix $ROOT/usr)"
+FROM="Debian contrib"
+fi
 
 # ------------------------------------------------------------------ a clean source tree
 # Automake refuses a VPATH build from a source tree configured in place (quickstart.sh and CI
@@ -179,6 +216,8 @@ mkdir -p "$BUILD"
 # warn about). The link leaves CUDA 11's symbols, needed by libstarpu only, unresolved.
 GLUE_CPPFLAGS="-isystem $CUDA_HOME/include"
 GLUE_LDFLAGS="-Wl,--unresolved-symbols=ignore-in-shared-libs"
+# A StarPU built against this toolkit links whole.
+[ -z "$STARPU_PREFIX" ] || GLUE_LDFLAGS=
 signature="$TOP/configure|$CUDA_HOME|$PCDIR|$GLUE_CPPFLAGS|$GLUE_LDFLAGS"
 if [ ! -f "$BUILD/config.status" ] || [ "$TOP/configure" -nt "$BUILD/config.status" ] ||
 	[ "$(cat "$BUILD/.glue-signature" 2>/dev/null)" != "$signature" ]; then
@@ -186,15 +225,15 @@ if [ ! -f "$BUILD/config.status" ] || [ "$TOP/configure" -nt "$BUILD/config.stat
 	rm -f "$BUILD/.glue-signature"
 	if ! (cd "$BUILD" && "$TOP/configure" --with-cuda="$CUDA_HOME" --enable-werror --without-mpi \
 		PKG_CONFIG_PATH="$PCDIR" CPPFLAGS="$GLUE_CPPFLAGS" LDFLAGS="$GLUE_LDFLAGS" \
-		NVCCFLAGS="-Xcompiler=-Werror") >"$WORK/configure.log" 2>&1; then
-		tail -n 25 "$WORK/configure.log" >&2
-		fail "configure failed (see $WORK/configure.log and $BUILD/config.log)"
+		NVCCFLAGS="-Xcompiler=-Werror") >"$CONFLOG" 2>&1; then
+		tail -n 25 "$CONFLOG" >&2
+		fail "configure failed (see $CONFLOG and $BUILD/config.log)"
 	fi
 	echo "$signature" >"$BUILD/.glue-signature"
 else
 	say "configure: up to date in $BUILD"
 fi
-summary=$(sed -n '/^hetsched .* configured$/,$p' "$WORK/configure.log")
+summary=$(sed -n '/^hetsched .* configured$/,$p' "$CONFLOG")
 echo "$summary" | sed 's/^/  /'
 echo "$summary" | grep -q 'CUDA backend \.* yes, in the library' ||
 	fail "configure did not put CUDA in the library (summary above; see $BUILD/config.log)"
@@ -213,19 +252,19 @@ for f in $glue_c codelets/rand_cuda.cu codelets/linear_cuda.cu codelets/status_c
 	rm -f "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".lo "$BUILD/$(dirname "$o")"/*-"$(basename "$o")".o
 	rm -f "$BUILD/$(dirname "$o")"/.libs/*-"$(basename "$o")".o
 done
-say "make $jobs libhetsched.la hetsched (V=1, log: $WORK/make.log)"
-if ! make -C "$BUILD" $jobs V=1 libhetsched.la hetsched >"$WORK/make.log" 2>&1; then
-	{ grep -E 'error|undefined|No rule|Stop\.' "$WORK/make.log" || tail -n 25 "$WORK/make.log"; } | head -n 40 >&2
-	fail "the build failed (see $WORK/make.log)"
+say "make $jobs libhetsched.la hetsched (V=1, log: $MAKELOG)"
+if ! make -C "$BUILD" $jobs V=1 libhetsched.la hetsched >"$MAKELOG" 2>&1; then
+	{ grep -E 'error|undefined|No rule|Stop\.' "$MAKELOG" || tail -n 25 "$MAKELOG"; } | head -n 40 >&2
+	fail "the build failed (see $MAKELOG)"
 fi
 
 # ------------------------------------------------------------------ what was compiled
 echo "check-cuda-glue: nvcc commands (libtool's, PIC objects for the library):"
-grep -q '^libtool: compile: .*nvcc ' "$WORK/make.log" || fail "no nvcc command in $WORK/make.log"
-grep '^libtool: compile: .*nvcc ' "$WORK/make.log" | sed -e 's/^libtool: compile: */  /'
+grep -q '^libtool: compile: .*nvcc ' "$MAKELOG" || fail "no nvcc command in $MAKELOG"
+grep '^libtool: compile: .*nvcc ' "$MAKELOG" | sed -e 's/^libtool: compile: */  /'
 echo "check-cuda-glue: C files with STARPU_USE_CUDA code, compiled with $(sed -n 's/^HS_WARN_CFLAGS = //p' "$BUILD/Makefile"):"
 for f in $glue_c; do
-	grep -q "^libtool: compile: .* -c [^ ]*$f " "$WORK/make.log" || fail "$f was not compiled (see $WORK/make.log)"
+	grep -q "^libtool: compile: .* -c [^ ]*$f " "$MAKELOG" || fail "$f was not compiled (see $MAKELOG)"
 	echo "  $f"
 done
 # The CUDA variants really are in the library: it calls StarPU's CUDA API (dynamic symbols) and
@@ -245,4 +284,6 @@ exported=$(nm -D --defined-only "$LIBSO" | awk '$3 ~ /^hetsched__/ { print $3 }'
 say "libhetsched: $(basename "$LIBSO") references starpu_cuda_get_local_stream, starpu_cublas_get_local_handle, cublasSgemm_v2 and holds the CUDA launchers"
 say "libhetsched needs: $(objdump -p "$LIBSO" | sed -n 's/^ *NEEDED *//p' | tr '\n' ' ')"
 [ -x "$BUILD/hetsched" ] || fail "no $BUILD/hetsched"
-say "OK: libhetsched.la and hetsched built with CUDA against $(basename "$PC" .pc) $(PKG_CONFIG_PATH=$PCDIR pkg-config --modversion "$(basename "$PC" .pc)") from Debian contrib in $(($(date +%s) - start)) s (not run: no CUDA 11 runtime here)"
+note="not run: no CUDA 11 runtime here"
+[ -z "$STARPU_PREFIX" ] || note="not run: no GPU here"
+say "OK: libhetsched.la and hetsched built with CUDA against $(basename "$PC" .pc) $(PKG_CONFIG_PATH=$PCDIR pkg-config --modversion "$(basename "$PC" .pc)") from $FROM in $(($(date +%s) - start)) s ($note)"

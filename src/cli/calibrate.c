@@ -137,6 +137,10 @@ int cli_calibrate(int argc, char **argv)
 	/* As in bench: a task that ran alone and one that ran beside 14 others sharing the memory
 	 * bus differ enough for StarPU to drop their samples. */
 	hetsched__perfmodel_keep_samples();
+	/* Calibrating is the point here, off any user's critical path: every kind of worker is
+	 * offered every task, so that each is measured on each shape (a run offers a slow kind
+	 * only a share of the tasks, see hetsched_conf.all_kinds). */
+	workers.all_kinds = 1;
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;

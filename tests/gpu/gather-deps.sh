@@ -2,7 +2,8 @@
 # gather-deps.sh [--src DIR | --dist TARBALL] STARPU_PREFIX OUTDIR: make the folder that
 # tests/gpu/run-on-gpu.sh needs on a GPU machine that has a C compiler, make and the CUDA toolkit
 # but no package manager and no network:
-#   OUTDIR/lib/            libstarpu (CUDA build from scripts/build-starpu-cuda.sh) and every shared
+#   OUTDIR/lib/            libstarpu (a CUDA build from scripts/build-starpu.sh --cuda: StarPU 1.3
+#                          with --suite bookworm, 1.4 with --suite forky) and every shared
 #                          library it, hwloc, OpenBLAS and jansson need beyond glibc, libgcc_s,
 #                          libstdc++ and CUDA's own (those come from the GPU machine), with the
 #                          .so links the linker wants
@@ -23,7 +24,7 @@ set -eu
 
 usage() {
 	echo "usage: $0 [--src DIR | --dist TARBALL] STARPU_PREFIX OUTDIR" >&2
-	echo "  STARPU_PREFIX: what scripts/build-starpu-cuda.sh installed; OUTDIR: the folder to make" >&2
+	echo "  STARPU_PREFIX: what scripts/build-starpu.sh --cuda installed; OUTDIR: the folder to make" >&2
 	exit 2
 }
 say() { echo "gather-deps: $*"; }
@@ -49,12 +50,15 @@ PREFIX=$1
 OUT=$2
 [ -d "$PREFIX" ] || { echo "gather-deps: STARPU_PREFIX '$PREFIX' is not a directory" >&2; usage; }
 PREFIX=$(cd "$PREFIX" && pwd)
-STARPU_PC=$(ls "$PREFIX"/lib/pkgconfig/starpu-1.[0-9]*.pc 2>/dev/null | sort -V | tail -n 1)
-[ -n "$STARPU_PC" ] || { echo "gather-deps: no $PREFIX/lib/pkgconfig/starpu-1.N.pc: not a StarPU prefix" >&2; usage; }
-STARPU_MOD=$(basename "$STARPU_PC" .pc)
-STARPU_CONFIG_H=$(ls "$PREFIX"/include/starpu/1.*/starpu_config.h | tail -n 1)
+# The series comes from the headers' folder (include/starpu/1.N): a StarPU 1.4 prefix also holds
+# starpu-1.0.pc ... starpu-1.3.pc, pointing at itself.
+STARPU_CONFIG_H=$(ls "$PREFIX"/include/starpu/1.*/starpu_config.h 2>/dev/null | sort -V | tail -n 1)
+[ -n "$STARPU_CONFIG_H" ] || { echo "gather-deps: no $PREFIX/include/starpu/1.N/starpu_config.h: not a StarPU prefix" >&2; usage; }
+STARPU_MOD=starpu-$(basename "$(dirname "$STARPU_CONFIG_H")")
+STARPU_PC=$PREFIX/lib/pkgconfig/$STARPU_MOD.pc
+[ -f "$STARPU_PC" ] || { echo "gather-deps: no $STARPU_PC: not a StarPU prefix" >&2; usage; }
 grep -q '^#define STARPU_USE_CUDA 1' "$STARPU_CONFIG_H" ||
-	fail "$STARPU_CONFIG_H has no STARPU_USE_CUDA: build StarPU with scripts/build-starpu-cuda.sh"
+	fail "$STARPU_CONFIG_H has no STARPU_USE_CUDA: build StarPU with scripts/build-starpu.sh --cuda"
 if [ -n "$DIST" ]; then
 	[ -f "$DIST" ] || { echo "gather-deps: --dist '$DIST' is not a file" >&2; usage; }
 	DIST=$(cd "$(dirname "$DIST")" && pwd)/$(basename "$DIST")
@@ -180,7 +184,8 @@ is_system_lib() {
 is_cuda_lib() {
 	case $1 in
 	libcuda.so.* | libcudart.so.* | libcublas.so.* | libcublasLt.so.* | libcusparse.so.* | \
-		libnvidia-ml.so.* | libnvJitLink.so.* | libcurand.so.* | libnvrtc.so.*) return 0 ;;
+		libcusolver.so.* | libcufft.so.* | libnvidia-ml.so.* | libnvJitLink.so.* | libcurand.so.* | \
+		libnvrtc.so.*) return 0 ;;
 	esac
 	return 1
 }
