@@ -133,8 +133,10 @@ int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_
 	hetsched_tensor_destroy(l->vecs);
 	l->vecs = v;
 	l->prog = *prog;
-	/* The named activation whose program this is, for hetsched_linear_shape(). */
-	l->activation = HETSCHED_ACT_NONE;
+	/* The named activation whose program this is, for hetsched_linear_shape() (a softmax
+	 * layer keeps its name: its program is empty). */
+	if (!l->rowwise)
+		l->activation = HETSCHED_ACT_NONE;
 	for (int a = 1; a < HETSCHED_NACTIVATIONS && prog->n; a++) {
 		struct hetsched_ew_prog q;
 
