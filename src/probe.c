@@ -101,7 +101,7 @@ static double probe_worker(int w, size_t n)
 	for (int i = 0; i < 4; i++)
 		if (starpu_malloc((void **)&buf[i], sizes[i] * sizeof(float)) != 0) {
 			while (i-- > 0)
-				starpu_free(buf[i]);
+				hetsched__starpu_free(buf[i], sizes[i] * sizeof(float));
 			return 0;
 		}
 	for (int i = 0; i < 4; i++) {
@@ -129,7 +129,7 @@ static double probe_worker(int w, size_t n)
 	run_on(&probe_rand, &h[3], 1, rmodes, &rargs, sizeof(rargs), w);
 	for (int i = 0; i < 4; i++) {
 		starpu_data_unregister(h[i]);
-		starpu_free(buf[i]);
+		hetsched__starpu_free(buf[i], sizes[i] * sizeof(float));
 	}
 	return best;
 }
