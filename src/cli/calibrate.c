@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "simulate.h"
 #include "problem.h"
 #include "tool.h"
 
@@ -126,6 +127,12 @@ int cli_calibrate(int argc, char **argv)
 	rc = cli_options_parse("calibrate", argc, argv, options, handle_option, &o, &workers);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("calibrate", rc);
+	if (hetsched_is_simulation() || workers.simulate) {
+		cli_error("calibrate",
+		          "calibrate measures a real node; a simulation takes its models from the "
+		          "node's bundle (hetsched calibrate --export on that node)");
+		return EXIT_USAGE;
+	}
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "simulate.h"
 #include "tool.h"
 
 const char cli_info_help[] =
@@ -18,7 +19,7 @@ const char cli_info_help[] =
     "What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
     "nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
     "\n"
-    "  --json             one JSON object on stdout\n" CLI_WORKER_HELP;
+    "  --json             one JSON object on stdout\n" CLI_WORKER_HELP CLI_SIMULATE_HELP;
 
 static json_t *info_json(const struct hetsched_topology *topo)
 {
@@ -244,6 +245,9 @@ int cli_info(int argc, char **argv)
 	rc = cli_options_parse("info", argc, argv, options, info_option, &json, &workers);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("info", rc);
+	rc = cli_simulate_enter("info", &workers);
+	if (rc != CLI_SIM_CONTINUE)
+		return rc;
 	if (hetsched_topology_get(&topo) < 0) {
 		fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
 		return EXIT_RUNTIME;

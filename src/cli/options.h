@@ -13,6 +13,9 @@ struct cli_workers {
 	const char *sched;
 	int ncpu, ncuda, nopencl, opencl_on_cpu;
 	double watchdog_s; /* --watchdog: 0 for off */
+	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
+	const char *simulate;
+	int sim_gpus, sim_cpus;
 };
 
 /* Long option ids above the ASCII range, shared by the commands; each command numbers its own
@@ -24,6 +27,9 @@ enum {
 	OPT_NOPENCL,
 	OPT_OPENCL_ON_CPU,
 	OPT_WATCHDOG,
+	OPT_SIMULATE,
+	OPT_GPUS,
+	OPT_CPUS,
 	OPT_HELP,
 	OPT_FIRST_COMMAND_OPTION
 };
@@ -34,6 +40,9 @@ enum {
 	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
 	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
 	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	    {"simulate", required_argument, NULL, OPT_SIMULATE},                                   \
+	    {"gpus", required_argument, NULL, OPT_GPUS},                                           \
+	    {"cpus", required_argument, NULL, OPT_CPUS},                                           \
 	{                                                                                          \
 		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
 	}
@@ -47,6 +56,14 @@ enum {
 	"  --nopencl N        OpenCL workers\n"                                                    \
 	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
 	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
+
+/* The help of the simulation options (info, run, bench). */
+#define CLI_SIMULATE_HELP                                                                          \
+	"simulation (a build against a StarPU with SimGrid):\n"                                    \
+	"  --simulate NODE.tar.gz  run on that node (`hetsched calibrate --export` on it), in\n"   \
+	"                     simulated time, from its performance models\n"                      \
+	"  --gpus N           GPUs of the simulated node (default: the node's)\n"                 \
+	"  --cpus C           its CPU workers (default: the node's)\n"
 
 /* What cli_options_parse found. */
 enum cli_parsed {

@@ -26,9 +26,12 @@ void bench_print_summary(const struct bench *b)
 		char range[64];
 
 		snprintf(range, sizeof(range), "(%.2f - %.2f)", g->min_gflops, g->max_gflops);
-		printf("  %-*s %6zu %6zu %10.4f %9.2f %19s %3zu/%zu\n", (int)width,
-		       b->o.scheds[g->sched], g->size, g->tile, g->med_s, g->med_gflops, range,
-		       g->nok, g->n);
+		printf("  %-*s %6zu %6zu %10.4f %9.2f %19s ", (int)width, b->o.scheds[g->sched],
+		       g->size, g->tile, g->med_s, g->med_gflops, range);
+		if (hetsched_is_simulation())
+			printf("%7s\n", "none");
+		else
+			printf("%3zu/%zu\n", g->nok, g->n);
 	}
 	printf("\nbest policy per size (median GFLOP/s):\n");
 	for (size_t s = 0; s < b->o.nsizes; s++) {
