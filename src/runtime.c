@@ -156,6 +156,8 @@ int hetsched_init(const struct hetsched_conf *conf)
 	 * them again over the counts set below (--ncpu 2 with STARPU_NCPU=1 gave 1 worker). */
 	sconf.precedence_over_environment_variables = 1;
 	sconf.sched_policy_name = sched;
+	/* heteroprio: its bucket and slow factors from the performance models (heteroprio.c). */
+	hetsched__heteroprio_hook(&sconf, sched);
 	if (conf->ncpu >= 0)
 		sconf.ncpus = conf->ncpu;
 	if (conf->ncuda >= 0)

@@ -200,7 +200,7 @@ const char *cli_simulated_node(int *gpus, int *cpus)
 
 int cli_export_bundle(const char *command, const char *path, const char *json_text)
 {
-	char dir[4096], node_dir[4200], tmp[4200], abs_path[8192];
+	char dir[4096], node_dir[4200], tmp[8300], abs_path[8192];
 	char *args[] = {"tar", "-czf", tmp, "-C", dir, BUNDLE_FOLDER, NULL};
 	int rc = -1;
 
