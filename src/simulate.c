@@ -376,9 +376,6 @@ static int read_node(const char *dir, struct node *n)
 	json_decref(root);
 	if (!*n->host || strchr(n->host, '/'))
 		return hetsched__error(HETSCHED_EINVAL, "%s: no valid \"host\"", path);
-	if (!(n->h2d > 0) || !(n->d2h > 0) || n->gpu_bytes <= 0)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "%s: no GPU with its bus (h2d_mbs, d2h_mbs, memory_bytes)", path);
 	return 0;
 }
 
@@ -507,6 +504,10 @@ int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, con
 		                       "got %d",
 		                       STARPU_MAXCPUS - ngpus, ncpus);
 	HETSCHED_CALL(read_node(node_dir, &n));
+	if (ngpus > 0 && (!(n.h2d > 0) || !(n.d2h > 0) || n.gpu_bytes <= 0))
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "the node has no GPU whose bus was measured (node.json: gpus, "
+		                       "bus): it can be simulated with --gpus 0 only");
 	snprintf(host, host_size, "%s", n.host);
 	snprintf(dir, sizeof(dir), "%s/.starpu/sampling/codelets/" MODEL_FORMAT, home);
 	if (make_dirs(dir) < 0 ||
