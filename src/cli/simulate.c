@@ -166,7 +166,20 @@ int cli_simulate_enter(const char *command, const struct cli_workers *w)
 		goto out;
 	}
 	if (pid == 0) {
-		execv("/proc/self/exe", cli_program_argv);
+		int argc = 0;
+		char **argv;
+
+		while (cli_program_argv[argc])
+			argc++;
+		argv = calloc((size_t)argc + 2, sizeof(*argv));
+		if (!argv)
+			_exit(EXIT_RUNTIME);
+		/* SimGrid takes its own options out of argv before main() sees them: keep its
+		 * log to warnings (it reports each setting of the platform otherwise). */
+		argv[0] = cli_program_argv[0];
+		argv[1] = "--log=xbt_cfg.thres:warning";
+		memcpy(argv + 2, cli_program_argv + 1, (size_t)argc * sizeof(*argv));
+		execv("/proc/self/exe", argv);
 		fprintf(stderr, "hetsched: %s: cannot run itself again (/proc/self/exe): %s\n",
 		        command, strerror(errno));
 		_exit(EXIT_RUNTIME);
@@ -200,7 +213,7 @@ const char *cli_simulated_node(int *gpus, int *cpus)
 
 int cli_export_bundle(const char *command, const char *path, const char *json_text)
 {
-	char dir[4096], node_dir[4200], tmp[8300], abs_path[8192];
+	char dir[4096], node_dir[4200], tmp[8300], abs_path[8200], cwd[4096];
 	char *args[] = {"tar", "-czf", tmp, "-C", dir, BUNDLE_FOLDER, NULL};
 	int rc = -1;
 
@@ -217,8 +230,10 @@ int cli_export_bundle(const char *command, const char *path, const char *json_te
 	 * renamed, so that a failed export leaves no half-written bundle. */
 	if (path[0] == '/')
 		snprintf(abs_path, sizeof(abs_path), "%s", path);
-	else if (getcwd(tmp, sizeof(tmp)))
-		snprintf(abs_path, sizeof(abs_path), "%s/%s", tmp, path);
+	else if (getcwd(cwd, sizeof(cwd)) && strlen(cwd) + strlen(path) + 2 <= sizeof(abs_path))
+		snprintf(abs_path, sizeof(abs_path), "%s/%s", cwd, path);
+	else
+		snprintf(abs_path, sizeof(abs_path), "%.4000s", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", abs_path, (long)getpid());
 	if (run_tar(args) < 0 || rename(tmp, abs_path) != 0) {
 		cli_error(command, "--export: cannot write %s", path);

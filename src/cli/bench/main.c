@@ -72,7 +72,10 @@ int cli_bench(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	if (gethostname(b.host, sizeof(b.host)) != 0)
+	/* A simulated study names the node simulated, not the host simulating it. */
+	if (hetsched_is_simulation() && getenv("STARPU_HOSTNAME"))
+		snprintf(b.host, sizeof(b.host), "%s", getenv("STARPU_HOSTNAME"));
+	else if (gethostname(b.host, sizeof(b.host)) != 0)
 		snprintf(b.host, sizeof(b.host), "unknown");
 	b.host[sizeof(b.host) - 1] = '\0';
 	bench_iso_time(time(NULL), b.started, sizeof(b.started));

@@ -13,10 +13,11 @@ void bench_print_summary(const struct bench *b)
 
 	printf(
 	    "hetsched bench: %zu polic%s, %zu size%s, %zu timed passes, %zu layer%s, on %d cpu + "
-	    "%d cuda + %d opencl workers (%s)\n",
+	    "%d cuda + %d opencl workers (%s%s)\n",
 	    b->o.nsched, b->o.nsched == 1 ? "y" : "ies", b->o.nsizes, b->o.nsizes == 1 ? "" : "s",
 	    b->nrows, b->o.layers, b->o.layers == 1 ? "" : "s", b->nkind[HETSCHED_KIND_CPU],
-	    b->nkind[HETSCHED_KIND_CUDA], b->nkind[HETSCHED_KIND_OPENCL], b->host);
+	    b->nkind[HETSCHED_KIND_CUDA], b->nkind[HETSCHED_KIND_OPENCL], b->host,
+	    hetsched_is_simulation() ? ", simulated" : "");
 	for (size_t p = 0; p < b->o.nsched; p++)
 		width = strlen(b->o.scheds[p]) > width ? strlen(b->o.scheds[p]) : width;
 	printf("\n  %-*s %6s %6s %10s %9s %19s %7s\n", (int)width, "policy", "N", "tile",
