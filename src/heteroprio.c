@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,32 +47,77 @@ const char *hetsched__heteroprio_summary(void)
 	return summary;
 }
 
-/* The mean time of each footprint of linear on the architecture of worker \p w, from the model
- * \p m: the list of that architecture's history. */
-static struct starpu_perfmodel_history_list *history_of(struct starpu_perfmodel *m, int w,
-                                                        unsigned ctx)
-{
-	struct starpu_perfmodel_arch *arch = starpu_worker_get_perf_archtype(w, ctx);
-	struct starpu_perfmodel_per_arch *pa =
-	    arch ? starpu_perfmodel_get_model_per_arch(m, arch, 0) : NULL;
+/* The history of linear per device type (CPU 0, CUDA 1, OpenCL 2 in StarPU's files), read from
+ * the model file before StarPU starts: loading a model from inside the hook crashes StarPU 1.3
+ * from its second start in a process on (its architecture table is not set up yet then). The
+ * layout is StarPU's format 45: "# device type" precedes each combination's type, "# hash"
+ * heads its table of entries (footprint, size, flops, mean us, ...). */
+#define MAX_ENTRIES 256
+struct history {
+	uint32_t footprint[MAX_ENTRIES];
+	double mean[MAX_ENTRIES];
+	int n;
+};
+static struct history histories[NKINDS];
+static int have_history[NKINDS];
 
-	return pa ? pa->list : NULL;
+static void read_histories(void)
+{
+	char dir[4096], host[256], path[8192], line[1024];
+	FILE *f;
+	int want_type = 0, in_table = 0, type = -1;
+
+	memset(histories, 0, sizeof(histories));
+	memset(have_history, 0, sizeof(have_history));
+	hetsched__sampling_dir(dir, sizeof(dir));
+	hetsched__starpu_host(host, sizeof(host));
+	snprintf(path, sizeof(path), "%s/codelets/45/hetsched_linear.%s", dir, host);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned hash, nsample;
+		unsigned long size;
+		double flops, mean, dev, sum, sum2;
+
+		if (want_type && line[0] != '#') {
+			type = atoi(line);
+			want_type = 0;
+		}
+		if (!strncmp(line, "# device type", 13))
+			want_type = 1;
+		if (!strncmp(line, "# hash", 6)) {
+			in_table = 1;
+			continue;
+		}
+		if (in_table && type >= 0 && type < (int)NKINDS &&
+		    sscanf(line, "%x %lu %le %le %le %le %le %u", &hash, &size, &flops, &mean, &dev,
+		           &sum, &sum2, &nsample) == 8) {
+			struct history *h = &histories[type];
+
+			if (nsample > 0 && mean > 0 && h->n < MAX_ENTRIES) {
+				h->footprint[h->n] = hash;
+				h->mean[h->n++] = mean;
+				have_history[type] = 1;
+			}
+			continue;
+		}
+		in_table = 0;
+	}
+	fclose(f);
 }
 
 /* Geometric mean over the footprints measured on both of time(slow) / time(fast); NAN when no
  * footprint is. */
-static double slowdown(struct starpu_perfmodel_history_list *slow,
-                       struct starpu_perfmodel_history_list *fast)
+static double slowdown(const struct history *slow, const struct history *fast)
 {
 	double sum = 0;
 	int n = 0;
 
-	for (; slow; slow = slow->next)
-		for (struct starpu_perfmodel_history_list *f = fast; f; f = f->next)
-			if (f->entry->footprint == slow->entry->footprint && f->entry->mean > 0 &&
-			    slow->entry->mean > 0 && slow->entry->nsample > 0 &&
-			    f->entry->nsample > 0) {
-				sum += log(slow->entry->mean / f->entry->mean);
+	for (int i = 0; i < slow->n; i++)
+		for (int j = 0; j < fast->n; j++)
+			if (slow->footprint[i] == fast->footprint[j]) {
+				sum += log(slow->mean[i] / fast->mean[j]);
 				n++;
 			}
 	return n ? exp(sum / n) : NAN;
@@ -79,37 +125,25 @@ static double slowdown(struct starpu_perfmodel_history_list *slow,
 
 static void configure(unsigned ctx)
 {
-	struct starpu_perfmodel model;
-	struct starpu_perfmodel_history_list *hist[NKINDS] = {NULL};
-	int present[NKINDS] = {0}, loaded, fastest = -1;
-	double factor[NKINDS];
+	int present[NKINDS] = {0}, fastest = -1;
 
 	for (size_t k = 0; k < NKINDS; k++) {
-		int w = starpu_worker_get_by_type(kinds[k].type, 0);
-
-		present[k] = w >= 0;
-		factor[k] = NAN;
+		present[k] = starpu_worker_get_by_type(kinds[k].type, 0) >= 0;
 		if (present[k]) {
 			starpu_heteroprio_set_nb_prios(ctx, kinds[k].index, 1);
 			starpu_heteroprio_set_mapping(ctx, kinds[k].index, 0, 0);
 		}
 	}
-	memset(&model, 0, sizeof(model));
-	loaded = starpu_perfmodel_load_symbol("hetsched_linear", &model) == 0;
-	for (size_t k = 0; k < NKINDS && loaded; k++)
-		if (present[k])
-			hist[k] = history_of(&model, starpu_worker_get_by_type(kinds[k].type, 0), ctx);
-	/* The fastest kind: the one every other is slower than (factor > 1 against it). */
-	for (size_t k = 0; k < NKINDS; k++) {
-		int faster_than_all = present[k] && hist[k];
+	/* The fastest kind: the one every other present kind is slower than. */
+	for (size_t k = 0; k < NKINDS && fastest < 0; k++) {
+		int faster_than_all = present[k] && have_history[k];
 
 		for (size_t j = 0; j < NKINDS && faster_than_all; j++)
 			if (j != k && present[j])
-				faster_than_all = hist[j] && slowdown(hist[j], hist[k]) >= 1;
-		if (faster_than_all) {
+				faster_than_all = have_history[j] &&
+				                  slowdown(&histories[j], &histories[k]) >= 1;
+		if (faster_than_all)
 			fastest = (int)k;
-			break;
-		}
 	}
 	if (fastest < 0) {
 		/* Nothing to go by: every kind shares the bucket (StarPU's default). */
@@ -119,25 +153,25 @@ static void configure(unsigned ctx)
 				break;
 			}
 		snprintf(summary, sizeof(summary), "heteroprio: one bucket, no slow factor (no "
-		                                   "model measured on two kinds of worker)");
-	} else {
+		                                   "model measured on the kinds of worker)");
+		return;
+	}
+	{
 		int used = snprintf(summary, sizeof(summary), "heteroprio: one bucket, %s fastest",
 		                    kinds[fastest].name);
 
 		starpu_heteroprio_set_faster_arch(ctx, kinds[fastest].index, 0);
 		for (size_t k = 0; k < NKINDS; k++)
 			if (present[k] && (int)k != fastest) {
-				factor[k] = slowdown(hist[k], hist[fastest]);
+				double factor = slowdown(&histories[k], &histories[fastest]);
+
 				starpu_heteroprio_set_arch_slow_factor(ctx, kinds[k].index, 0,
-				                                       (float)factor[k]);
+				                                       (float)factor);
 				if (used < (int)sizeof(summary))
 					used += snprintf(summary + used, sizeof(summary) - used,
-					                 ", %s %.3g times slower", kinds[k].name,
-					                 factor[k]);
+					                 ", %s %.3g times slower", kinds[k].name, factor);
 			}
 	}
-	if (loaded)
-		starpu_perfmodel_unload_model(&model);
 }
 
 void hetsched__heteroprio_hook(struct starpu_conf *sconf, const char *sched)
@@ -147,5 +181,6 @@ void hetsched__heteroprio_hook(struct starpu_conf *sconf, const char *sched)
 	summary[0] = '\0';
 	if (strcmp(sched, "heteroprio") || (mode && !strcmp(mode, "starpu")))
 		return;
+	read_histories();
 	sconf->sched_policy_init = configure;
 }

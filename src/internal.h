@@ -107,6 +107,12 @@ void hetsched__home_unlock(int fd);
  * declared in tool.h. */
 void hetsched__watchdog_stall_arm(double seconds);
 
+/* simulate.c: StarPU's host name for its files ($STARPU_HOSTNAME, else the host name up to its
+ * first dot) and its folder of models ($STARPU_PERF_MODEL_DIR, else $STARPU_HOME or
+ * $HOME/.starpu/sampling), as StarPU computes them. */
+void hetsched__starpu_host(char *host, size_t size);
+void hetsched__sampling_dir(char *dir, size_t size);
+
 /* heteroprio.c: under the heteroprio policy, set \p sconf's sched_policy_init so that its bucket
  * and slow factors come from the performance models (HETSCHED_HETEROPRIO=starpu: StarPU's
  * default); the summary says what was set ("" before, or under another policy). */

@@ -85,7 +85,7 @@ static int copy_file(const char *from, const char *to)
 }
 
 /* StarPU's host name for its files: $STARPU_HOSTNAME, else the host name up to its first dot. */
-static void starpu_host(char *host, size_t size)
+void hetsched__starpu_host(char *host, size_t size)
 {
 	const char *forced = getenv("STARPU_HOSTNAME");
 
@@ -102,7 +102,7 @@ static void starpu_host(char *host, size_t size)
 
 /* StarPU's folder of models: $STARPU_PERF_MODEL_DIR, else $STARPU_HOME (or $HOME)/.starpu/
  * sampling. */
-static void sampling_dir(char *dir, size_t size)
+void hetsched__sampling_dir(char *dir, size_t size)
 {
 	const char *d = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
 
@@ -154,7 +154,7 @@ int hetsched__node_describe(const double overhead_us[HETSCHED_NKINDS], char **js
 	if (!hetsched__initialized())
 		return hetsched__error(HETSCHED_ESTATE, "describing the node needs StarPU started");
 	*json_text = NULL;
-	starpu_host(host, sizeof(host));
+	hetsched__starpu_host(host, sizeof(host));
 	hetsched_topology_get(&topo);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	gpus = json_array();
@@ -221,8 +221,8 @@ int hetsched__node_export(const char *dir, const char *json_text)
 	if (hetsched__initialized())
 		return hetsched__error(HETSCHED_ESTATE,
 		                       "export after hetsched_shutdown: StarPU writes its models then");
-	sampling_dir(sampling, sizeof(sampling));
-	starpu_host(host, sizeof(host));
+	hetsched__sampling_dir(sampling, sizeof(sampling));
+	hetsched__starpu_host(host, sizeof(host));
 	snprintf(to, sizeof(to), "%s/codelets/" MODEL_FORMAT, dir);
 	if (make_dirs(to) < 0 || (snprintf(to, sizeof(to), "%s/bus", dir), make_dirs(to) < 0))
 		return hetsched__error(HETSCHED_EIO, "cannot create %s: %s", to, strerror(errno));
@@ -573,8 +573,8 @@ __attribute__((constructor)) static void simulation_boot(int argc, char **argv)
 		return;
 	for (int i = 1; i < argc && argv; i++)
 		simulate |= argv[i] && !strncmp(argv[i], "--simulate", 10);
-	sampling_dir(sampling, sizeof(sampling));
-	starpu_host(host, sizeof(host));
+	hetsched__sampling_dir(sampling, sizeof(sampling));
+	hetsched__starpu_host(host, sizeof(host));
 	snprintf(path, sizeof(path), "%s/bus/%s.platform.v4.xml", sampling, host);
 	if (!simulate && access(path, R_OK) == 0)
 		return;
