@@ -228,10 +228,8 @@ int cli_export_bundle(const char *command, const char *path, const char *json_te
 	}
 	/* tar runs in another folder: give it an absolute name, written beside the target then
 	 * renamed, so that a failed export leaves no half-written bundle. */
-	if (path[0] == '/')
-		snprintf(abs_path, sizeof(abs_path), "%s", path);
-	else if (getcwd(cwd, sizeof(cwd)) && strlen(cwd) + strlen(path) + 2 <= sizeof(abs_path))
-		snprintf(abs_path, sizeof(abs_path), "%s/%s", cwd, path);
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		snprintf(abs_path, sizeof(abs_path), "%.4000s/%.4000s", cwd, path);
 	else
 		snprintf(abs_path, sizeof(abs_path), "%.4000s", path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", abs_path, (long)getpid());
