@@ -88,6 +88,7 @@ if [ "$mode" = check ]; then
 				echo "$name: OK"
 			fi
 		}
+		extra tarball sh scripts/check-tarball.sh
 		HS_STARPU_SUMMARY=$(mktemp "${TMPDIR:-/tmp}/hetsched-starpu14.XXXXXX")
 		export HS_STARPU_SUMMARY
 		extra starpu-1.4 sh scripts/check-with-starpu.sh --suite forky --opencl --mpi

@@ -52,10 +52,6 @@ int main(void)
 	hetsched_conf_init(&conf);
 	conf.quiet = 1;
 	CALL(hetsched_init(&conf));
-	if (hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0)
-		printf("Using GPU\n");
-	else
-		printf("Using CPU\n");
 	printf("found: %d CPU workers, %d CUDA workers, %d OpenCL workers\n",
 	       hetsched_worker_count_kind(HETSCHED_KIND_CPU),
 	       hetsched_worker_count_kind(HETSCHED_KIND_CUDA),
@@ -85,6 +81,26 @@ int main(void)
 	print_matrix("weight", hetsched_linear_weight(model));
 	print_matrix("bias", hetsched_linear_bias(model));
 	print_matrix("y", y);
+
+	/* The tutorial's "Using {device} device": here, the kinds of worker that really ran the
+	 * tasks (the scheduler chose), with their task counts. */
+	{
+		static const char *const names[HETSCHED_NKINDS] = {"cpu", "cuda", "opencl"};
+		struct hetsched_totals by_kind[HETSCHED_NKINDS];
+		int first = 1;
+
+		CALL(hetsched_wait_all());
+		CALL(hetsched_stats_totals(NULL, 0, by_kind));
+		printf("Using ");
+		for (int k = 0; k < HETSCHED_NKINDS; k++)
+			if (by_kind[k].tasks > 0) {
+				printf("%s%s", first ? "" : " + ", names[k]);
+				first = 0;
+			}
+		printf(" device (tasks: cpu %zu, cuda %zu, opencl %zu)\n",
+		       by_kind[HETSCHED_KIND_CPU].tasks, by_kind[HETSCHED_KIND_CUDA].tasks,
+		       by_kind[HETSCHED_KIND_OPENCL].tasks);
+	}
 
 	hetsched_tensor_destroy(y);
 	hetsched_tensor_destroy(x);

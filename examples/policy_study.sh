@@ -30,6 +30,16 @@
 #   scaling.png        TFLOP/s against the GPU count, one line per (policy, N) (with gnuplot)
 set -eu
 
+case "${1:-}" in
+-h | --help)
+	echo "usage: examples/policy_study.sh [--simulate NODE.tar.gz] [hetsched bench options...]"
+	# The comment at the top of this file, less its first line.
+	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//'
+	echo "bench's options: hetsched bench --help"
+	exit 0
+	;;
+esac
+
 here=$(cd "$(dirname "$0")" && pwd)
 # The hetsched of this build tree when there is one, else the installed one.
 hetsched=${HETSCHED:-}
@@ -107,10 +117,19 @@ if ! command -v gnuplot >/dev/null 2>&1; then
 	echo "policy_study: the charts need gnuplot (Debian: apt-get install gnuplot-nox)" >&2
 	exit 1
 fi
+new=
+[ -d "$dir" ] || new=1
 mkdir -p "$dir"
 
+# A failed study (bad option, a failed pass) leaves no empty folder of ours behind, and no claim.
+rc=0
 "$hetsched" bench --sched eager,lws,ws,dmda,dmdas --sizes 512,1024 --tiles 128,256 --repeat 3 \
-	--csv "$dir/bench.csv" --plot "$dir" --trace-dir "$dir/traces" "$@"
+	--csv "$dir/bench.csv" --plot "$dir" --trace-dir "$dir/traces" "$@" || rc=$?
+if [ $rc != 0 ] || [ ! -f "$dir/index.html" ]; then
+	[ -n "$new" ] && rmdir "$dir" 2>/dev/null
+	echo "policy_study: hetsched bench failed (exit $rc): no report" >&2
+	exit $((rc ? rc : 1))
+fi
 
 echo
 echo "policy study: $(cd "$dir" && pwd)"

@@ -450,6 +450,25 @@ HETSCHED_API int hetsched_npy_save(const char *path, const float *data, size_t r
                                    size_t ld);
 
 /**
+ * \brief Save a host array as a .safetensors file holding one F32 tensor of shape (rows, cols)
+ * named \p name, as safetensors.torch.save_file writes it (an 8-byte little-endian header
+ * length, a JSON header padded with spaces to a multiple of 8 bytes, with "__metadata__":
+ * {"format": "pt"}, then the values, little-endian, C order), so that
+ * safetensors.torch.load_file(path)[name] gives the array. No runtime needed. Written whole or
+ * not at all, as by hetsched_npy_save().
+ * \param path the file to write (its folder must exist).
+ * \param name the tensor's name (not empty, not "__metadata__").
+ * \param data rows x cols float32 values, row-major.
+ * \param rows rows (> 0).
+ * \param cols columns (> 0).
+ * \param ld leading dimension of \p data, >= cols.
+ * \return 0; HETSCHED_EINVAL for a NULL or empty argument, a zero size, ld < cols or a reserved
+ * name; HETSCHED_EIO when the file cannot be written; HETSCHED_ENOMEM.
+ */
+HETSCHED_API int hetsched_safetensors_save(const char *path, const char *name, const float *data,
+                                           size_t rows, size_t cols, size_t ld);
+
+/**
  * \brief Create a tensor from a .npy file (the tutorial's torch.from_numpy(np.load(path))): the
  * file is read as by hetsched_npy_load() (a 1-D array is one row), then copied in as by
  * hetsched_tensor_from_host().

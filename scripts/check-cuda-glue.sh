@@ -191,22 +191,11 @@ fi
 
 # ------------------------------------------------------------------ a clean source tree
 # Automake refuses a VPATH build from a source tree configured in place (quickstart.sh and CI
-# configure in place), and the objects there would shadow ours. So the sources are copied: the
-# files git knows (tracked, and untracked but not ignored) or, outside git, `make distdir`.
+# configure in place), and the objects there would shadow ours. So the sources are copied, by
+# the copy every extra check uses (scripts/copy-sources.sh: git's files in a checkout, the whole
+# tree minus build products in a release tarball).
 if [ -f "$SRCDIR/config.status" ] || [ "$SRCDIR" = "$BUILDDIR" ]; then
-	mkdir -p "$COPY"
-	if git -C "$SRCDIR" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-		list=$WORK/files.list
-		(cd "$SRCDIR" && git ls-files -c -o --exclude-standard) | grep -v '^cuda-glue/' |
-			while IFS= read -r f; do [ -f "$SRCDIR/$f" ] && printf '%s\n' "$f"; done >"$list"
-		# tar keeps the modification times: make rebuilds only what changed.
-		(cd "$SRCDIR" && tar cf - -T "$list") | (cd "$COPY" && tar xf -) ||
-			fail "cannot copy the sources into $COPY"
-	else
-		rm -rf "$COPY"
-		make -C "$SRCDIR" distdir distdir="$COPY" >"$WORK/distdir.log" 2>&1 ||
-			fail "make distdir failed in $SRCDIR (see $WORK/distdir.log)"
-	fi
+	sh "$SRCDIR/scripts/copy-sources.sh" "$SRCDIR" "$COPY" || fail "cannot copy the sources into $COPY"
 	TOP=$COPY
 	say "sources: copy of $SRCDIR in $COPY"
 else

@@ -69,9 +69,9 @@ static void read_histories(void)
 
 	memset(histories, 0, sizeof(histories));
 	memset(have_history, 0, sizeof(have_history));
-	hetsched__sampling_dir(dir, sizeof(dir));
-	hetsched__starpu_host(host, sizeof(host));
-	snprintf(path, sizeof(path), "%s/codelets/45/hetsched_linear.%s", dir, host);
+	if (!hetsched__home_models_dir(dir, sizeof(dir)) || !hetsched__home_host(host, sizeof(host)))
+		return;
+	snprintf(path, sizeof(path), "%scodelets/45/hetsched_linear.%s", dir, host);
 	f = fopen(path, "r");
 	if (!f)
 		return;

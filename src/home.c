@@ -50,7 +50,7 @@ int hetsched__home_check(void)
 
 /* The folder StarPU keeps its performance models in, as StarPU 1.3 and 1.4 find it, with a
  * trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
-static int perfmodel_dir(char *path, size_t size)
+int hetsched__home_models_dir(char *path, size_t size)
 {
 	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
 	int n;
@@ -67,6 +67,22 @@ static int perfmodel_dir(char *path, size_t size)
 	return n > 0 && (size_t)n < size;
 }
 
+int hetsched__home_host(char *host, size_t size)
+{
+	const char *forced = getenv("STARPU_HOSTNAME");
+
+	/* StarPU's own naming: STARPU_HOSTNAME, or the host name up to its first dot. */
+	if (forced && *forced) {
+		snprintf(host, size, "%s", forced);
+	} else {
+		if (size < 2 || gethostname(host, size - 1) != 0)
+			return 0;
+		host[size - 1] = '\0';
+		host[strcspn(host, ".")] = '\0';
+	}
+	return 1;
+}
+
 /* Whether every bus file StarPU reads or writes at start for this host is there and not empty. */
 static int bus_files_complete(const char *models)
 {
@@ -74,19 +90,11 @@ static int bus_files_complete(const char *models)
 	static const char *const kinds[] = {"config",       "latency",         "bandwidth",
 	                                    "platform.xml", "platform.v4.xml", "affinity"};
 	size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
-	const char *forced = getenv("STARPU_HOSTNAME");
 	char host[256], path[4096];
 	struct stat st;
 
-	/* StarPU's own naming: STARPU_HOSTNAME, or the host name up to its first dot. */
-	if (forced && *forced) {
-		snprintf(host, sizeof(host), "%s", forced);
-	} else {
-		if (gethostname(host, sizeof(host) - 1) != 0)
-			return 0;
-		host[sizeof(host) - 1] = '\0';
-		host[strcspn(host, ".")] = '\0';
-	}
+	if (!hetsched__home_host(host, sizeof(host)))
+		return 0;
 #if !defined(STARPU_USE_CUDA) && !defined(STARPU_USE_OPENCL)
 	nkinds--;
 #endif
@@ -109,7 +117,7 @@ int hetsched__home_lock(int at_start)
 
 	if (at_start ? !hetsched__mpi_start_is_local() : hetsched__mpi_launched_size() > 1)
 		return -1;
-	if (!perfmodel_dir(models, sizeof(models)))
+	if (!hetsched__home_models_dir(models, sizeof(models)))
 		return -1;
 	/* The folder and its parents, as StarPU would create them anyway. */
 	for (char *slash = strchr(models + 1, '/'); slash; slash = strchr(slash + 1, '/')) {

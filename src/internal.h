@@ -101,17 +101,28 @@ void hetsched__hostbuf_flush(void);
 int hetsched__home_check(void);
 int hetsched__home_lock(int at_start);
 void hetsched__home_unlock(int fd);
+/* The folder of StarPU's performance models, with a trailing slash; 0 when there is none. */
+int hetsched__home_models_dir(char *path, size_t size);
+/* The host name StarPU files models and bus measurements under; 0 when unknown. */
+int hetsched__home_host(char *host, size_t size);
+
+/* StarPU's model files (modelfile.c): why the file at \p path would make StarPU abort (a
+ * truncated or garbage file), or NULL when StarPU can read it. hetsched__modelfiles_check moves
+ * each damaged hetsched_* model of \p models (a folder, with its trailing slash) aside, renamed
+ * PATH.damaged-<time>, with a notice for each, and returns how many. Called under the start
+ * lock. */
+const char *hetsched__modelfile_damage(const char *path);
+int hetsched__modelfiles_check(const char *models);
+
+/* Notices of hetsched_init() for the user (error.c): reset at its start, one line per call
+ * (no newline in \p fmt); read by the tool through hetsched__notices() (tool.h). */
+void hetsched__notice_reset(void);
+void hetsched__notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* StarPU's stall watchdog (watchdog.c): before starpu_init, end the process with one line when
  * no task finishes for \p seconds while tasks are pending. The pass deadline (same file) is
  * declared in tool.h. */
 void hetsched__watchdog_stall_arm(double seconds);
-
-/* simulate.c: StarPU's host name for its files ($STARPU_HOSTNAME, else the host name up to its
- * first dot) and its folder of models ($STARPU_PERF_MODEL_DIR, else $STARPU_HOME or
- * $HOME/.starpu/sampling), as StarPU computes them. */
-void hetsched__starpu_host(char *host, size_t size);
-void hetsched__sampling_dir(char *dir, size_t size);
 
 /* heteroprio.c: under the heteroprio policy, set \p sconf's sched_policy_init so that its bucket
  * and slow factors come from the performance models (HETSCHED_HETEROPRIO=starpu: StarPU's

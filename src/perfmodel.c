@@ -35,7 +35,8 @@ static struct starpu_perfmodel *model_of(enum hetsched_op op)
  * returns the id, registering it first if no task or model has yet. */
 static int arch_comb(int w)
 {
-	struct starpu_perfmodel_arch *a = starpu_worker_get_perf_archtype(w, STARPU_NMAX_SCHED_CTXS);
+	struct starpu_perfmodel_arch *a =
+	    starpu_worker_get_perf_archtype(w, STARPU_NMAX_SCHED_CTXS);
 
 	return a ? starpu_perfmodel_arch_comb_add(a->ndevices, a->devices) : -1;
 }
@@ -68,7 +69,8 @@ int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs)
 	for (size_t i = 0; i < n; i++) {
 		size_t k = 0;
 
-		while (k < nc && !(classes[k].op == rec[i].op && classes[k].footprint == rec[i].footprint))
+		while (k < nc &&
+		       !(classes[k].op == rec[i].op && classes[k].footprint == rec[i].footprint))
 			k++;
 		if (k == nc) {
 			classes[nc].op = rec[i].op;

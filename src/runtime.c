@@ -45,6 +45,78 @@ static int check_count(const char *name, int conf_value, const char *var, int ma
 	return 0;
 }
 
+/* The count asked for: the configuration's, else the variable's (checked above), else -1. */
+static long asked(int conf_value, const char *var)
+{
+	const char *env = getenv(var);
+
+	if (conf_value >= 0)
+		return conf_value;
+	return env && *env ? strtol(env, NULL, 10) : -1;
+}
+
+/* A worker count for a message: the number, or "StarPU's default". */
+static const char *count_text(long n, char *buf, size_t size)
+{
+	if (n < 0)
+		return "StarPU's default";
+	snprintf(buf, size, "%ld", n);
+	return buf;
+}
+
+/* After StarPU started: fewer workers of a kind than asked for is a notice; none of a kind that
+ * was asked for is refused (HETSCHED_EINVAL, StarPU is stopped by the caller). */
+static int check_started(const struct hetsched_conf *conf)
+{
+	static const struct {
+		const char *name, *var, *kind;
+		enum starpu_worker_archtype type;
+	} kinds[] = {
+	    {"ncpu", "STARPU_NCPU", "CPU", STARPU_CPU_WORKER},
+	    {"ncuda", "STARPU_NCUDA", "CUDA", STARPU_CUDA_WORKER},
+	    {"nopencl", "STARPU_NOPENCL", "OpenCL", STARPU_OPENCL_WORKER},
+	};
+	const int values[] = {conf->ncpu, conf->ncuda, conf->nopencl};
+	const char *ocl_cpu = getenv("STARPU_OPENCL_ON_CPUS");
+	struct hetsched_topology topo;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		long want = asked(values[i], kinds[i].var);
+		int got = starpu_worker_get_count_by_type(kinds[i].type);
+		const char *who = values[i] >= 0 ? kinds[i].name : kinds[i].var;
+
+		if (want <= got)
+			continue;
+		if (got == 0)
+			return hetsched__error(
+			    HETSCHED_EINVAL,
+			    "%s %ld: StarPU found no %s device to run %s workers on%s", who, want,
+			    kinds[i].kind, kinds[i].kind,
+			    kinds[i].type == STARPU_OPENCL_WORKER && !(ocl_cpu && atoi(ocl_cpu) > 0)
+			        ? " (an OpenCL CPU device, such as PoCL's, counts only with "
+			          "--opencl-on-cpu or STARPU_OPENCL_ON_CPUS=1)"
+			        : "");
+		hetsched__notice("%s %ld: StarPU started %d %s worker%s, as many as this node has "
+		                 "devices for",
+		                 who, want, got, kinds[i].kind, got == 1 ? "" : "s");
+	}
+	/* Debian's StarPU caps CPU workers at 4 (STARPU_MAXCPUS): on a larger node the other
+	 * cores stay idle, silently. Each worker (a CPU worker, or a GPU's driver thread) takes a
+	 * core. */
+	if (asked(conf->ncpu, "STARPU_NCPU") < 0 && hetsched_topology_get(&topo) == 0 &&
+	    starpu_worker_get_count_by_type(STARPU_CPU_WORKER) == STARPU_MAXCPUS &&
+	    topo.cores > (int)starpu_worker_get_count()) {
+		int idle = topo.cores - (int)starpu_worker_get_count();
+
+		hetsched__notice(
+		    "this StarPU runs at most %d CPU workers (STARPU_MAXCPUS) and this "
+		    "node has %d cores: %d core%s stay%s idle; a StarPU built with "
+		    "--enable-maxcpus (scripts/build-starpu-cuda.sh) uses them all",
+		    STARPU_MAXCPUS, topo.cores, idle, idle == 1 ? "" : "s", idle == 1 ? "s" : "");
+	}
+	return 0;
+}
+
 void hetsched_conf_init(struct hetsched_conf *conf)
 {
 	memset(conf, 0, sizeof(*conf));
@@ -108,6 +180,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 
 	if (hetsched__initialized())
 		return hetsched__error(HETSCHED_ESTATE, "hetsched_init called twice");
+	hetsched__notice_reset();
 	if (!conf) {
 		hetsched_conf_init(&defaults);
 		conf = &defaults;
@@ -126,6 +199,15 @@ int hetsched_init(const struct hetsched_conf *conf)
 	                          "STARPU_MAXCUDADEVS"));
 	HETSCHED_CALL(check_count("nopencl", conf->nopencl, "STARPU_NOPENCL", STARPU_MAXOPENCLDEVS,
 	                          "STARPU_MAXOPENCLDEVS"));
+#ifndef STARPU_USE_CUDA
+	if (asked(conf->ncuda, "STARPU_NCUDA") > 0)
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "%s %ld: this StarPU was built without CUDA, so it has no CUDA "
+		    "worker to give",
+		    conf->ncuda >= 0 ? "ncuda" : "STARPU_NCUDA",
+		    asked(conf->ncuda, "STARPU_NCUDA"));
+#endif
 	HETSCHED_CALL(hetsched__home_check());
 	if (!(conf->watchdog_s >= 0) || !isfinite(conf->watchdog_s))
 		return hetsched__error(HETSCHED_EINVAL, "watchdog_s must be >= 0 seconds, got %g",
@@ -167,19 +249,42 @@ int hetsched_init(const struct hetsched_conf *conf)
 	/* Under mpirun or srun with several ranks: MPI_Init_thread, then starpu_mpi_init_conf. */
 	HETSCHED_CALL(hetsched__mpi_preinit());
 	lock = hetsched__home_lock(1);
+	/* StarPU aborts on a damaged model file: move such files aside first, under the lock. */
+	{
+		char models[4096];
+
+		if (hetsched__home_models_dir(models, sizeof(models)))
+			hetsched__modelfiles_check(models);
+	}
 	rc = hetsched__mpi_init(&sconf);
 	hetsched__home_unlock(lock);
-	if (rc == -ENODEV)
+	if (rc == -ENODEV) {
+		const char *ocl_cpu = getenv("STARPU_OPENCL_ON_CPUS");
+		char b1[24], b2[24], b3[24];
+		int hint =
+		    asked(conf->nopencl, "STARPU_NOPENCL") > 0 && !(ocl_cpu && atoi(ocl_cpu) > 0);
+
+		/* OpenCL workers asked for without their only device: a usage error. */
 		return hetsched__error(
-		    HETSCHED_ENODEV,
-		    "StarPU found no worker for this configuration (ncpu %d, ncuda "
-		    "%d, nopencl %d)",
-		    conf->ncpu, conf->ncuda, conf->nopencl);
+		    hint ? HETSCHED_EINVAL : HETSCHED_ENODEV,
+		    "StarPU found no worker for this configuration (ncpu %s, ncuda %s, nopencl "
+		    "%s)%s",
+		    count_text(asked(conf->ncpu, "STARPU_NCPU"), b1, sizeof(b1)),
+		    count_text(asked(conf->ncuda, "STARPU_NCUDA"), b2, sizeof(b2)),
+		    count_text(asked(conf->nopencl, "STARPU_NOPENCL"), b3, sizeof(b3)),
+		    hint ? ": an OpenCL CPU device, such as PoCL's, counts only with "
+		           "--opencl-on-cpu or STARPU_OPENCL_ON_CPUS=1"
+		         : "");
+	}
 	if (rc != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "starpu_init failed: %s", strerror(-rc));
 	if (starpu_worker_get_count() == 0) {
 		hetsched__mpi_shutdown();
 		return hetsched__error(HETSCHED_ENODEV, "StarPU started with no worker");
+	}
+	if (check_started(conf) < 0) {
+		hetsched__mpi_shutdown();
+		return HETSCHED_EINVAL;
 	}
 	starpu_cublas_init();
 	if (conf->profiling)

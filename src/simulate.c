@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,37 +85,6 @@ static int copy_file(const char *from, const char *to)
 	return rc ? hetsched__error(HETSCHED_EIO, "cannot copy %s to %s", from, to) : 0;
 }
 
-/* StarPU's host name for its files: $STARPU_HOSTNAME, else the host name up to its first dot. */
-void hetsched__starpu_host(char *host, size_t size)
-{
-	const char *forced = getenv("STARPU_HOSTNAME");
-
-	if (forced && *forced) {
-		snprintf(host, size, "%s", forced);
-		return;
-	}
-	if (gethostname(host, size - 1) != 0)
-		snprintf(host, size, "unknown");
-	host[size - 1] = '\0';
-	if (strchr(host, '.'))
-		*strchr(host, '.') = '\0';
-}
-
-/* StarPU's folder of models: $STARPU_PERF_MODEL_DIR, else $STARPU_HOME (or $HOME)/.starpu/
- * sampling. */
-void hetsched__sampling_dir(char *dir, size_t size)
-{
-	const char *d = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
-
-	if (d && *d) {
-		snprintf(dir, size, "%s", d);
-		return;
-	}
-	if (!home || !*home)
-		home = getenv("HOME");
-	snprintf(dir, size, "%s/.starpu/sampling", home ? home : ".");
-}
-
 /* ------------------------------------------------------------------ export */
 
 static const char *const model_symbols[] = {"hetsched_linear", "hetsched_rand"};
@@ -154,7 +124,8 @@ int hetsched__node_describe(const double overhead_us[HETSCHED_NKINDS], char **js
 	if (!hetsched__initialized())
 		return hetsched__error(HETSCHED_ESTATE, "describing the node needs StarPU started");
 	*json_text = NULL;
-	hetsched__starpu_host(host, sizeof(host));
+	if (!hetsched__home_host(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
 	hetsched_topology_get(&topo);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	gpus = json_array();
@@ -221,8 +192,10 @@ int hetsched__node_export(const char *dir, const char *json_text)
 	if (hetsched__initialized())
 		return hetsched__error(HETSCHED_ESTATE,
 		                       "export after hetsched_shutdown: StarPU writes its models then");
-	hetsched__sampling_dir(sampling, sizeof(sampling));
-	hetsched__starpu_host(host, sizeof(host));
+	if (!hetsched__home_models_dir(sampling, sizeof(sampling)))
+		snprintf(sampling, sizeof(sampling), ".");
+	if (!hetsched__home_host(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
 	snprintf(to, sizeof(to), "%s/codelets/" MODEL_FORMAT, dir);
 	if (make_dirs(to) < 0 || (snprintf(to, sizeof(to), "%s/bus", dir), make_dirs(to) < 0))
 		return hetsched__error(HETSCHED_EIO, "cannot create %s: %s", to, strerror(errno));
@@ -379,6 +352,33 @@ static int read_node(const char *dir, struct node *n)
 	return 0;
 }
 
+/* A small text file, written (or appended to) whole. */
+static int put_text(const char *path, const char *mode, const char *text)
+{
+	FILE *f = fopen(path, mode);
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		return hetsched__error(HETSCHED_EIO, "cannot write %s", path);
+	return 0;
+}
+
+static int append_text(const char *path, const char *text)
+{
+	return put_text(path, "a", text);
+}
+
+static int write_text(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int write_text(const char *path, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return put_text(path, "w", text);
+}
+
 /* StarPU's bus matrix (bandwidth in MB/s, or latency in us) between RAM (node 0) and N GPUs
  * (nodes 1..N): STARPU_MAXNODES rows of STARPU_MAXNODES values, nan where there is no bus. */
 static int write_matrix(const char *path, const struct node *n, int ngpus, int latency)
@@ -528,6 +528,21 @@ int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, con
 	HETSCHED_CALL(write_matrix(to, &n, ngpus, 0));
 	snprintf(to, sizeof(to), "%s/%s.latency", dir, n.host);
 	HETSCHED_CALL(write_matrix(to, &n, ngpus, 1));
+	/* StarPU's simulation does not read these two, but hetsched's start checks that every bus
+	 * file of the host is there (home.c). */
+	snprintf(to, sizeof(to), "%s/%s.config", dir, n.host);
+	HETSCHED_CALL(write_text(to, "# Current configuration\n%d # Number of CPUs\n1 # Number of NUMA "
+	                             "nodes\n%d # Number of CUDA devices\n0 # Number of OpenCL "
+	                             "devices\n0 # Number of MIC devices\n0 # Number of MPI devices\n",
+	                         ncpus + ngpus, ngpus));
+	snprintf(to, sizeof(to), "%s/%s.affinity", dir, n.host);
+	HETSCHED_CALL(write_text(to, "# GPU\tNUMA0\t\n"));
+	for (int g = 0; g < ngpus; g++) {
+		char line[32];
+
+		snprintf(line, sizeof(line), "%d\t0\t\n", g);
+		HETSCHED_CALL(append_text(to, line));
+	}
 	snprintf(to, sizeof(to), "%s/%s.platform.v4.xml", dir, n.host);
 	HETSCHED_CALL(write_platform(to, &n, ngpus, ncpus, 1));
 	snprintf(from, sizeof(from), "%s", to);
@@ -573,8 +588,10 @@ __attribute__((constructor)) static void simulation_boot(int argc, char **argv)
 		return;
 	for (int i = 1; i < argc && argv; i++)
 		simulate |= argv[i] && !strncmp(argv[i], "--simulate", 10);
-	hetsched__sampling_dir(sampling, sizeof(sampling));
-	hetsched__starpu_host(host, sizeof(host));
+	if (!hetsched__home_models_dir(sampling, sizeof(sampling)))
+		snprintf(sampling, sizeof(sampling), ".");
+	if (!hetsched__home_host(host, sizeof(host)))
+		snprintf(host, sizeof(host), "unknown");
 	snprintf(path, sizeof(path), "%s/bus/%s.platform.v4.xml", sampling, host);
 	if (!simulate && access(path, R_OK) == 0)
 		return;

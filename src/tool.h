@@ -18,6 +18,12 @@
 /* Record the detailed message of a failure (read by hetsched_last_error()) and return \p code. */
 int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What the last hetsched_init() has to tell the user, one newline-terminated line each ("" when
+ * nothing): a damaged performance-model file moved aside ("performance model PATH is damaged
+ * (WHY): moved aside to ASIDE; ..."), fewer workers of a kind than asked for, node cores that
+ * this StarPU's STARPU_MAXCPUS leaves idle. Printed by the tool even when quiet. */
+const char *hetsched__notices(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /* lib: the check oracle (codelets/check.h, included above): hetsched__check_rows and
  * hetsched__check_projection return 0, or HETSCHED_ENOMEM with no message recorded (the
@@ -74,7 +80,14 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
-/* perfmodel (src/perfmodel.c) */
+/* perfmodel (src/perfmodel.c, src/modelfile.c, src/home.c) */
+
+/* Where StarPU keeps the performance models ($STARPU_PERF_MODEL_DIR, else
+ * $STARPU_HOME/.starpu/sampling, else $HOME/.starpu/sampling; with a trailing slash) and the host
+ * name it files them under ($STARPU_HOSTNAME, else the host name up to its first dot): 1, or 0
+ * when unknown (no home). */
+int hetsched__home_models_dir(char *path, size_t size);
+int hetsched__home_host(char *host, size_t size);
 
 /* Keep StarPU's model samples however much their times vary: set STARPU_HISTORY_MAX_ERROR to
  * 100000 unless the user set it. Call before hetsched_init(). Used by bench and calibrate, whose

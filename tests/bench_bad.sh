@@ -18,13 +18,13 @@ cases=$(cat <<EOF2
 2|twice|--sched dmda,dmda
 2|sizes.*empty|--sizes ''
 2|sizes.*empty item.*1024,,x|--sizes 1024,,x
-2|sizes.*'x'.*positive integer|--sizes 1024,x
-2|sizes.*0.*range|--sizes 0
-2|sizes.*0.*range|--sizes 64,0
+2|sizes: each must be an integer from 1 to [0-9]*, got 'x'|--sizes 1024,x
+2|sizes: each must be an integer from 1 to [0-9]*, got '0'|--sizes 0
+2|sizes: each must be an integer from 1 to [0-9]*, got '0'|--sizes 64,0
 2|sizes.*'-64'|--sizes -64
 2|sizes.*'6e3'|--sizes 6e3
 2|tiles.*empty|--tiles ''
-2|tiles.*0.*range|--tiles 0
+2|tiles: each must be an integer from 1 to [0-9]*, got '0'|--tiles 0
 2|tiles.*'big'|--tiles 32,big
 2|tile 128 is larger than size 64|--tiles 128
 2|tile 96 is larger than size 64|--sizes 64,128 --tiles 32,96

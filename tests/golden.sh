@@ -69,6 +69,8 @@ run --batch 4000000 --in 100000 --out 100000 --save $d/out.npy
 run --batch 64 --in 64 --out 64 --save /nonexistent-dir/y.npy
 run --batch 64 --in 64 --out 64 --save $d
 run --batch 64 --in 64 --out 64 --trace /nonexistent-dir/t.json
+calibrate --tile 4096 --sizes 512
+calibrate --sizes 512,abc
 EOF2
 )
 # run_bad_input.sh's cases on files that make_model.py writes (numpy needed).

@@ -1,10 +1,13 @@
 # slurm-cluster.sh: a real one-node SLURM cluster on loopback, for tests (sourced, after tap.sh).
 # hs_cluster_packages      install slurm-wlm and munge when missing (root + apt-get), else skip
 # hs_cluster_start DIR     munged, slurmctld and slurmd from Debian's packages, everything (config,
-#                          key, sockets, state, logs) in DIR; node "localhost" with this machine's
-#                          CPUs and memory and two fake GPUs (GRES backed by links to /dev/null, so
-#                          that --gres=gpu:N sets CUDA_VISIBLE_DEVICES); exports SLURM_CONF
-# hs_cluster_stop          cancel the jobs left, stop every daemon started here by its PID
+#                          key, sockets, state, logs) in a private folder of their own (mktemp -d
+#                          in /tmp), with its pids file and logs copied to DIR; node "localhost"
+#                          with this machine's CPUs and memory and two fake GPUs (GRES backed by
+#                          links to /dev/null, so that --gres=gpu:N sets CUDA_VISIBLE_DEVICES);
+#                          exports SLURM_CONF
+# hs_cluster_stop          cancel the jobs left, stop every daemon started here by its PID, copy
+#                          the logs to DIR and remove the private folder
 # hs_cluster_logs          the daemons' logs as TAP comments
 # The caller makes sure hs_cluster_stop runs: trap hs_cluster_stop EXIT (see tests/slurm.sh).
 hs_cluster_pids=
@@ -39,15 +42,16 @@ hs_free_port() {
 # hs_cluster_start DIR: 0 once the node is idle; otherwise 1, with the daemons' logs in TAP comments.
 hs_cluster_start() {
 	hs_cluster_dir=$1
-	hs_c_d=$hs_cluster_dir
-	# The sockets (munged's; slurmd's and PMIx's, in the spool folder) live in $hs_c_r. A socket's
-	# path has at most 108 bytes: below a deep build folder, they go to a folder in /tmp.
+	# munged refuses a folder (for its key, seed, socket, log or pid) below one that its group
+	# may write without the sticky bit, and a release tarball unpacked as root keeps the
+	# archive's group-writable folders (the build tree's tests/ among them): the daemons' state
+	# lives in a private folder under /tmp (sticky) instead, whose path is also short enough for
+	# socket names (108 bytes at most).
+	mkdir -p "$hs_cluster_dir" || return 1
+	hs_cluster_tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-slurm.XXXXXX") && chmod 755 "$hs_cluster_tmp" ||
+		return 1
+	hs_c_d=$hs_cluster_tmp
 	hs_c_r=$hs_c_d/run
-	if [ ${#hs_c_r} -gt 60 ]; then
-		hs_cluster_tmp=$(mktemp -d /tmp/hs-slurm.XXXXXX) && chmod 755 "$hs_cluster_tmp" || return 1
-		hs_c_r=$hs_cluster_tmp
-		diag "sockets in $hs_c_r ($hs_cluster_dir is too deep for a socket path)"
-	fi
 	mkdir -p "$hs_c_r/munge" "$hs_c_r/spool" "$hs_c_d/munge-key" "$hs_c_d/state" "$hs_c_d/log" \
 		"$hs_c_d/dev" || return 1
 	# munged wants its key private and its socket's folder open to all.
@@ -118,6 +122,7 @@ EOF
 	slurmd -D -N localhost -f "$hs_c_d/slurm.conf" >"$hs_c_d/log/slurmd.out" 2>&1 &
 	hs_cluster_pids="$hs_cluster_pids $!"
 	echo "$hs_cluster_pids" >"$hs_c_d/pids"
+	cp "$hs_c_d/pids" "$hs_cluster_dir/pids"
 
 	# Up when the node is idle (about half a second here).
 	hs_cluster_wait 20 hs_node_idle && return 0
@@ -142,7 +147,7 @@ hs_cluster_wait() {
 }
 
 hs_cluster_logs() {
-	for hs_c_f in "$hs_cluster_dir"/log/*; do
+	for hs_c_f in "$hs_c_d"/log/*; do
 		[ -s "$hs_c_f" ] && { diag "--- $hs_c_f"; tail -n 20 "$hs_c_f" | sed 's/^/# /'; }
 	done
 }
@@ -166,6 +171,9 @@ hs_cluster_stop() {
 	for hs_c_pid in $hs_c_alive; do kill -KILL "$hs_c_pid" 2>/dev/null; done
 	for hs_c_pid in $hs_cluster_pids; do wait "$hs_c_pid" 2>/dev/null; done
 	hs_cluster_pids=
-	[ -z "$hs_cluster_tmp" ] || rm -rf "$hs_cluster_tmp"
+	if [ -n "$hs_cluster_tmp" ]; then
+		cp -r "$hs_cluster_tmp/log" "$hs_cluster_dir/" 2>/dev/null
+		rm -rf "$hs_cluster_tmp"
+	fi
 	hs_cluster_tmp=
 }

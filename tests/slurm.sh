@@ -29,6 +29,9 @@ trap 'exit 129' HUP
 plan 19
 t_start=$(date +%s)
 
+# As in a release tarball unpacked as root (tar then keeps the archive's group-writable
+# folders): munged must not see this folder above its state.
+chmod g+w,o-t "$d"
 hs_cluster_start "$d/cluster"
 ok $? "munged, slurmctld and slurmd up, node localhost idle with gpu:2 (PIDs$hs_cluster_pids)"
 if [ $tap_failed = 1 ]; then

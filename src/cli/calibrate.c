@@ -92,7 +92,7 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 	int pass;
 
 	tile = tile_arg ? tile_arg : cli_auto_tile(size, dims, 1);
-	tile = tile < size ? tile : size;
+	tile = tile < size ? tile : size; /* an auto tile; a given one was checked */
 	for (pass = 1; pass <= MAX_PASSES; pass++) {
 		hetsched_tensor_t x, y;
 		hetsched_linear_t layer;
@@ -125,13 +125,15 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 			break;
 	}
 	if (!quiet) {
-		printf("size %zu, tile %zu: %s after %d pass%s (%zu task classes, %d kinds of "
+		int kinds = (hetsched_worker_count_kind(HETSCHED_KIND_CPU) > 0) +
+		            (hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0) +
+		            (hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0);
+
+		printf("size %zu, tile %zu: %s after %d pass%s (%zu task class%s, %d kind%s of "
 		       "worker)\n",
 		       size, tile, missing == 0 ? "calibrated" : "NOT fully calibrated",
 		       pass > MAX_PASSES ? MAX_PASSES : pass, pass == 1 ? "" : "es", nkeys,
-		       (hetsched_worker_count_kind(HETSCHED_KIND_CPU) > 0) +
-		           (hetsched_worker_count_kind(HETSCHED_KIND_CUDA) > 0) +
-		           (hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0));
+		       nkeys == 1 ? "" : "es", kinds, kinds == 1 ? "" : "s");
 	}
 	return missing == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -181,7 +183,6 @@ int cli_calibrate(int argc, char **argv)
 	char *node_json = NULL;
 	struct cli_workers workers;
 	int rc;
-	const char *dir;
 
 	rc = cli_options_parse("calibrate", argc, argv, options, handle_option, &o, &workers);
 	if (rc != CLI_PARSED)
@@ -192,6 +193,10 @@ int cli_calibrate(int argc, char **argv)
 		          "node's bundle (hetsched calibrate --export on that node)");
 		return EXIT_USAGE;
 	}
+	/* run's rule: a tile larger than the problem is refused, not cut down. */
+	for (size_t i = 0; i < o.nsizes; i++)
+		if (o.tile && cli_check_tile("calibrate", o.tile, o.sizes[i]) < 0)
+			return EXIT_USAGE;
 	/* Models are recorded only under the dm* policies. */
 	if (!workers.sched)
 		workers.sched = "dmda";
@@ -231,14 +236,14 @@ int cli_calibrate(int argc, char **argv)
 		}
 		free(node_json);
 	}
-	dir = getenv("STARPU_PERF_MODEL_DIR");
-	if (!o.quiet)
-		printf("performance models: %s%s (hetsched_rand, hetsched_linear), host %s\n",
-		       dir                     ? dir
-		       : getenv("STARPU_HOME") ? getenv("STARPU_HOME")
-		                               : "$HOME",
-		       dir ? "" : "/.starpu/sampling/codelets",
-		       getenv("STARPU_HOSTNAME") ? getenv("STARPU_HOSTNAME")
-		                                 : "(this host's name)");
+	if (!o.quiet) {
+		char models[4096], host[256];
+
+		if (hetsched__home_models_dir(models, sizeof(models)) &&
+		    hetsched__home_host(host, sizeof(host)))
+			printf("performance models: %scodelets/45 (hetsched_rand.%s, "
+			       "hetsched_linear.%s)\n",
+			       models, host, host);
+	}
 	return rc;
 }

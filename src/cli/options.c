@@ -31,6 +31,7 @@ static void workers_init(struct cli_workers *w)
 	w->ncpu = w->ncuda = w->nopencl = -1;
 	w->opencl_on_cpu = 0;
 	w->watchdog_s = 0;
+	w->verbose = 0;
 	w->simulate = NULL;
 	w->sim_gpus = w->sim_cpus = -1;
 }
@@ -50,6 +51,9 @@ static int worker_option(struct cli_workers *w, int opt, const char *arg)
 		                                                        : CLI_PARSED;
 	case OPT_OPENCL_ON_CPU:
 		w->opencl_on_cpu = 1;
+		return CLI_PARSED;
+	case OPT_VERBOSE:
+		w->verbose = 1;
 		return CLI_PARSED;
 	case OPT_WATCHDOG:
 		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE
@@ -123,42 +127,41 @@ int cli_options_exit(const char *command, int parsed)
 
 /* ------------------------------------------------------------------ numbers */
 
-int cli_parse_u64(const char *name, const char *arg, uint64_t *out)
+/* One rule, one wording: an integer in [lo, hi], whatever is wrong with the value (a sign, a
+ * letter, zero, too large). */
+static int parse_integer(const char *name, const char *arg, uint64_t lo, uint64_t hi, uint64_t *out)
 {
 	char *end;
-	uintmax_t v;
+	uintmax_t v = 0;
+	int bad = !arg || *arg < '0' || *arg > '9';
 
-	errno = 0;
-	if (!arg || !*arg || *arg == '-' || *arg == '+') {
-		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
-		        arg ? arg : "");
-		return -1;
+	if (!bad) {
+		errno = 0;
+		v = strtoumax(arg, &end, 10);
+		bad = errno || *end || v < lo || v > hi;
 	}
-	v = strtoumax(arg, &end, 10);
-	if (errno || *end) {
-		fprintf(stderr, "hetsched: --%s must be a non-negative integer, got '%s'\n", name,
-		        arg);
+	if (bad) {
+		fprintf(stderr,
+		        "hetsched: --%s must be an integer from %" PRIu64 " to %" PRIu64
+		        ", got '%s'\n",
+		        name, lo, hi, arg ? arg : "");
 		return -1;
 	}
 	*out = (uint64_t)v;
 	return 0;
 }
 
+int cli_parse_u64(const char *name, const char *arg, uint64_t *out)
+{
+	return parse_integer(name, arg, 0, UINT64_MAX, out);
+}
+
 int cli_parse_size(const char *name, const char *arg, size_t *out)
 {
 	uint64_t v;
 
-	if (arg && *arg == '-') {
-		fprintf(stderr, "hetsched: --%s must be a positive integer, got '%s'\n", name, arg);
+	if (parse_integer(name, arg, 1, UINT32_MAX, &v) < 0)
 		return -1;
-	}
-	if (cli_parse_u64(name, arg, &v) < 0)
-		return -1;
-	if (v == 0 || v > UINT32_MAX) {
-		fprintf(stderr, "hetsched: --%s must be between 1 and %u, got '%s'\n", name,
-		        UINT32_MAX, arg);
-		return -1;
-	}
 	*out = (size_t)v;
 	return 0;
 }
@@ -167,14 +170,19 @@ int cli_parse_count(const char *name, const char *arg, int *out)
 {
 	uint64_t v;
 
-	if (cli_parse_u64(name, arg, &v) < 0)
+	if (parse_integer(name, arg, 0, 4096, &v) < 0)
 		return -1;
-	if (v > 4096) {
-		fprintf(stderr, "hetsched: --%s must be at most 4096, got '%s'\n", name, arg);
-		return -1;
-	}
 	*out = (int)v;
 	return 0;
+}
+
+int cli_check_tile(const char *command, size_t tile, size_t largest)
+{
+	if (tile <= largest)
+		return 0;
+	cli_error(command, "--tile %zu is larger than every dimension of the problem (largest %zu)",
+	          tile, largest);
+	return -1;
 }
 
 int cli_parse_tile(const char *arg, size_t *out)
@@ -233,25 +241,22 @@ int cli_split_list(const char *command, const char *option, char *arg, char **it
 	return 0;
 }
 
-/* A positive integer of a list; one line naming the list and the bad item otherwise. */
+/* A positive integer of a list; one line naming the list and the bad item otherwise, in the
+ * wording of the number options. */
 static int parse_list_size(const char *command, const char *option, const char *item, size_t *out)
 {
 	char *end;
-	unsigned long long v;
+	unsigned long long v = 0;
+	int bad = *item < '0' || *item > '9';
 
-	errno = 0;
-	if (*item < '0' || *item > '9') {
-		cli_error(command, "--%s: '%s' is not a positive integer", option, item);
-		return -1;
+	if (!bad) {
+		errno = 0;
+		v = strtoull(item, &end, 10);
+		bad = errno || *end || v == 0 || v > UINT32_MAX;
 	}
-	v = strtoull(item, &end, 10);
-	if (errno || *end) {
-		cli_error(command, "--%s: '%s' is not a positive integer", option, item);
-		return -1;
-	}
-	if (v == 0 || v > UINT32_MAX) {
-		cli_error(command, "--%s: %s is out of range: each must be between 1 and %u",
-		          option, item, UINT32_MAX);
+	if (bad) {
+		cli_error(command, "--%s: each must be an integer from 1 to %u, got '%s'", option,
+		          UINT32_MAX, item);
 		return -1;
 	}
 	*out = (size_t)v;

@@ -13,6 +13,7 @@ struct cli_workers {
 	const char *sched;
 	int ncpu, ncuda, nopencl, opencl_on_cpu;
 	double watchdog_s; /* --watchdog: 0 for off */
+	int verbose;       /* --verbose: StarPU's own messages on stderr */
 	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
 	const char *simulate;
 	int sim_gpus, sim_cpus;
@@ -27,6 +28,7 @@ enum {
 	OPT_NOPENCL,
 	OPT_OPENCL_ON_CPU,
 	OPT_WATCHDOG,
+	OPT_VERBOSE,
 	OPT_SIMULATE,
 	OPT_GPUS,
 	OPT_CPUS,
@@ -40,6 +42,7 @@ enum {
 	    {"ncuda", required_argument, NULL, OPT_NCUDA},                                         \
 	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
 	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
+	    {"verbose", no_argument, NULL, OPT_VERBOSE},                                           \
 	    {"simulate", required_argument, NULL, OPT_SIMULATE},                                   \
 	    {"gpus", required_argument, NULL, OPT_GPUS},                                           \
 	    {"cpus", required_argument, NULL, OPT_CPUS},                                           \
@@ -55,7 +58,8 @@ enum {
 	"  --ncuda N          CUDA workers\n"                                                      \
 	"  --nopencl N        OpenCL workers\n"                                                    \
 	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
-	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"
+	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"                 \
+	"  --verbose          StarPU's own messages too (default: STARPU_SILENT=1 unless set)\n"
 
 /* The help of the simulation options (info, run, bench). */
 #define CLI_SIMULATE_HELP                                                                          \
@@ -88,13 +92,17 @@ int cli_options_parse(const char *command, int argc, char **argv, const struct o
  * CLI_HELP, the usage (on stderr) after CLI_BAD_USAGE. */
 int cli_options_exit(const char *command, int parsed);
 
-/* Numbers: 0, or -1 after printing "hetsched: --name must be ..., got '...'". */
+/* Numbers: 0, or -1 after printing "hetsched: --name must be an integer from LO to HI, got
+ * '...'" (one wording for a sign, a letter, zero or too large a value). */
 int cli_parse_size(const char *name, const char *arg, size_t *out);  /* 1 .. 2^32 - 1 */
 int cli_parse_count(const char *name, const char *arg, int *out);    /* 0 .. 4096 */
 int cli_parse_u64(const char *name, const char *arg, uint64_t *out); /* 0 .. 2^64 - 1 */
 int cli_parse_seconds(const char *name, const char *arg, double *out);
 /* --tile: "auto" (stored as 0) or a positive integer. */
 int cli_parse_tile(const char *arg, size_t *out);
+/* The one rule for a tile, for run and calibrate: a tile larger than the problem's largest
+ * dimension is refused (one line); 0 when it fits. */
+int cli_check_tile(const char *command, size_t tile, size_t largest);
 
 /* A comma-separated list: an empty list, an empty item ("1024,,2048", a trailing comma) or more
  * than \p max items is refused rather than skipped. Splits \p arg in place into items[]. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "simulate.h"
@@ -34,8 +35,8 @@ const char cli_run_help[] =
     "  --repeat R         run the forward pass R times (default 1)\n"
     "  --check            verify y against an independent reference; exit 1 if "
     "wrong\n" CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
-    "  --save y.npy       write y\n"
-    "  --save-input x.npy write the input batch\n"
+    "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
+    "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
     "  --quiet            no summary\n";
@@ -228,6 +229,46 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 
 /* ------------------------------------------------------------------ the run */
 
+/* --save and --save-input: a .safetensors file (one tensor, \p name) for that extension, what
+ * PyTorch users load with safetensors.torch.load_file; a .npy file otherwise. */
+static int save_array(const char *path, const char *name, const float *data, size_t rows,
+                      size_t cols, size_t ld)
+{
+	size_t len = strlen(path);
+
+	if (len >= 12 && !strcasecmp(path + len - 12, ".safetensors"))
+		return hetsched_safetensors_save(path, name, data, rows, cols, ld);
+	return hetsched_npy_save(path, data, rows, cols, ld);
+}
+
+/* StarPU's own warnings are silenced (see cli_start): one line of ours instead, when the
+ * policy schedules from performance models that lack samples for the tasks of this run. */
+static void report_calibration(const struct cli_problem *p)
+{
+	size_t nclasses = 0, npairs = 0;
+	int square = p->nlayers == 1 && p->rows == p->dims[0] && p->rows == p->dims[1];
+
+	if (!hetsched_sched_uses_models(hetsched_sched_name()) ||
+	    hetsched_perfmodel_uncalibrated(&nclasses, &npairs) < 0 || npairs == 0)
+		return;
+	if (square)
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (%zu x %zu -> %zu, tile %zu: %zu of the (task shape, worker kind) pairs "
+		    "lack samples), so the first runs may be slower; `hetsched calibrate --sizes "
+		    "%zu --tile %zu` calibrates them\n",
+		    p->rows, p->dims[0], p->dims[1], p->tile, npairs, p->rows, p->tile);
+	else
+		fprintf(
+		    stderr,
+		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
+		    "shape (batch %zu, tile %zu: %zu of the (task shape, worker kind) pairs lack "
+		    "samples), so the first runs may be slower; `hetsched calibrate --tile %zu` "
+		    "calibrates them\n",
+		    p->rows, p->tile, npairs, p->tile);
+}
+
 static int fail_runtime(const char *what)
 {
 	cli_error("run", "%s: %s", what, hetsched_last_error());
@@ -270,12 +311,8 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0)
 		goto out;
-	if (o.tile && o.tile > cli_problem_largest(&p)) {
-		cli_error("run",
-		          "--tile %zu is larger than every dimension of the problem (largest %zu)",
-		          o.tile, cli_problem_largest(&p));
+	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
 		goto out;
-	}
 	if (!cli_memory_fits(cli_problem_bytes(&p), &node_bytes)) {
 		cli_error(
 		    "run",
@@ -320,6 +357,8 @@ int cli_run(int argc, char **argv)
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
+	if (!o.quiet && hetsched_rank() == 0)
+		report_calibration(&p);
 	y = cli_problem_output(&p);
 	if (hetsched_rank() == 0)
 		hetsched_tensor_data(y, &ydata, &ldy);
@@ -348,7 +387,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && hetsched_npy_save(o.save, ydata, p.rows, p.dims[p.nlayers], ldy) < 0) {
+	if (o.save && save_array(o.save, "y", ydata, p.rows, p.dims[p.nlayers], ldy) < 0) {
 		cli_signals_block(0);
 		rc = fail_runtime("cannot save the result");
 		goto out;
@@ -358,7 +397,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    hetsched_npy_save(o.save_input, xdata, p.rows, p.dims[0], ldx) < 0) {
+		    save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
 			rc = fail_runtime("cannot save the input");
 			goto out;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tool.h"
 
 int cli_start(const struct cli_workers *w, int quiet)
 {
@@ -28,9 +29,34 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.ncuda = w->ncuda;
 	conf.nopencl = w->nopencl;
 	conf.opencl_on_cpu = w->opencl_on_cpu;
-	conf.quiet = quiet;
+	/* StarPU's own warnings (models not calibrated enough, flushed, the bus recalibrating) are
+	 * for StarPU's developers: hetsched says what matters to a user in a line of its own
+	 * (cli_report_calibration). They come back with --verbose, or STARPU_SILENT=0. */
+	if (w->verbose)
+		setenv("STARPU_SILENT", "0", 1);
+	conf.quiet = !w->verbose && (quiet || !getenv("STARPU_SILENT"));
 	conf.watchdog_s = w->watchdog_s;
 	rc = hetsched_init(&conf);
+	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
+	 * for, idle cores): one line each, even when quiet; bench starts StarPU once per policy,
+	 * so a line already printed by this process is not repeated. */
+	{
+		static char said[4096];
+		const char *report = hetsched__notices();
+
+		while (*report && (rc != 0 || hetsched_rank() == 0)) {
+			size_t len = strcspn(report, "\n");
+			char line[1024];
+
+			snprintf(line, sizeof(line), "%.*s\n", (int)len, report);
+			if (!strstr(said, line)) {
+				fprintf(stderr, "hetsched: %s", line);
+				if (strlen(said) + strlen(line) < sizeof(said))
+					strcat(said, line);
+			}
+			report += len + (report[len] == '\n');
+		}
+	}
 	if (rc == 0)
 		return EXIT_OK;
 	fprintf(stderr, "hetsched: %s\n", hetsched_last_error());

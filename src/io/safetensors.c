@@ -1,4 +1,5 @@
-/* safetensors.c: reading .safetensors files, checked throughout because they are fuzzed.
+/* safetensors.c: reading .safetensors files, checked throughout because they are fuzzed, and
+ * writing one tensor as a .safetensors file (hetsched_safetensors_save).
  *
  * The format: an unsigned 64-bit little-endian N, N bytes of a UTF-8 JSON object (possibly
  * padded with spaces) mapping each tensor's name to {"dtype", "shape", "data_offsets": [begin,
@@ -440,4 +441,97 @@ void hetsched__safetensors_close(struct hetsched__safetensors *st)
 	free(st->bytes);
 	free(st->name);
 	memset(st, 0, sizeof(*st));
+}
+
+/* ------------------------------------------------------------------ writing */
+
+struct st_out {
+	const char *header; /* the 8-byte length, then the JSON padded with spaces */
+	size_t header_len;
+	const float *data;
+	size_t rows, cols, ld;
+};
+
+/* The header, then the values as little-endian float32, row after row. */
+static int emit_safetensors(FILE *f, void *ctx)
+{
+	const struct st_out *o = ctx;
+	unsigned char buf[4096];
+	size_t used = 0;
+
+	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
+		return -1;
+	for (size_t r = 0; r < o->rows; r++)
+		for (size_t c = 0; c < o->cols; c++) {
+			uint32_t u;
+
+			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
+			for (int b = 0; b < 4; b++)
+				buf[used++] = (unsigned char)(u >> (8 * b));
+			if (used == sizeof(buf)) {
+				if (fwrite(buf, 1, used, f) != used)
+					return -1;
+				used = 0;
+			}
+		}
+	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
+}
+
+int hetsched_safetensors_save(const char *path, const char *name, const float *data, size_t rows,
+                              size_t cols, size_t ld)
+{
+	json_t *root, *tensor;
+	char *json = NULL, *header = NULL;
+	size_t json_len, padded;
+	uint64_t bytes;
+	int rc;
+
+	if (!path || !*path || !name || !*name || !data)
+		return hetsched__error(HETSCHED_EINVAL, "safetensors_save: NULL or empty argument");
+	if (rows == 0 || cols == 0)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
+		                       path, rows, cols);
+	if (ld < cols)
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
+		                       cols, ld);
+	if (!strcmp(name, "__metadata__"))
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "cannot write %s: '__metadata__' is not a "
+		                       "tensor name",
+		                       path);
+	bytes = (uint64_t)rows * cols * 4;
+	/* {"__metadata__": {"format": "pt"}, NAME: {"dtype": "F32", "shape": [rows, cols],
+	 * "data_offsets": [0, bytes]}}, as safetensors.torch.save_file writes it. */
+	root = json_object();
+	tensor = json_pack("{s:s, s:[I,I], s:[I,I]}", "dtype", "F32", "shape", (json_int_t)rows,
+	                   (json_int_t)cols, "data_offsets", (json_int_t)0, (json_int_t)bytes);
+	if (!root || !tensor ||
+	    json_object_set_new(root, "__metadata__", json_pack("{s:s}", "format", "pt")) != 0 ||
+	    json_object_set_new(root, name, tensor) != 0 ||
+	    !(json = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII))) {
+		if (!json_object_get(root, name))
+			json_decref(tensor);
+		json_decref(root);
+		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
+	}
+	json_decref(root);
+	/* The reference implementation pads the header with spaces to a multiple of 8 bytes, so
+	 * that the data are aligned. */
+	json_len = strlen(json);
+	padded = (json_len + 7) / 8 * 8;
+	header = malloc(8 + padded);
+	if (!header) {
+		free(json);
+		return hetsched__error(HETSCHED_ENOMEM, "cannot write %s: out of memory", path);
+	}
+	for (int b = 0; b < 8; b++)
+		header[b] = (char)((uint64_t)padded >> (8 * b));
+	memcpy(header + 8, json, json_len);
+	memset(header + 8 + json_len, ' ', padded - json_len);
+	free(json);
+	rc = hetsched__write_atomic(path, emit_safetensors,
+	                            &(struct st_out){header, 8 + padded, data, rows, cols, ld});
+	free(header);
+	return rc;
 }

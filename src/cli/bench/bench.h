@@ -89,6 +89,9 @@ struct bench {
 	struct bench_group *groups;
 	size_t ngroups;
 	char host[256], started[32];
+	/* Configurations timed under a policy that uses performance models, and those of them
+	 * whose models were still not calibrated when timed (the report warns of them). */
+	size_t nmodel_configs, nuncalibrated;
 	/* Progress. */
 	int tty;
 	size_t done_runs, total_runs, done_configs, total_configs;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,9 +121,19 @@ void bench_gp_plain(char *out, size_t size, const char *in)
 	out[o] = '\0';
 }
 
-/* The terminal: pngcairo when this gnuplot has it, the libgd png terminal otherwise. */
+/* The terminal: svg for a name ending in .svg; otherwise pngcairo when this gnuplot has it, the
+ * libgd png terminal otherwise. */
 void bench_gp_terminal(FILE *f, int width, int height, const char *output)
 {
+	size_t len = strlen(output);
+
+	if (len >= 4 && strcasecmp(output + len - 4, ".svg") == 0) {
+		fprintf(f,
+		        "set terminal svg size %d,%d noenhanced font \"Sans,10\"\n"
+		        "set output \"%s.tmp\"\n",
+		        width, height, output);
+		return;
+	}
 	fprintf(f,
 	        "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
 	        "  set terminal pngcairo size %d,%d noenhanced font \"Sans,10\"\n"

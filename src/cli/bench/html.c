@@ -39,6 +39,7 @@ int bench_html_write(FILE *f, void *ctx)
 	      "td.l, th.l { text-align: left; }\n"
 	      "tr.best td { font-weight: bold; background: #eef6ee; }\n"
 	      "td.bad { color: #b00; font-weight: bold; }\n"
+	      "p.warn { color: #8a5a00; background: #fff6e0; padding: 0.5em; }\n"
 	      "img { max-width: 100%; border: 1px solid #ddd; margin: 0.5em 0; }\n"
 	      "code { background: #f6f6f6; padding: 0.1em 0.3em; }\n"
 	      "</style>\n</head>\n<body>\n<h1>hetsched bench: scheduling policies</h1>\n",
@@ -65,29 +66,56 @@ int bench_html_write(FILE *f, void *ctx)
 
 	fprintf(f,
 	        "<h2>Best policy per shape</h2>\n<p>Shape: batch = in = out = N, %zu layer%s; "
-	        "by median GFLOP/s over all tiles tried.</p>\n",
+	        "by median GFLOP/s over all tiles tried, with the spread (min&ndash;max) of the "
+	        "timed passes. When the spreads of the best and the next best policy overlap, "
+	        "the passes do not tell them apart: that is a tie.</p>\n",
 	        b->o.layers, b->o.layers == 1 ? "" : "s");
+	/* Two noisy passes under uncalibrated models do not make a ranking: say so first. */
+	if (b->nuncalibrated)
+		fprintf(
+		    f,
+		    "<p class=\"warn\">Warning: StarPU's performance models were not calibrated "
+		    "for %zu of the %zu configurations timed under a policy that uses them: "
+		    "those passes were scheduled partly as by eager, and their times are not "
+		    "those of a calibrated run. Run <code>hetsched calibrate</code> first, or "
+		    "raise <code>--max-warmup</code>.</p>\n",
+		    b->nuncalibrated, b->nmodel_configs);
 	fputs("<table>\n<tr><th>N</th><th class=\"l\">best "
-	      "policy</th><th>tile</th><th>median GFLOP/s</th><th class=\"l\">next best "
-	      "policy</th><th>GFLOP/s</th><th>difference</th></tr>\n",
+	      "policy</th><th>tile</th><th>median GFLOP/s</th><th>spread</th><th class=\"l\">"
+	      "next best policy</th><th>GFLOP/s</th><th>spread</th><th>difference</th>"
+	      "<th class=\"l\">verdict</th></tr>\n",
 	      f);
 	for (size_t s = 0; s < b->o.nsizes; s++) {
 		const struct bench_group *second,
 		    *best = bench_best_of_size(b, b->o.sizes[s], &second);
+		int tie;
 
 		if (!best)
 			continue;
+		tie = second && second->max_gflops >= best->min_gflops;
 		fprintf(f, "<tr><td>%zu</td><td class=\"l\">", b->o.sizes[s]);
+		if (tie)
+			fputs("tie: ", f);
 		html_text(f, b->o.scheds[best->sched]);
-		fprintf(f, "</td><td>%zu</td><td>%.2f</td><td class=\"l\">", best->tile,
-		        best->med_gflops);
+		if (tie) {
+			fputs(", ", f);
+			html_text(f, b->o.scheds[second->sched]);
+		}
+		fprintf(f, "</td><td>%zu</td><td>%.2f</td><td>%.2f&ndash;%.2f</td><td class=\"l\">",
+		        best->tile, best->med_gflops, best->min_gflops, best->max_gflops);
 		if (second) {
 			html_text(f, b->o.scheds[second->sched]);
-			fprintf(f, " (tile %zu)</td><td>%.2f</td><td>%+.1f%%</td></tr>\n",
-			        second->tile, second->med_gflops,
-			        100.0 * (second->med_gflops / best->med_gflops - 1));
+			fprintf(
+			    f,
+			    " (tile %zu)</td><td>%.2f</td><td>%.2f&ndash;%.2f</td><td>%+.1f%%</td>"
+			    "<td class=\"l\">%s</td></tr>\n",
+			    second->tile, second->med_gflops, second->min_gflops,
+			    second->max_gflops, 100.0 * (second->med_gflops / best->med_gflops - 1),
+			    tie ? "tie: the spreads overlap" : "ahead: the spreads do not overlap");
 		} else {
-			fputs("&ndash;</td><td></td><td></td></tr>\n", f);
+			fputs("&ndash;</td><td></td><td></td><td></td><td class=\"l\">one policy"
+			      "</td></tr>\n",
+			      f);
 		}
 	}
 	fputs("</table>\n", f);

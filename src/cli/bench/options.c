@@ -50,7 +50,7 @@ const char cli_bench_help[] =
     "  --csv FILE         one row per timed pass (default: the CSV on stdout)\n"
     "  --plot DIR         gflops.png, share.png, a Gantt chart per traced pass and index.html\n"
     "                     (needs gnuplot)\n"
-    "  --plot FILE.png    the GFLOP/s plot alone, as FILE.png\n"
+    "  --plot FILE.png    the GFLOP/s plot alone, as FILE.png (FILE.svg: as SVG)\n"
     "  --trace-dir DIR    Chrome trace of the last pass of each configuration\n"
     "  --quiet            no progress on stderr, no summary on stdout\n"
     "\n"
@@ -255,14 +255,15 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	return CLI_PARSED;
 }
 
-/* --plot NAME.png (the interface of DESIGN.md): the GFLOP/s plot alone, written as that file;
- * any other --plot is a folder for every plot and the HTML report. */
+/* --plot NAME.png or NAME.svg (the interface of DESIGN.md): the GFLOP/s plot alone, written as
+ * that file, in that format; any other --plot is a folder for every plot and the HTML report. */
 int bench_plot_to_file(struct bench_options *o)
 {
 	size_t len = strlen(o->plot);
 	const char *slash;
 
-	if (len < 4 || strcasecmp(o->plot + len - 4, ".png") != 0)
+	if (len < 4 || (strcasecmp(o->plot + len - 4, ".png") != 0 &&
+	                strcasecmp(o->plot + len - 4, ".svg") != 0))
 		return 0;
 	if (hetsched__check_writable(o->plot) < 0) {
 		cli_error("bench", "--plot: %s", hetsched_last_error());

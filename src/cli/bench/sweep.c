@@ -267,6 +267,8 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		b->done_work += bench_pass_flops(n, b->o.layers);
 	}
 	b->done_configs++;
+	b->nmodel_configs += calibrated >= 0;
+	b->nuncalibrated += calibrated == 0;
 
 	if (!b->o.quiet && b->tty && calibrated == 0) {
 		bench_progress_clear();
