@@ -14,7 +14,8 @@
  * inside the timed region. Pinning costs more still: cudaHostAlloc takes about 0.65 ms per MiB
  * (StarPU's simulation charges that much), 2.7 s for the 4 GiB output of N = 32768, which made
  * every pass of that size 2.8 times longer than its work, on 1 GPU as on 8. A few slots and at
- * most 1 GiB, or one buffer of any size alone, all freed by hetsched_shutdown. */
+ * most 1 GiB, or one buffer of any size alone (the newest evicts the others), all freed by
+ * hetsched_shutdown. */
 #define HOME_CACHE_SLOTS 4
 #define HOME_CACHE_MAX_BYTES ((size_t)1 << 30)
 static struct {
@@ -43,7 +44,20 @@ float *hetsched__hostbuf_alloc(size_t bytes)
 
 void hetsched__hostbuf_release(float *p, size_t bytes)
 {
+	float *evicted[HOME_CACHE_SLOTS];
+	size_t nevicted = 0;
+
 	pthread_mutex_lock(&home_cache_lock);
+	/* The newest buffer is the likeliest to be asked for next (the next pass of the same
+	 * problem): when it does not fit beside the others, they go. */
+	if (home_cache_bytes + bytes > HOME_CACHE_MAX_BYTES)
+		for (size_t i = 0; i < HOME_CACHE_SLOTS; i++)
+			if (home_cache[i].ptr) {
+				evicted[nevicted++] = home_cache[i].ptr;
+				home_cache[i].ptr = NULL;
+			}
+	if (nevicted)
+		home_cache_bytes = 0;
 	for (size_t i = 0; i < HOME_CACHE_SLOTS && p; i++)
 		if (!home_cache[i].ptr &&
 		    (home_cache_bytes + bytes <= HOME_CACHE_MAX_BYTES || home_cache_bytes == 0)) {
@@ -53,6 +67,8 @@ void hetsched__hostbuf_release(float *p, size_t bytes)
 			p = NULL;
 		}
 	pthread_mutex_unlock(&home_cache_lock);
+	for (size_t i = 0; i < nevicted; i++)
+		starpu_free(evicted[i]);
 	if (p)
 		starpu_free(p);
 }
