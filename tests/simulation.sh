@@ -6,7 +6,8 @@
 # the measured median for dmda and dmdas, 30% for the others (sim_compare.py; the misses
 # explained in misses.txt are TODO). Then: the CSV says simulated 1 and claims no check; run
 # --check and --save refuse (exit 2); a bundle of another footprint scheme is refused (exit 2,
-# naming both schemes); heteroprio configured from the models keeps up with dmda.
+# naming both schemes); heteroprio configured from the models keeps up with dmda; dmda on 8
+# simulated GPUs runs at least 6 times one at N = 32768.
 # Needs a simulation build (configure against a StarPU with SimGrid) and python3: else SKIP.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 grep -q 'define HETSCHED_HAVE_SIMGRID 1' "$HS_TOP_BUILDDIR/include/hetsched_features.h" ||
@@ -30,7 +31,7 @@ fi
 python3 "$HS_TOP_SRCDIR/tests/sim_compare.py" "$data/bench.csv" "$d/sim.csv" "$data/misses.txt" \
 	2>"$d/table.md" >"$d/compare.tap"
 n=$(sed -n 's/^1\.\.//p' "$d/compare.tap")
-plan $((n + 5))
+plan $((n + 6))
 grep -v '^1\.\.' "$d/compare.tap"
 tap_n=$n
 grep -q '^not ok [0-9]* - [^#]*$' "$d/compare.tap" && tap_failed=1
@@ -72,4 +73,17 @@ print("# heteroprio %.0f GFLOP/s, dmda %.0f" % (g["heteroprio"], g["dmda"]))
 sys.exit(0 if g["heteroprio"] >= 0.9 * g["dmda"] else 1)
 PY
 ok $? "heteroprio configured from the models runs within 10% of dmda (8192, tile 1024)"
+
+# Issue 20's scaling target: dmda on 8 simulated H200s at least 6 times one at N = 32768.
+for g in 1 8; do
+	"$HETSCHED" bench --simulate "$d/h200.tar.gz" --gpus $g --sched dmda --sizes 32768 \
+		--tiles 2048 --repeat 1 --csv "$d/scale-$g.csv" --quiet 2>/dev/null
+done
+python3 - "$d/scale-1.csv" "$d/scale-8.csv" <<'PY'
+import csv, sys
+one, eight = (float(next(csv.DictReader(open(p)))["gflops"]) for p in sys.argv[1:])
+print("# N 32768, dmda: 1 GPU %.0f GFLOP/s, 8 GPUs %.0f: %.2fx" % (one, eight, eight / one))
+sys.exit(0 if eight >= 6 * one else 1)
+PY
+ok $? "dmda on 8 simulated GPUs runs at least 6 times one at N = 32768"
 finish
