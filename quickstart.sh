@@ -88,10 +88,10 @@ if [ "$mode" = check ]; then
 				echo "$name: OK"
 			fi
 		}
-		extra tarball sh scripts/check-tarball.sh
 		HS_STARPU_SUMMARY=$(mktemp "${TMPDIR:-/tmp}/hetsched-starpu14.XXXXXX")
 		export HS_STARPU_SUMMARY
 		extra starpu-1.4 sh scripts/check-with-starpu.sh --suite forky --opencl --mpi
+		extra tarball sh scripts/check-tarball.sh
 		extra check-cuda-glue make check-cuda-glue
 		cuda_glue_14() { # the same against StarPU 1.4.10 built with this CUDA toolkit (cached)
 			p=$(sh scripts/build-starpu.sh --suite forky --cuda) || return $?

@@ -106,13 +106,22 @@ struct hetsched_conf {
 	 * (StarPU's watchdog, STARPU_WATCHDOG_TIMEOUT). Choose it above the longest task.
 	 * 0 (default): off. */
 	double watchdog_s;
+	/** 0 (default): a kind of worker gets no task whose estimated time exceeds the estimated
+	 * time of the whole operation on the fastest kind (speeds measured at init by one small task
+	 * per kind, which also warms cuBLAS, PoCL and OpenBLAS), so that slow workers never
+	 * lengthen a run, calibrated or not. 1: every kind may get every task, as the policy
+	 * decides (also HETSCHED_ALL_KINDS=1), e.g. to study a policy's own choices. */
+	int all_kinds;
 };
 
 /** \brief Fill \p conf with defaults (StarPU's worker counts, dmda, profiling on). */
 HETSCHED_API void hetsched_conf_init(struct hetsched_conf *conf);
 
 /**
- * \brief Start StarPU with \p conf, hold OpenBLAS to one thread per worker, load device kernels.
+ * \brief Start StarPU with \p conf, hold OpenBLAS to one thread per worker, load device kernels,
+ * and run one small linear and rand task on one worker of each kind: the libraries' start-up
+ * (cuBLAS kernels, PoCL's compiler, OpenBLAS's buffers) is paid here, not by the first pass, and
+ * each kind's speed is known before any performance model is calibrated (see all_kinds).
  * \return 0; HETSCHED_EINVAL for an unknown policy, a bad count or a negative watchdog_s;
  * HETSCHED_ESTATE if already initialised; HETSCHED_ENODEV when StarPU finds no worker;
  * HETSCHED_ESTARPU when StarPU fails.
@@ -328,6 +337,15 @@ HETSCHED_API int hetsched_tensor_rand(hetsched_tensor_t tensor,
  * at once. \return 0; HETSCHED_EINVAL for a bad node.
  */
 HETSCHED_API int hetsched_tensor_to_device(hetsched_tensor_t tensor, int memory_node);
+
+/**
+ * \brief Bring every tile of \p tensor to main memory and drop its copies on devices, so that
+ * the next task that reads it on a device transfers it again: a cold start, as when the data
+ * were just loaded from a file (bench --scenario cold). Waits for the tasks writing it.
+ * \return 0; HETSCHED_EINVAL for NULL; HETSCHED_ESTATE for a tensor that holds no values;
+ * HETSCHED_ESTARPU. With several MPI ranks it does nothing.
+ */
+HETSCHED_API int hetsched_tensor_evict(hetsched_tensor_t tensor);
 
 /**
  * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
@@ -560,6 +578,106 @@ HETSCHED_API int hetsched_model_create_layers(const struct hetsched_model *model
 
 /** \brief Free \p model and its weights (NULL is accepted). */
 HETSCHED_API void hetsched_model_destroy(hetsched_model_t model);
+
+/* ------------------------------------------------------------------------------------------ */
+/** \name Streaming: a model applied to a data set that does not fit in memory
+ *
+ * The batch jobs' loop: the input's rows go through the layers batch by batch, a bounded window
+ * of batches in flight, the weights staying on every device that uses them (only the batches
+ * cross the bus). Batch i+1 is read into a pinned host buffer while batch i computes and batch
+ * i-1 is written, and devices take batches side by side. Memory: the weights, and per batch of
+ * the window its input rows, its output rows and the activations between layers.
+ * \code
+ *   struct hetsched_stream_conf sc;
+ *   struct hetsched_stream_stats st;
+ *   hetsched_stream_conf_init(&sc);
+ *   sc.batch_rows = 16384;
+ *   hetsched_stream_npy(layers, nlayers, "x.npy", "y.npy", &sc, &st);   // file to file
+ *   hetsched_stream_run(layers, nlayers, rows, read_rows, write_rows, ctx, &sc, &st); // any
+ * \endcode
+ */
+
+/** \brief Copy rows [row0, row0 + rows) of the input, as float32, into \p dst (rows x in_features,
+ * contiguous, pinned). Called from several threads at once for disjoint rows.
+ * \return 0, or a negative HETSCHED_E* code (set its message with the error's sentence). */
+typedef int (*hetsched_stream_read_fn)(void *ctx, size_t row0, size_t rows, float *dst);
+/** \brief Take rows [row0, row0 + rows) of the output from \p src (rows x out_features,
+ * contiguous). Called from several threads at once for disjoint rows; batches may complete in
+ * any order. \return 0, or a negative HETSCHED_E* code. */
+typedef int (*hetsched_stream_write_fn)(void *ctx, size_t row0, size_t rows, const float *src);
+
+/** \brief How a stream runs. */
+struct hetsched_stream_conf {
+	size_t batch_rows; /**< rows per batch (> 0); the last batch may be shorter */
+	size_t tile_rows;  /**< rows of a tile within a batch; 0: the first layer's tile_in */
+	size_t window;     /**< batches in flight at most (>= 1); default 3: read, compute, write */
+	size_t io_threads; /**< threads that copy a batch in or out; 0: a quarter of the cores, 1..8 */
+	/** Called in the calling thread after each batch is written (NULL: none). */
+	void (*progress)(void *ctx, size_t rows_done, size_t rows_total, double elapsed_s);
+	void *progress_ctx; /**< passed to progress */
+};
+
+/** \brief Fill \p conf with defaults (batch_rows 0: must be set). */
+HETSCHED_API void hetsched_stream_conf_init(struct hetsched_stream_conf *conf);
+
+/** \brief What a stream did. */
+struct hetsched_stream_stats {
+	size_t rows;           /**< rows streamed */
+	size_t batches;        /**< batches */
+	size_t window;         /**< batches in flight at most */
+	double elapsed_s;      /**< first read to last write, window buffers' allocation included */
+	uint64_t h2d_bytes;    /**< bytes moved from main memory to devices during the stream */
+	uint64_t d2h_bytes;    /**< bytes moved from devices to main memory */
+	uint64_t host_bytes;   /**< pinned host memory of the window's buffers */
+};
+
+/**
+ * \brief Stream \p rows rows through \p layers (layer l + 1 reads layer l's output), reading
+ * batches with \p read and handing the outputs to \p write. Tasks of every batch follow the
+ * rules of hetsched_linear_forward(); a batch whose rows are a multiple of the tile gives
+ * bit-for-bit the rows hetsched_linear_forward() gives on the whole input with the same tiles
+ * and workers. Resets the bus counters of hetsched_bus_bytes().
+ * \return 0; HETSCHED_EINVAL for a NULL argument, no layer, zero rows or batch_rows, or a
+ * window of 0; HETSCHED_ESHAPE when the layers do not chain; HETSCHED_ESTATE before init;
+ * HETSCHED_ENOMEM; HETSCHED_ESTARPU; or the first code \p read or \p write returned (the
+ * stream stops at once, after the batches in flight).
+ */
+HETSCHED_API int hetsched_stream_run(hetsched_linear_t *layers, size_t nlayers, size_t rows,
+                                     hetsched_stream_read_fn read, hetsched_stream_write_fn write,
+                                     void *ctx, const struct hetsched_stream_conf *conf,
+                                     struct hetsched_stream_stats *stats);
+
+/**
+ * \brief hetsched_stream_run() from a .npy file to a .npy file. \p input (float32 or float64,
+ * C order; a 1-D array is one row) is mapped read-only, so it may be larger than memory; its
+ * size and modification time are checked before each batch and at the end, and a file
+ * truncated or rewritten meanwhile fails the stream (HETSCHED_EIO, naming the file) instead of
+ * being half-read. \p output is created pre-sized under a temporary name beside it
+ * (output.tmpXXXXXX), each batch written in place as it completes, then synced and renamed over
+ * \p output at the end; on any failure it is removed and a file already at \p output is left
+ * as it was. A process ended by a signal meanwhile should call hetsched_stream_remove_partial()
+ * from its handler.
+ * \return as hetsched_stream_run(); the codes of hetsched_npy_load() for the input;
+ * HETSCHED_ESHAPE when its columns are not the first layer's in_features; HETSCHED_EIO when the
+ * output cannot be written or the input changed.
+ */
+HETSCHED_API int hetsched_stream_npy(hetsched_linear_t *layers, size_t nlayers, const char *input,
+                                     const char *output, const struct hetsched_stream_conf *conf,
+                                     struct hetsched_stream_stats *stats);
+
+/**
+ * \brief Shape of a .npy file's array from its header alone (the data are not read): what
+ * hetsched_npy_load() would give. No runtime needed.
+ * \return 0; the codes of hetsched_npy_load() (a file shorter than its header says is
+ * HETSCHED_EFORMAT).
+ */
+HETSCHED_API int hetsched_npy_shape(const char *path, size_t *rows, size_t *cols);
+
+/**
+ * \brief Remove the temporary output file of the hetsched_stream_npy() in progress, if any:
+ * async-signal-safe, for a SIGINT or SIGTERM handler that then ends the process.
+ */
+HETSCHED_API void hetsched_stream_remove_partial(void);
 
 /* ------------------------------------------------------------------------------------------ */
 /** \name Statistics: what ran where */

@@ -28,7 +28,8 @@ build=${HS_STARPU_BUILDDIR:-${TMPDIR:-/tmp}/hetsched-$(basename "$prefix")}
 
 sh "$srcdir/scripts/copy-sources.sh" "$srcdir" "$build/src" || exit 2
 mkdir -p "$build/build"
-if [ ! -x "$build/src/configure" ] || [ "$build/src/configure.ac" -nt "$build/src/configure" ]; then
+if [ ! -x "$build/src/configure" ] ||
+	[ -n "$(find "$build/src/configure.ac" -newer "$build/src/configure" 2>/dev/null)" ]; then
 	(cd "$build/src" && autoreconf -fi) >"$build/autoreconf.log" 2>&1 ||
 		{ tail -n 20 "$build/autoreconf.log" >&2; say "autoreconf failed, see $build/autoreconf.log"; exit 2; }
 fi

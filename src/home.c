@@ -48,22 +48,30 @@ int hetsched__home_check(void)
  * then local to the rank, and the stop is not locked: starpu_mpi_shutdown waits for the other
  * ranks in a barrier, and a rank holding the lock there would wait for one waiting for it. */
 
-/* The folder StarPU keeps its performance models in, as StarPU 1.3 and 1.4 find it, with a
- * trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
-int hetsched__home_models_dir(char *path, size_t size)
+/* $STARPU_HOME/.starpu/sampling/ (HOME without STARPU_HOME); 0 when there is neither. */
+static int home_sampling_dir(char *path, size_t size)
 {
-	const char *dir = getenv("STARPU_PERF_MODEL_DIR"), *home = getenv("STARPU_HOME");
+	const char *home = getenv("STARPU_HOME");
 	int n;
 
-	if (dir && *dir)
-		n = snprintf(path, size, "%s/", dir);
-	else {
-		if (!home || !*home)
-			home = getenv("HOME");
-		if (!home || !*home)
-			return 0;
-		n = snprintf(path, size, "%s/.starpu/sampling/", home);
-	}
+	if (!home || !*home)
+		home = getenv("HOME");
+	if (!home || !*home)
+		return 0;
+	n = snprintf(path, size, "%s/.starpu/sampling/", home);
+	return n > 0 && (size_t)n < size;
+}
+
+/* The folder StarPU keeps its performance models in (and writes them to), as StarPU 1.3 and 1.4
+ * find it, with a trailing slash; 0 when there is none (no STARPU_HOME or HOME). */
+int hetsched__home_models_dir(char *path, size_t size)
+{
+	const char *dir = getenv("STARPU_PERF_MODEL_DIR");
+	int n;
+
+	if (!dir || !*dir)
+		return home_sampling_dir(path, size);
+	n = snprintf(path, size, "%s/", dir);
 	return n > 0 && (size_t)n < size;
 }
 
@@ -83,28 +91,52 @@ int hetsched__home_host(char *host, size_t size)
 	return 1;
 }
 
-/* Whether every bus file StarPU reads or writes at start for this host is there and not empty. */
+/* Whether the bus file of this kind ("config", "latency", ...) for this host is in the folder
+ * models and not empty. */
+static int bus_file_there(const char *models, const char *kind)
+{
+	char host[256], path[4096];
+	struct stat st;
+	int n;
+
+	if (!hetsched__home_host(host, sizeof(host)))
+		return 0;
+	n = snprintf(path, sizeof(path), "%sbus/%s.%s", models, host, kind);
+	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* Whether every bus file StarPU reads or writes at start for this host is in the folder models
+ * and not empty. */
 static int bus_files_complete(const char *models)
 {
 	/* The last one only where StarPU has CUDA or OpenCL. */
 	static const char *const kinds[] = {"config",       "latency",         "bandwidth",
 	                                    "platform.xml", "platform.v4.xml", "affinity"};
 	size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
-	char host[256], path[4096];
-	struct stat st;
 
-	if (!hetsched__home_host(host, sizeof(host)))
-		return 0;
 #if !defined(STARPU_USE_CUDA) && !defined(STARPU_USE_OPENCL)
 	nkinds--;
 #endif
-	for (size_t i = 0; i < nkinds; i++) {
-		int n = snprintf(path, sizeof(path), "%sbus/%s.%s", models, host, kinds[i]);
-
-		if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) != 0 || st.st_size == 0)
+	for (size_t i = 0; i < nkinds; i++)
+		if (!bus_file_there(models, kinds[i]))
 			return 0;
-	}
 	return 1;
+}
+
+/* Whether the bus calibration StarPU will read at start is complete. StarPU 1.3 reads it from the
+ * model folder; 1.4 from the first of STARPU_PERF_MODEL_DIR and $STARPU_HOME/.starpu/sampling
+ * that holds a bus config file, and calibrates into the model folder when neither does (see
+ * starpu_compat.h). */
+static int bus_calibrated(const char *models)
+{
+#if HETSCHED_STARPU_BUS_SEARCHES_HOME
+	char home[4096];
+
+	if (!bus_file_there(models, "config") && home_sampling_dir(home, sizeof(home)) &&
+	    bus_file_there(home, "config"))
+		return bus_files_complete(home);
+#endif
+	return bus_files_complete(models);
 }
 
 /* at_start: 1 before StarPU starts (shared or exclusive, as above), 0 before it stops
@@ -125,7 +157,7 @@ int hetsched__home_lock(int at_start)
 		mkdir(models, 0777);
 		*slash = '/';
 	}
-	if (at_start && hetsched__mpi_launched_size() > 1 && bus_files_complete(models))
+	if (at_start && hetsched__mpi_launched_size() > 1 && bus_calibrated(models))
 		how = LOCK_SH;
 	if (snprintf(path, sizeof(path), "%shetsched.lock", models) >= (int)sizeof(path))
 		return -1;

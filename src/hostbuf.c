@@ -70,7 +70,7 @@ void hetsched__hostbuf_release(float *p, size_t bytes)
 	for (size_t i = 0; i < nevicted; i++)
 		starpu_free(evicted[i]);
 	if (p)
-		starpu_free(p);
+		hetsched__starpu_free(p, bytes);
 }
 
 void hetsched__hostbuf_flush(void)
@@ -78,7 +78,7 @@ void hetsched__hostbuf_flush(void)
 	pthread_mutex_lock(&home_cache_lock);
 	for (size_t i = 0; i < HOME_CACHE_SLOTS; i++)
 		if (home_cache[i].ptr) {
-			starpu_free(home_cache[i].ptr);
+			hetsched__starpu_free(home_cache[i].ptr, home_cache[i].bytes);
 			home_cache[i].ptr = NULL;
 		}
 	home_cache_bytes = 0;

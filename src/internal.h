@@ -30,6 +30,8 @@ int hetsched__error(int code, const char *fmt, ...) __attribute__((format(printf
 
 #include <starpu.h>
 
+#include "starpu_compat.h"
+
 /* A tensor: one StarPU matrix handle (nx = cols, ny = rows) split into tile_rows x tile_cols
  * tiles; edge tiles are smaller. */
 struct hetsched_tensor {
@@ -38,6 +40,8 @@ struct hetsched_tensor {
 	size_t ntile_rows, ntile_cols;
 	starpu_data_handle_t handle;
 	float *home;     /* host buffer owned by the tensor (starpu_malloc), or NULL */
+	int home_borrowed; /* home belongs to the caller (a stream's pinned batch buffer) */
+	int requested;     /* every tile asked home already (hetsched__tensor_request_host) */
 	int partitioned; /* tiles are the handles in use */
 	int acquired;    /* gathered on the host and held for reading */
 	int written;     /* holds values (a home buffer, or every tile written by a task) */
@@ -49,6 +53,13 @@ struct hetsched_tensor {
  * written in place, and to_host needs no extra copy). */
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
                                  size_t tile_rows, size_t tile_cols);
+/* A tensor over a pinned host buffer that stays the caller's (\p buf, rows x cols, contiguous,
+ * holding values): a stream's batch. Destroying the tensor leaves the buffer. */
+int hetsched__tensor_wrap(hetsched_tensor_t *tensor, float *buf, size_t rows, size_t cols,
+                          size_t tile_rows, size_t tile_cols);
+/* Ask every tile home now, each to come as soon as its last writer ends (returns at once);
+ * hetsched_tensor_to_host() then only waits. */
+int hetsched__tensor_request_host(struct hetsched_tensor *t);
 /* Split into tiles (after releasing a host view): the state every operation needs. */
 int hetsched__tensor_tiles(struct hetsched_tensor *t);
 /* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */
@@ -59,6 +70,37 @@ void hetsched__tile_extent(const struct hetsched_tensor *t, size_t i, size_t j, 
 /* The two filters that cut a matrix handle into fixed-size tiles (columns, then rows). */
 void hetsched__tile_filters(struct starpu_data_filter *by_cols, struct starpu_data_filter *by_rows,
                             const struct hetsched_tensor *t);
+
+/* Linear layers (linear.c): submit y = act(x W^T + b) into an existing tensor \p y of
+ * x.rows x out_features with tiles x.tile_rows x tile_out (a stream's batch buffer). */
+int hetsched__linear_forward_into(hetsched_linear_t layer, hetsched_tensor_t x, hetsched_tensor_t y);
+void hetsched__linear_tiles(const struct hetsched_linear *layer, size_t *tile_out, size_t *tile_in);
+
+/* The warm-up and speed probe of hetsched_init (probe.c): one small task per kind of worker;
+ * the flop/s of one worker of each kind (0: not measured). */
+void hetsched__probe_kinds(void);
+double hetsched__kind_rate(enum hetsched_kind kind);
+
+/* Placement (placement.c): which kinds of worker each task of an operation is offered, from the
+ * speeds the probe measured: no task to a kind whose estimated time for it exceeds the
+ * estimated time of the whole operation (\p op_flops) on the kind that would run it fastest, and
+ * to a slower kind only every n-th task, so that it cannot be busy for more than half the
+ * operation (before calibration dm* policies give an unmeasured kind every task they may). Off
+ * when hetsched_conf.all_kinds or HETSCHED_ALL_KINDS=1. */
+struct hetsched__placement {
+	int32_t where;    /* the kinds any task may go to */
+	double share[3];  /* per enum hetsched_kind: the fraction of tasks offered */
+	double credit[3];
+};
+void hetsched__placement_plan(struct hetsched__placement *plan, int32_t where, double task_flops,
+                              double op_flops, size_t ntasks);
+/* The kinds offered to the next task of the plan. */
+int32_t hetsched__placement_next(struct hetsched__placement *plan);
+void hetsched__placement_set_all_kinds(int all_kinds);
+/* The kinds a linear task of this footprint was allowed (a STARPU_* mask), so that the
+ * calibration test does not wait for samples a kind will never get; -1 when not noted. */
+void hetsched__placement_note(uint32_t footprint, int32_t where);
+int32_t hetsched__placement_noted(uint32_t footprint);
 
 /* Distribution over MPI ranks (mpi.c); one rank without StarPU-MPI. */
 int hetsched__mpi_launched_size(void);

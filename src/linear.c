@@ -132,13 +132,10 @@ static void linear_done(void *arg)
 	                       args->flops, args->footprint);
 }
 
-int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
+/* The checks of a forward pass, and the kinds of worker its tasks may run on. */
+static int forward_where(const struct hetsched_linear *l, const struct hetsched_tensor *x,
+                         int32_t *where)
 {
-	hetsched_tensor_t out;
-	int32_t where;
-
-	if (!l || !x || !y)
-		return hetsched__error(HETSCHED_EINVAL, "layer, input or output pointer is NULL");
 	if (x->cols != l->in_features)
 		return hetsched__error(HETSCHED_ESHAPE,
 		                       "input has %zu columns but the layer has in_features %zu",
@@ -155,7 +152,19 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 	HETSCHED_CALL(hetsched__task_where(sizeof(float) * (x->tile_rows * l->tile_in +
 	                                                    l->tile_out * l->tile_in + l->tile_out +
 	                                                    x->tile_rows * l->tile_out),
-	                                   "a linear task", &where));
+	                                   "a linear task", where));
+	return 0;
+}
+
+int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
+{
+	hetsched_tensor_t out;
+	int32_t where;
+	int rc;
+
+	if (!l || !x || !y)
+		return hetsched__error(HETSCHED_EINVAL, "layer, input or output pointer is NULL");
+	HETSCHED_CALL(forward_where(l, x, &where));
 	/* One rank: y gets a host buffer of its own, which CPU workers write in place. Several
 	 * ranks: each allocates only the tiles it computes, and rank 0 gathers. */
 	if (hetsched__mpi_active()) {
@@ -167,6 +176,40 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features,
 		                                           x->tile_rows, l->tile_out));
 	}
+	rc = hetsched__linear_forward_into(l, x, out);
+	if (rc < 0) {
+		hetsched_tensor_destroy(out);
+		return rc;
+	}
+	*y = out;
+	return 0;
+}
+
+int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t out)
+{
+	struct hetsched__placement plan;
+	int32_t where;
+
+	if (!l || !x || !out)
+		return hetsched__error(HETSCHED_EINVAL, "layer, input or output is NULL");
+	HETSCHED_CALL(forward_where(l, x, &where));
+	/* No tile to a kind of worker that would take longer over it than the fastest kind over
+	 * the whole pass, and few to a slower one (placement.c). */
+	hetsched__placement_plan(&plan, where,
+	                         2.0 * (double)x->tile_rows * (double)l->tile_out * (double)l->tile_in,
+	                         2.0 * (double)x->rows * (double)l->out_features *
+	                             (double)l->in_features,
+	                         (size_t)((x->rows + x->tile_rows - 1) / x->tile_rows) *
+	                             ((l->out_features + l->tile_out - 1) / l->tile_out) *
+	                             ((l->in_features + l->tile_in - 1) / l->tile_in));
+	if (out->rows != x->rows || out->cols != l->out_features ||
+	    out->tile_rows != x->tile_rows || out->tile_cols != l->tile_out)
+		return hetsched__error(HETSCHED_ESHAPE,
+		                       "output is %zu x %zu (tiles %zu x %zu), the layer makes %zu x "
+		                       "%zu (tiles %zu x %zu)",
+		                       out->rows, out->cols, out->tile_rows, out->tile_cols, x->rows,
+		                       l->out_features, x->tile_rows, l->tile_out);
+	HETSCHED_CALL(hetsched__tensor_tiles(out));
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->weight));
 	HETSCHED_CALL(hetsched__tensor_tiles(l->bias));
@@ -184,7 +227,6 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 
 				if (!args) {
 					starpu_task_destroy(task);
-					hetsched_tensor_destroy(out);
 					return hetsched__error(HETSCHED_ENOMEM,
 					                       "out of memory for a task");
 				}
@@ -198,7 +240,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				hetsched__tile_extent(x, i, k, NULL, &kk, NULL, NULL);
 				args->flops = 2.0 * (double)m * (double)n * (double)kk;
 				task->cl = &hetsched_cl_linear;
-				task->where = where;
+				task->where = hetsched__placement_next(&plan);
 				task->nbuffers = 4;
 				task->handles[0] = hetsched__tensor_tile(x, i, k);
 				task->modes[0] = STARPU_R;
@@ -214,18 +256,22 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 				task->callback_func = linear_done;
 				task->callback_arg = args;
 				args->footprint = hetsched_cl_linear.model->footprint(task);
+				hetsched__placement_note(args->footprint, plan.where);
 				rc = hetsched__mpi_submit(task);
-				if (rc != 0) {
-					hetsched_tensor_destroy(out);
+				if (rc != 0)
 					return hetsched__error(
 					    HETSCHED_ESTARPU, "cannot submit a linear task: %s",
 					    rc == -ENODEV ? "no worker can run it" : strerror(-rc));
-				}
 			}
 		}
 	}
-	*y = out;
 	return 0;
+}
+
+void hetsched__linear_tiles(const struct hetsched_linear *l, size_t *tile_out, size_t *tile_in)
+{
+	*tile_out = l->tile_out;
+	*tile_in = l->tile_in;
 }
 
 void hetsched_linear_destroy(hetsched_linear_t l)

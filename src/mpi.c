@@ -3,8 +3,11 @@
  * P x Q grid of ranks: each tile is registered with its owner, tasks run where the tile they
  * write lives (owner computes) and StarPU-MPI moves the tiles they read. Rank 0 gathers what must
  * be saved or checked. Without MPI every function here describes one rank. */
+/* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE
 #include "config.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -28,7 +31,8 @@ static struct {
 } mpi = {0, 0, 0, 1, 1, 1, 1};
 
 #ifdef HETSCHED_HAVE_MPI_BUILD
-/* STARPU_COMM_STATS was set by hetsched, not by the user. */
+/* StarPU-MPI's byte counting (STARPU_COMM_STATS, 1.4: STARPU_MPI_STATS) was turned on by
+ * hetsched, not by the user. */
 static int comm_stats_ours;
 #endif
 
@@ -118,15 +122,40 @@ int hetsched__mpi_start_is_local(void)
 	return 1;
 }
 
+#if defined(HETSCHED_HAVE_MPI_BUILD) && HETSCHED_STARPU_WORKERS_GETBIND_DEFAULT
+/* StarPU 1.4 keeps its CPU workers to the CPUs the launcher bound this rank to, and StarPU-MPI's
+ * thread takes one of them (starpu_compat.h): a rank bound to a single core, as mpirun binds each
+ * of 2 ranks by default, would get no CPU worker and hetsched_init would fail. Ask for one CPU
+ * worker there, sharing that core with the thread: what StarPU 1.3, which ignores the binding,
+ * gives each of 2 ranks on 2 cores. Worker counts or CPUs chosen by the user, or
+ * STARPU_WORKERS_GETBIND=0, are left alone. */
+static void one_cpu_worker_if_bound_to_one_core(struct starpu_conf *sconf)
+{
+	const char *getbind = getenv("STARPU_WORKERS_GETBIND");
+	cpu_set_t set;
+
+	if (sconf->ncpus >= 0 || sconf->use_explicit_workers_bindid ||
+	    getenv("STARPU_WORKERS_CPUID") || (getbind && atoi(getbind) == 0))
+		return;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) == 1)
+		sconf->ncpus = 1;
+}
+#endif
+
 int hetsched__mpi_init(struct starpu_conf *sconf)
 {
 #ifdef HETSCHED_HAVE_MPI_BUILD
 	int rc;
 
 	if (hetsched__mpi_launched_size() > 1) {
+#if HETSCHED_STARPU_WORKERS_GETBIND_DEFAULT
+		one_cpu_worker_if_bound_to_one_core(sconf);
+#endif
 		/* Byte counts per destination, for the per-rank report. */
-		comm_stats_ours = !getenv("STARPU_COMM_STATS");
-		setenv("STARPU_COMM_STATS", "1", 0);
+		comm_stats_ours =
+		    !getenv(HETSCHED_STARPU_MPI_STATS_VAR) && !getenv("STARPU_COMM_STATS");
+		if (comm_stats_ours)
+			setenv(HETSCHED_STARPU_MPI_STATS_VAR, "1", 1);
 		/* MPI is up: hetsched__mpi_preinit, or the application, started it. */
 		rc = starpu_mpi_init_conf(NULL, NULL, 0, MPI_COMM_WORLD, sconf);
 		if (rc != 0)
@@ -418,7 +447,7 @@ int hetsched_ranks_gather(struct hetsched_rank_info *info)
 			return hetsched__error(
 			    HETSCHED_ENOMEM, "out of memory for the figures of %d ranks", mpi.size);
 		}
-		starpu_mpi_comm_amounts_retrieve(sent);
+		hetsched__mpi_comm_stats_retrieve(sent);
 		for (int r = 0; r < mpi.size; r++) {
 			uint64_t v = sent[r];
 

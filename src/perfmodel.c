@@ -41,6 +41,19 @@ static int arch_comb(int w)
 	return a ? starpu_perfmodel_arch_comb_add(a->ndevices, a->devices) : -1;
 }
 
+/* The STARPU_CPU / STARPU_CUDA / STARPU_OPENCL bit of worker w's kind. */
+static int32_t kind_mask(int w)
+{
+	switch (starpu_worker_get_type(w)) {
+	case STARPU_CUDA_WORKER:
+		return STARPU_CUDA;
+	case STARPU_OPENCL_WORKER:
+		return STARPU_OPENCL;
+	default:
+		return STARPU_CPU;
+	}
+}
+
 /* Whether an earlier worker than w has the same architecture: workers of one architecture (the
  * CPU cores) share a history, asked about once. */
 static int arch_seen(int w)
@@ -86,10 +99,19 @@ int hetsched_perfmodel_uncalibrated(size_t *nclasses, size_t *npairs)
 
 		if (arch_seen(w))
 			continue;
-		for (size_t i = 0; i < nc; i++)
+		for (size_t i = 0; i < nc; i++) {
+			/* A kind that placement.c keeps away from this shape never gets a sample
+			 * of it, and needs none. */
+			int32_t allowed = classes[i].op == HETSCHED_OP_LINEAR
+			                      ? hetsched__placement_noted(classes[i].footprint)
+			                      : -1;
+
+			if (allowed >= 0 && !(allowed & kind_mask(w)))
+				continue;
 			if (!arch || isnan(starpu_perfmodel_history_based_expected_perf(
 			                 model_of(classes[i].op), arch, classes[i].footprint)))
 				missing++;
+		}
 	}
 	free(classes);
 	if (nclasses)

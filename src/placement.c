@@ -2,6 +2,10 @@
  * memory nodes. */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <starpu.h>
 
 #include "internal.h"
@@ -59,4 +63,133 @@ int hetsched__task_where(size_t bytes, const char *what, int32_t *where)
 		    (double)bytes / (1 << 20), largest_name, (double)largest / (1 << 20));
 	*where = mask;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ slow kinds */
+
+/* On a fresh STARPU_HOME (a new node, a user's first run) dm* policies know nothing of the
+ * workers' speeds and send each kind tasks to measure it: on an H200 beside 15 cores a 4096^2
+ * tile took a core over a second while the GPU did the whole 16384 pass in 0.2 s, and the first
+ * pass with the cores took 11 to 16 times as long as without them. Eager-like policies do the
+ * same at every pass. So, from the speeds the probe measured at hetsched_init (probe.c):
+ *  - a kind gets no task whose estimated time exceeds the estimated time of the whole operation
+ *    on the kind that would run it fastest (all its workers together): such a task can only
+ *    lengthen the run;
+ *  - a slower kind may get the others, but only every n-th task is offered to it, so that even
+ *    if the policy gave it every task it is offered, its workers would be busy for at most half
+ *    the operation's estimated time: it is measured (and so calibrated) on a few tasks at a
+ *    time, never on the critical path, and a calibrated dm* policy still picks among them.
+ * A kind the probe did not measure is always offered every task. */
+static int all_kinds;
+
+static const struct {
+	enum hetsched_kind kind;
+	int32_t mask;
+} kinds[] = {{HETSCHED_KIND_CPU, STARPU_CPU},
+             {HETSCHED_KIND_CUDA, STARPU_CUDA},
+             {HETSCHED_KIND_OPENCL, STARPU_OPENCL}};
+#define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+void hetsched__placement_set_all_kinds(int value)
+{
+	const char *env = getenv("HETSCHED_ALL_KINDS");
+
+	all_kinds = value || (env && atoi(env) > 0);
+}
+
+void hetsched__placement_plan(struct hetsched__placement *plan, int32_t where, double task_flops,
+                              double op_flops, size_t ntasks)
+{
+	double best = 0; /* flop/s of the fastest kind, all its workers */
+	size_t fastest = 0;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->where = where;
+	for (size_t k = 0; k < NKINDS; k++)
+		plan->share[k] = 1.0;
+	if (all_kinds)
+		return;
+	for (size_t k = 0; k < NKINDS; k++) {
+		double rate = hetsched__kind_rate(kinds[k].kind) *
+		              hetsched_worker_count_kind(kinds[k].kind);
+
+		if ((where & kinds[k].mask) && rate > best) {
+			best = rate;
+			fastest = k;
+		}
+	}
+	if (best <= 0)
+		return;
+	for (size_t k = 0; k < NKINDS; k++) {
+		double rate = hetsched__kind_rate(kinds[k].kind), op_s = op_flops / best, task_s;
+		int n = hetsched_worker_count_kind(kinds[k].kind);
+
+		if (k == fastest || !(where & kinds[k].mask) || rate <= 0 || n <= 0)
+			continue;
+		task_s = task_flops / rate;
+		if (task_s > op_s) {
+			plan->where &= ~kinds[k].mask;
+			plan->share[k] = 0;
+		} else if (ntasks > 0) {
+			double share = 0.5 * n * op_s / ((double)ntasks * task_s);
+
+			plan->share[k] = share < 1.0 ? share : 1.0;
+		}
+	}
+}
+
+int32_t hetsched__placement_next(struct hetsched__placement *plan)
+{
+	int32_t where = plan->where;
+
+	for (size_t k = 0; k < NKINDS; k++) {
+		if (!(where & kinds[k].mask) || plan->share[k] >= 1.0)
+			continue;
+		plan->credit[k] += plan->share[k];
+		if (plan->credit[k] >= 1.0)
+			plan->credit[k] -= 1.0;
+		else if (where & ~kinds[k].mask)
+			where &= ~kinds[k].mask;
+	}
+	return where;
+}
+
+/* The kinds allowed to each footprint of linear tasks, most recent first; a small table is
+ * enough (a run has a few tile shapes). */
+#define NOTES 64
+static struct {
+	uint32_t footprint;
+	int32_t where;
+} notes[NOTES];
+static int nnotes;
+static pthread_mutex_t notes_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void hetsched__placement_note(uint32_t footprint, int32_t where)
+{
+	int i;
+
+	pthread_mutex_lock(&notes_lock);
+	for (i = 0; i < nnotes && notes[i].footprint != footprint; i++)
+		;
+	if (i == nnotes) {
+		if (nnotes < NOTES)
+			nnotes++;
+		else
+			i = (int)(footprint % NOTES);
+	}
+	notes[i].footprint = footprint;
+	notes[i].where = where;
+	pthread_mutex_unlock(&notes_lock);
+}
+
+int32_t hetsched__placement_noted(uint32_t footprint)
+{
+	int32_t where = -1;
+
+	pthread_mutex_lock(&notes_lock);
+	for (int i = 0; i < nnotes; i++)
+		if (notes[i].footprint == footprint)
+			where = notes[i].where;
+	pthread_mutex_unlock(&notes_lock);
+	return where;
 }

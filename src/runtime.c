@@ -111,7 +111,7 @@ static int check_started(const struct hetsched_conf *conf)
 		hetsched__notice(
 		    "this StarPU runs at most %d CPU workers (STARPU_MAXCPUS) and this "
 		    "node has %d cores: %d core%s stay%s idle; a StarPU built with "
-		    "--enable-maxcpus (scripts/build-starpu-cuda.sh) uses them all",
+		    "--enable-maxcpus (scripts/build-starpu.sh) uses them all",
 		    STARPU_MAXCPUS, topo.cores, idle, idle == 1 ? "" : "s", idle == 1 ? "s" : "");
 	}
 	return 0;
@@ -300,6 +300,11 @@ int hetsched_init(const struct hetsched_conf *conf)
 	}
 	snprintf(runtime.sched, sizeof(runtime.sched), "%s", sched);
 	hetsched__set_initialized(1);
+	/* Warm every kind's libraries (cuBLAS, PoCL's compiler, OpenBLAS's buffers) and measure
+	 * its speed, so that neither the first pass nor an uncalibrated policy pays for them. */
+	hetsched__placement_set_all_kinds(conf->all_kinds);
+	hetsched__probe_kinds();
+	hetsched_bus_bytes(NULL, NULL, NULL); /* the probe's transfers are not a pass's */
 	hetsched_stats_reset();
 	return 0;
 }

@@ -49,6 +49,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 	struct starpu_data_filter by_cols, by_rows;
 
 	t->gathered = 0;
+	t->requested = 0;
 	if (t->acquired) {
 		starpu_data_release(t->handle);
 		t->acquired = 0;
@@ -112,6 +113,30 @@ int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t 
 	return 0;
 }
 
+int hetsched__tensor_wrap(hetsched_tensor_t *tensor, float *buf, size_t rows, size_t cols,
+                          size_t tile_rows, size_t tile_cols)
+{
+	struct hetsched_tensor *t;
+	int rc;
+
+	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
+	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	if (!t)
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
+	t->home = buf;
+	t->home_borrowed = 1;
+	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)buf, (uint32_t)cols,
+	                            (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	t->written = 1;
+	rc = hetsched__tensor_tiles(t);
+	if (rc < 0) {
+		hetsched_tensor_destroy(t);
+		return rc;
+	}
+	*tensor = t;
+	return 0;
+}
+
 int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
                               size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
 {
@@ -163,7 +188,7 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 	if (t->partitioned)
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 	starpu_data_unregister_no_coherency(t->handle);
-	if (t->home)
+	if (t->home && !t->home_borrowed)
 		hetsched__hostbuf_release(t->home, t->rows * t->cols * sizeof(float));
 	free(t);
 }
@@ -203,6 +228,43 @@ static void release_tile(void *handle)
 	starpu_data_release((starpu_data_handle_t)handle);
 }
 
+int hetsched__tensor_request_host(struct hetsched_tensor *t)
+{
+	for (size_t i = 0; i < t->ntile_rows && t->partitioned; i++)
+		for (size_t j = 0; j < t->ntile_cols; j++) {
+			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
+
+			if (starpu_data_acquire_cb(tile, STARPU_R, release_tile, tile) != 0)
+				return hetsched__error(HETSCHED_ESTARPU,
+				                       "cannot bring tile (%zu, %zu) home", i, j);
+		}
+	t->requested = t->partitioned;
+	return 0;
+}
+
+int hetsched_tensor_evict(hetsched_tensor_t t)
+{
+	if (!t)
+		return hetsched__error(HETSCHED_EINVAL, "tensor is NULL");
+	if (!t->written)
+		return hetsched__error(HETSCHED_ESTATE, "the tensor holds no values yet");
+	if (hetsched__mpi_active())
+		return 0;
+	HETSCHED_CALL(hetsched__tensor_tiles(t));
+	/* Acquiring a tile for writing in main memory makes that copy the only valid one: StarPU
+	 * drops the others. Nothing is written; the values come home first. */
+	for (size_t i = 0; i < t->ntile_rows; i++)
+		for (size_t j = 0; j < t->ntile_cols; j++) {
+			starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
+
+			if (starpu_data_acquire(tile, STARPU_RW) != 0)
+				return hetsched__error(HETSCHED_ESTARPU,
+				                       "cannot bring tile (%zu, %zu) home", i, j);
+			starpu_data_release(tile);
+		}
+	return 0;
+}
+
 int hetsched_tensor_to_host(hetsched_tensor_t t)
 {
 	if (!t)
@@ -231,15 +293,9 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 	 * after 0.03 s of tasks in most passes (14 CPU workers: never); this way, every pass ran in
 	 * the time of the GPU-only run. */
 	if (t->partitioned) {
-		for (size_t i = 0; i < t->ntile_rows; i++)
-			for (size_t j = 0; j < t->ntile_cols; j++) {
-				starpu_data_handle_t tile = hetsched__tensor_tile(t, i, j);
-
-				if (starpu_data_acquire_cb(tile, STARPU_R, release_tile, tile) != 0)
-					return hetsched__error(HETSCHED_ESTARPU,
-					                       "cannot bring tile (%zu, %zu) home",
-					                       i, j);
-			}
+		if (!t->requested)
+			HETSCHED_CALL(hetsched__tensor_request_host(t));
+		t->requested = 0;
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 		t->partitioned = 0;
 	}

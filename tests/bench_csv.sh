@@ -20,7 +20,7 @@ scheds = scheds.split(","); sizes = [int(s) for s in sizes.split(",")]
 tiles = [int(t) for t in tiles.split(",")]; repeat = int(repeat); layers = int(layers)
 header = ("timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,batch,in,out,"
           "layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,busy_cpu,"
-          "busy_cuda,busy_opencl,bytes_moved,check_ok,simulated")
+          "busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,simulated")
 lines = open(path).read().splitlines()
 fails = []
 if lines[0] != header:
@@ -52,6 +52,10 @@ for r in rows:
              for k in nkind if nkind[k] == 0), "no work for an absent kind"),
         (int(r["bytes_moved"]) >= 0, "bytes_moved >= 0"),
         (r["check_ok"] == "1", "check_ok"),
+        (r["scenario"] == "resident", "scenario resident (the default)"),
+        (int(r["h2d_bytes"]) >= 0 and int(r["d2h_bytes"]) >= 0
+         and int(r["h2d_bytes"]) + int(r["d2h_bytes"]) <= int(r["bytes_moved"]),
+         "h2d_bytes + d2h_bytes <= bytes_moved"),
         (r["simulated"] == "0", "simulated"),
     ]
     if workers == "cpu":

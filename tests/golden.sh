@@ -96,6 +96,9 @@ EOF2
 b='bench --sched eager --sizes 64 --tiles 32 --repeat 1 --csv $d/out.csv --plot $d/plots --trace-dir $d/traces'
 bench_cases=$(sed "s|^|$b |" <<'EOF2'
 --sched nope
+--scenario hot
+--scenario stream --layers 2
+--scenario cold --batch-size 64
 --sched eager,DMDA
 --sched ''
 --sched dmda,,eager

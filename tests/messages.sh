@@ -49,7 +49,7 @@ if [ "$max" -ge 16 ] || [ "$max" = 0 ]; then
 	ok 0 "# SKIP this StarPU starts $max CPU workers on 16 cores: no cap to report"
 	ok 0 "# SKIP idem"
 else
-	line="hetsched: this StarPU runs at most $max CPU workers (STARPU_MAXCPUS) and this node has 16 cores: $((16 - max)) cores stay idle; a StarPU built with --enable-maxcpus (scripts/build-starpu-cuda.sh) uses them all"
+	line="hetsched: this StarPU runs at most $max CPU workers (STARPU_MAXCPUS) and this node has 16 cores: $((16 - max)) cores stay idle; a StarPU built with --enable-maxcpus (scripts/build-starpu.sh) uses them all"
 	HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" info >/dev/null 2>"$d/syn.info"
 	grep -qxF "$line" "$d/syn.info" && [ "$(grep -c . "$d/syn.info")" = 1 ]
 	ok $? "info on 16 cores, $max CPU workers: one line names the idle cores and the way out ($(cat "$d/syn.info"))"

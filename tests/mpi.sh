@@ -5,8 +5,10 @@
 # bit for bit (counter-based RNG, whoever writes the tile), y within 1e-5 relative to max |y|.
 # Repeated passes free their tensors on every rank: the peak memory of 30 passes is that of 2.
 # Ranks starting at once on a fresh performance-model folder do not read each other's bus files
-# half-written (a race of StarPU's, widened here by slow_bus_flush.so until it is certain). bench
-# and calibrate, which run in one process, refuse several ranks.
+# half-written (a race of StarPU's, widened here by slow_bus_flush.so until it is certain). Ranks
+# that mpirun binds to one core each, with no worker count given, each get a CPU worker (StarPU 1.4
+# keeps its workers to that core, where StarPU-MPI's thread would leave none). bench and
+# calibrate, which run in one process, refuse several ranks.
 # Skipped when hetsched has no MPI (info --json: features.mpi false) or when mpirun is missing
 # and cannot be installed.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
@@ -23,7 +25,7 @@ if ! command -v mpirun >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-g
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openmpi-bin >>"$d/apt.log" 2>&1; }
 fi
 command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed and cannot be installed"
-plan 9
+plan 10
 
 # Launched here, not by a batch system an enclosing job may belong to.
 for v in $(env | sed -n 's/^\(SLURM_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -140,6 +142,16 @@ for round in 1 2 3; do
 done
 [ -z "$bad" ]
 ok $? "3 rounds of 2 ranks starting at once on a fresh model folder, bus files flushed 0.5 s late: all exit 0${bad:+ (failed:$bad)}"
+
+# mpirun binds each of 2 ranks to one core by default; no STARPU_NCPU, no STARPU_MPI_NOBIND.
+mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader \
+	--mca oob_tcp_if_include lo \
+	"$HETSCHED" run --batch 64 --in 64 --out 64 --tile 32 --check >"$d/bound.out" 2>"$d/bound.err"
+rc=$?
+workers=$(sed -n 's/^workers: \([0-9]*\) cpu.*/\1/p' "$d/bound.out")
+[ $rc = 0 ] || tail -n 5 "$d/bound.err" | sed 's/^/# /'
+[ $rc = 0 ] && [ "${workers:-0}" -ge 1 ]
+ok $? "mpirun -np 2 --bind-to core, no worker count: exits 0 (exit $rc) with a CPU worker per rank (${workers:-none})"
 
 # bench and calibrate run in one process: under mpirun with 2 ranks each rank would run its own
 # passes over tiles spread across both (and they waited for each other until killed). They refuse,

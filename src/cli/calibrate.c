@@ -207,6 +207,10 @@ int cli_calibrate(int argc, char **argv)
 		cli_error("calibrate", "--export: %s", hetsched_last_error());
 		return EXIT_USAGE;
 	}
+	/* Calibrating is the point here, off any user's critical path: every kind of worker is
+	 * offered every task, so that each is measured on each shape (a run offers a slow kind
+	 * only a share of the tasks, see hetsched_conf.all_kinds). */
+	workers.all_kinds = 1;
 	rc = cli_start_one_process(&workers, 1, "calibrate");
 	if (rc != EXIT_OK)
 		return rc;

@@ -14,6 +14,7 @@ struct cli_workers {
 	int ncpu, ncuda, nopencl, opencl_on_cpu;
 	double watchdog_s; /* --watchdog: 0 for off */
 	int verbose;       /* --verbose: StarPU's own messages on stderr */
+	int all_kinds;     /* hetsched_conf.all_kinds: calibration offers every kind every task */
 	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
 	const char *simulate;
 	int sim_gpus, sim_cpus;

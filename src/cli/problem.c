@@ -133,6 +133,13 @@ int cli_problem_create(struct cli_problem *p, size_t tile, const char **what)
 		    hetsched_tensor_rand(p->x, &spec) < 0)
 			return -1;
 	}
+	return cli_problem_create_layers(p, tile, what);
+}
+
+int cli_problem_create_layers(struct cli_problem *p, size_t tile, const char **what)
+{
+	p->tile = tile ? tile : cli_auto_tile(p->rows, p->dims, p->nlayers);
+	tile = p->tile;
 	if (p->model) {
 		*what = "cannot create a layer";
 		if (hetsched_model_create_layers(p->model, p->between, tile, tile, p->layer) < 0)
@@ -212,6 +219,59 @@ int cli_problem_pass(struct cli_problem *p, double *elapsed_s)
 	return hetsched_wait_all();
 }
 
+int cli_problem_evict(struct cli_problem *p)
+{
+	if (hetsched_tensor_evict(p->x) < 0)
+		return -1;
+	for (size_t l = 0; l < p->nlayers; l++)
+		if (hetsched_tensor_evict(hetsched_linear_weight(p->layer[l])) < 0 ||
+		    hetsched_tensor_evict(hetsched_linear_bias(p->layer[l])) < 0)
+			return -1;
+	return hetsched_wait_all();
+}
+
+static int read_x_copy(void *ctx, size_t row0, size_t rows, float *dst)
+{
+	const struct cli_problem *p = ctx;
+
+	memcpy(dst, p->x_copy + row0 * p->dims[0], rows * p->dims[0] * sizeof(float));
+	return 0;
+}
+
+static int write_y_stream(void *ctx, size_t row0, size_t rows, const float *src)
+{
+	const struct cli_problem *p = ctx;
+	size_t out = p->dims[p->nlayers];
+
+	memcpy(p->y_stream + row0 * out, src, rows * out * sizeof(float));
+	return 0;
+}
+
+int cli_problem_stream_pass(struct cli_problem *p, size_t batch, double *elapsed_s, uint64_t *h2d,
+                            uint64_t *d2h)
+{
+	struct hetsched_stream_conf conf;
+	struct hetsched_stream_stats st;
+
+	if (!p->x_copy)
+		return hetsched__error(HETSCHED_ESTATE, "a streamed pass reads x's host copy");
+	if (!p->y_stream) {
+		p->y_stream = malloc(p->rows * p->dims[p->nlayers] * sizeof(float));
+		if (!p->y_stream)
+			return hetsched__error(HETSCHED_ENOMEM, "out of memory for y");
+	}
+	hetsched_stream_conf_init(&conf);
+	conf.batch_rows = batch;
+	conf.tile_rows = p->tile;
+	if (hetsched_stream_run(p->layer, p->nlayers, p->rows, read_x_copy, write_y_stream, p, &conf,
+	                        &st) < 0)
+		return -1;
+	*elapsed_s = st.elapsed_s;
+	*h2d = st.h2d_bytes;
+	*d2h = st.d2h_bytes;
+	return hetsched_wait_all();
+}
+
 hetsched_tensor_t cli_problem_output(const struct cli_problem *p)
 {
 	return p->nlayers ? p->act[p->nlayers - 1] : NULL;
@@ -228,6 +288,7 @@ void cli_problem_free(struct cli_problem *p)
 	free(p->x_copy);
 	free(p->w_copy);
 	free(p->b_copy);
+	free(p->y_stream);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -306,7 +367,11 @@ int cli_problem_check_projection(struct cli_problem *p, uint64_t seed,
 		if (hetsched_tensor_to_host(in) < 0 || hetsched_tensor_data(in, &x, &ldx) < 0)
 			return -1;
 	}
-	if (hetsched_tensor_data(cli_problem_output(p), &y, &ldy) < 0)
+	if (p->y_stream) {
+		y = p->y_stream;
+		ldy = p->dims[p->nlayers];
+	} else if (hetsched_tensor_data(cli_problem_output(p), &y, &ldy) < 0) {
 		return -1;
+	}
 	return oracle(hetsched__check_projection(x, ldx, p->rows, y, ldy, &layer, seed, res));
 }

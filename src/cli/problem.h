@@ -29,6 +29,8 @@ struct cli_problem {
 	hetsched_tensor_t act[CLI_MAX_LAYERS]; /* act[l]: output of layer l in the last pass */
 	/* Host copies of what the projection check reads (cli_problem_keep_check_copies). */
 	float *x_copy, *w_copy, *b_copy;
+	/* The output of the last streamed pass (cli_problem_stream_pass), rows x dims[nlayers]. */
+	float *y_stream;
 };
 
 /* A random problem: rows x dims[0] through nlayers layers dims[l] -> dims[l + 1]. */
@@ -52,6 +54,9 @@ size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers);
  * host copies are freed. 0, or -1 with \p what naming the step that failed (the reason in
  * hetsched_last_error()). */
 int cli_problem_create(struct cli_problem *p, size_t tile, const char **what);
+/* The layers alone (a stream reads its input batch by batch); p->rows stands for the rows of a
+ * batch in the choice of an auto tile. Same returns. */
+int cli_problem_create_layers(struct cli_problem *p, size_t tile, const char **what);
 /* Host copies of the last layer and of x, for cli_problem_check_projection: taken once, since
  * gathering them after every pass would move the weights back to main memory and change what
  * the next pass has to transfer. */
@@ -61,6 +66,15 @@ int cli_problem_keep_check_copies(struct cli_problem *p);
  * cli_problem_release_pass(), so that freeing them costs nothing inside the timed region. */
 int cli_problem_pass(struct cli_problem *p, double *elapsed_s);
 hetsched_tensor_t cli_problem_output(const struct cli_problem *p);
+/* Bring x and every weight and bias back to main memory alone, so that the next pass starts
+ * cold (x and W on the host), as after loading them from files. Not timed. */
+int cli_problem_evict(struct cli_problem *p);
+/* One pass as a stream: x's host copy (cli_problem_keep_check_copies, one layer) read in batches
+ * of \p batch rows, the weights resident, y written to host memory (p->y_stream, which
+ * cli_problem_check_projection then checks). Timed from the first row read to the last written;
+ * the bytes moved each way in \p h2d and \p d2h. */
+int cli_problem_stream_pass(struct cli_problem *p, size_t batch, double *elapsed_s, uint64_t *h2d,
+                            uint64_t *d2h);
 void cli_problem_release_pass(struct cli_problem *p);
 
 /* The check of `run --check`: a full double-precision reference when it is cheap, a random

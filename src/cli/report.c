@@ -25,6 +25,21 @@ static double totals(struct hetsched_totals *w, int nworkers, struct hetsched_to
 	return flops;
 }
 
+static const char *residency_words(const char *residency)
+{
+	if (!strcmp(residency, "cold"))
+		return "cold: x and W started on the host";
+	if (!strcmp(residency, "stream"))
+		return "stream: W resident, x streamed from the host";
+	return "resident: x and W started where earlier tasks left them";
+}
+
+static const char *elapsed_includes(const struct run_report *r)
+{
+	return r->stream ? "the whole stream: first row read to the output file synced"
+	                 : "one forward pass: first task submitted to y gathered in main memory";
+}
+
 void report_print_text(const struct run_report *r)
 {
 	static struct hetsched_totals w[MAX_WORKERS];
@@ -53,6 +68,18 @@ void report_print_text(const struct run_report *r)
 		       flops / elapsed * 1e-9);
 	else
 		printf("elapsed: %.4f s, %.1f GFLOP/s\n", elapsed, flops / elapsed * 1e-9);
+	if (r->stream)
+		printf("stream: %s in %zu batches of %zu rows, %zu in flight, %.1f MiB of pinned "
+		       "batch buffers\n",
+		       r->input, r->stream->batches, r->batch_rows, r->stream->window,
+		       r->stream->host_bytes / 1048576.0);
+	if (r->residency) {
+		size_t last = r->repeat - 1;
+
+		printf("data%s: %s; moved host->device %.3f GB, device->host %.3f GB\n",
+		       r->repeat > 1 ? " (last pass)" : "", residency_words(r->residency[last]),
+		       r->h2d[last] * 1e-9, r->d2h[last] * 1e-9);
+	}
 	if (r->repeat > 1)
 		printf("\nlast pass (%.4f s):", r->last_s);
 	printf("\n  %-3s %-28s %-6s %7s %7s %9s\n", "id", "worker", "kind", "tasks", "busy%",
@@ -122,6 +149,29 @@ void report_print_json(const struct run_report *r)
 	for (size_t i = 0; i < r->repeat; i++)
 		json_array_append_new(times, json_real(r->times[i]));
 	json_object_set_new(root, "repeats_s", times);
+	json_object_set_new(root, "elapsed_includes", json_string(elapsed_includes(r)));
+	if (r->residency) {
+		json_t *passes = json_array();
+		size_t last = r->repeat - 1;
+
+		json_object_set_new(root, "residency", json_string(r->residency[last]));
+		json_object_set_new(root, "h2d_bytes", json_integer((json_int_t)r->h2d[last]));
+		json_object_set_new(root, "d2h_bytes", json_integer((json_int_t)r->d2h[last]));
+		for (size_t i = 0; i < r->repeat; i++)
+			json_array_append_new(
+			    passes, json_pack("{s:f, s:s, s:I, s:I}", "elapsed_s", r->pass_s[i],
+			                      "residency", r->residency[i], "h2d_bytes",
+			                      (json_int_t)r->h2d[i], "d2h_bytes", (json_int_t)r->d2h[i]));
+		json_object_set_new(root, "passes", passes);
+	}
+	if (r->stream)
+		json_object_set_new(
+		    root, "stream",
+		    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "input", r->input, "rows",
+		              (json_int_t)r->stream->rows, "batch_rows", (json_int_t)r->batch_rows,
+		              "batches", (json_int_t)r->stream->batches, "window",
+		              (json_int_t)r->stream->window, "host_buffer_bytes",
+		              (json_int_t)r->stream->host_bytes));
 	json_object_set_new(root, "flops", json_real(flops));
 	json_object_set_new(root, "gflops", json_real(flops / elapsed * 1e-9));
 	for (int i = 0; i < nworkers; i++) {

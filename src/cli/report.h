@@ -22,6 +22,15 @@ struct run_report {
 	const char *save;
 	const struct hetsched_rank_info *ranks; /* per-rank figures (nranks entries) */
 	size_t nranks;
+	/* Per pass, in the order they ran (repeat entries): time, where the data started
+	 * ("cold", "resident", "stream"), bytes moved host->device and device->host. */
+	const double *pass_s;
+	const char *const *residency;
+	const uint64_t *h2d, *d2h;
+	/* A stream (run --batch-size): its figures, input and batch; NULL otherwise. */
+	const struct hetsched_stream_stats *stream;
+	const char *input;
+	size_t batch_rows;
 };
 
 void report_print_text(const struct run_report *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "simulate.h"
@@ -30,6 +31,9 @@ const char cli_run_help[] =
     "  --model PATH       .safetensors of an nn.Sequential, or a folder of <i>.weight.npy\n"
     "                     and <i>.bias.npy\n"
     "  --seed S           seed of x and of the weights (default 0)\n"
+    "  --batch-size B     stream --input to --save B rows at a time: the input is mapped,\n"
+    "                     not loaded, a few batches are in flight, the weights stay on\n"
+    "                     the devices; memory does not grow with the input\n"
     "execution:\n"
     "  --tile T|auto      square tile size (default auto)\n"
     "  --repeat R         run the forward pass R times (default 1)\n"
@@ -39,7 +43,13 @@ const char cli_run_help[] =
     "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
-    "  --quiet            no summary\n";
+    "  --quiet            no summary\n"
+    "\n"
+    "elapsed: one forward pass, from its first task to y gathered in main memory; StarPU's\n"
+    "start, the libraries' warm-up (cuBLAS, OpenCL compilation) and reading the files come\n"
+    "before it. With --batch-size: the whole stream, first row read to the output synced.\n"
+    "Each pass reports the bytes it moved host->device and device->host and where its data\n"
+    "started: cold (x and W on the host), resident (on the devices), stream (x streamed).\n";
 
 enum {
 	OPT_BATCH = OPT_FIRST_COMMAND_OPTION,
@@ -58,6 +68,7 @@ enum {
 	OPT_JSON,
 	OPT_TRACE,
 	OPT_QUIET,
+	OPT_BATCH_SIZE,
 };
 
 struct run_options {
@@ -70,6 +81,7 @@ struct run_options {
 	uint64_t seed;
 	size_t tile; /* 0: auto */
 	size_t repeat;
+	size_t batch_size; /* 0: no streaming */
 	int check, json, quiet;
 	const char *save, *save_input, *trace;
 	struct cli_workers workers;
@@ -137,6 +149,9 @@ static int run_option(int opt, const char *arg, void *ctx)
 	case OPT_QUIET:
 		o->quiet = 1;
 		return CLI_PARSED;
+	case OPT_BATCH_SIZE:
+		return cli_parse_size("batch-size", arg, &o->batch_size) < 0 ? CLI_BAD_VALUE
+		                                                              : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}
@@ -161,6 +176,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"trace", required_argument, NULL, OPT_TRACE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
+	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -184,9 +200,17 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 	dims[0] = o->in;
 	dims[o->nhidden + 1] = o->out;
 	cli_problem_random(p, o->batch, dims, o->nhidden + 1, o->activation, o->seed);
-	if (o->input) {
+	if (o->input && o->batch_size) {
+		/* Streamed: the header alone now; the rows batch by batch. */
+		if (hetsched_npy_shape(o->input, &p->rows, &p->dims[0]) < 0) {
+			cli_error("run", "%s", hetsched_last_error());
+			return -1;
+		}
+	} else if (o->input) {
 		if (cli_problem_load_input(p, "run", o->input) < 0)
 			return -1;
+	}
+	if (o->input) {
 		if (o->given_batch && p->rows != o->batch) {
 			cli_error("run", "--batch %zu does not match %s, which has %zu rows",
 			          o->batch, o->input, p->rows);
@@ -275,13 +299,176 @@ static int fail_runtime(const char *what)
 	return EXIT_RUNTIME;
 }
 
+/* ------------------------------------------------------------------ streaming */
+
+/* The options --batch-size cannot go with; -1 after printing why. */
+static int check_stream_options(const struct run_options *o)
+{
+	const char *clash = o->repeat > 1       ? "--repeat (a stream is one pass over the file)"
+	                    : o->check          ? "--check (compare the output with numpy, or run "
+	                                          "without --batch-size)"
+	                    : o->save_input     ? "--save-input (the input is a file already)"
+	                                        : NULL;
+
+	if (!o->input || !o->save) {
+		cli_error("run", "--batch-size streams --input (a .npy file) to --save (a .npy file): "
+		                 "give both");
+		return -1;
+	}
+	if (clash) {
+		cli_error("run", "--batch-size cannot be combined with %s", clash);
+		return -1;
+	}
+	if (strlen(o->save) < 4 || strcmp(o->save + strlen(o->save) - 4, ".npy")) {
+		cli_error("run", "--batch-size writes a .npy file batch by batch: --save %s must end "
+		                 "with .npy",
+		          o->save);
+		return -1;
+	}
+	if (!strcmp(o->input, o->save)) {
+		cli_error("run", "--save %s is the --input being streamed: write another file",
+		          o->save);
+		return -1;
+	}
+	return 0;
+}
+
+/* Bytes a stream holds at its peak: the weights (host and device copies alike), and per batch
+ * in flight its input, its output and the activations between layers. */
+static double stream_bytes(const struct cli_problem *p, size_t batch, size_t window)
+{
+	double bytes = 0, per_row = p->dims[0];
+
+	for (size_t l = 0; l < p->nlayers; l++) {
+		bytes += 4.0 * (p->dims[l] * p->dims[l + 1] + p->dims[l + 1]);
+		per_row += p->dims[l + 1];
+	}
+	if (p->model)
+		bytes *= 2;
+	return bytes + 4.0 * per_row * (double)batch * (double)window;
+}
+
+struct stream_progress {
+	size_t in_bytes_per_row;
+};
+
+/* rows, GB/s of input read, ETA; on stderr, a terminal only. */
+static void stream_progress(void *ctx, size_t done, size_t total, double elapsed)
+{
+	const struct stream_progress *sp = ctx;
+	double rate = elapsed > 0 ? done / elapsed : 0;
+
+	fprintf(stderr, "\r\033[Kstream: %zu/%zu rows (%.0f%%), %.2f GB/s in, ETA %.0f s", done,
+	        total, 100.0 * done / total, rate * sp->in_bytes_per_row * 1e-9,
+	        rate > 0 ? (total - done) / rate : 0.0);
+	cli_progress_on_line = 1;
+	if (done == total) {
+		fputs("\r\033[K", stderr);
+		cli_progress_on_line = 0;
+	}
+}
+
+static int run_stream(const struct run_options *o, struct cli_problem *p)
+{
+	static char bus_message[4400];
+	struct hetsched_stream_conf conf;
+	struct hetsched_stream_stats st;
+	struct stream_progress sp = {4 * p->dims[0]};
+	struct hetsched_rank_info rank;
+	size_t rows = p->rows, batch = o->batch_size < p->rows ? o->batch_size : p->rows;
+	const char *what;
+	double elapsed;
+	uint64_t h2d, d2h;
+	int rc;
+
+	rc = cli_start_one_process(&o->workers, o->json || o->quiet, "run --batch-size");
+	if (rc != EXIT_OK)
+		return rc;
+	/* An auto tile is chosen for one batch, the work each pass of the layers sees. */
+	p->rows = batch;
+	rc = cli_problem_create_layers(p, o->tile, &what);
+	p->rows = rows;
+	if (rc < 0) {
+		cli_error("run", "%s: %s", what, hetsched_last_error());
+		cli_problem_free(p);
+		hetsched_shutdown();
+		return EXIT_RUNTIME;
+	}
+	/* Interrupted, or the input shrinking under its mapping: no output, not even the
+	 * temporary file. */
+	snprintf(bus_message, sizeof(bus_message),
+	         "hetsched: run: %s shrank while it was streamed (truncated?), no output written\n",
+	         o->input);
+	cli_signals_cleanup(hetsched_stream_remove_partial);
+	cli_signals_catch_bus(bus_message);
+	hetsched_stream_conf_init(&conf);
+	conf.batch_rows = batch;
+	conf.tile_rows = p->tile;
+	if (!o->json && !o->quiet && isatty(STDERR_FILENO)) {
+		conf.progress = stream_progress;
+		conf.progress_ctx = &sp;
+	}
+	hetsched_stats_reset();
+	rc = hetsched_stream_npy(p->layer, p->nlayers, o->input, o->save, &conf, &st);
+	if (cli_progress_on_line) {
+		fputs("\r\033[K", stderr);
+		cli_progress_on_line = 0;
+	}
+	if (rc < 0 || hetsched_wait_all() < 0) {
+		cli_error("run", "stream failed, no output written: %s", hetsched_last_error());
+		cli_problem_free(p);
+		hetsched_shutdown();
+		return rc == HETSCHED_ESHAPE ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	elapsed = st.elapsed_s;
+	h2d = st.h2d_bytes;
+	d2h = st.d2h_bytes;
+	hetsched_ranks_gather(&rank);
+	{
+		const char *residency = "stream";
+		struct run_report report = {
+		    .batch = rows,
+		    .dims = p->dims,
+		    .nlayers = p->nlayers,
+		    .tile = p->tile,
+		    .tile_auto = o->tile == 0,
+		    .seed = o->seed,
+		    .times = &elapsed,
+		    .pass_s = &elapsed,
+		    .repeat = 1,
+		    .last_s = elapsed,
+		    .save = o->save,
+		    .ranks = &rank,
+		    .nranks = 1,
+		    .residency = &residency,
+		    .h2d = &h2d,
+		    .d2h = &d2h,
+		    .stream = &st,
+		    .input = o->input,
+		    .batch_rows = batch,
+		};
+
+		if (o->trace && report_write_trace(o->trace) < 0)
+			cli_error("run", "cannot write the trace: %s", hetsched_last_error());
+		if (o->json)
+			report_print_json(&report);
+		else if (!o->quiet)
+			report_print_text(&report);
+	}
+	cli_problem_free(p);
+	hetsched_shutdown();
+	return EXIT_OK;
+}
+
 int cli_run(int argc, char **argv)
 {
 	struct run_options o;
 	struct cli_problem p;
 	struct hetsched__check_result check = {0};
 	struct hetsched_rank_info *ranks = NULL;
-	double *times = NULL, node_bytes;
+	double *times = NULL, *pass_s = NULL, node_bytes, need;
+	uint64_t *h2d = NULL, *d2h = NULL;
+	const char **residency = NULL;
 	const char *what;
 	hetsched_tensor_t y;
 	const float *ydata = NULL;
@@ -311,13 +498,18 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0)
 		goto out;
+	if (o.batch_size && check_stream_options(&o) < 0)
+		goto out;
 	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
 		goto out;
-	if (!cli_memory_fits(cli_problem_bytes(&p), &node_bytes)) {
-		cli_error(
-		    "run",
-		    "problem too large: it needs %.2f GiB but this node has %.2f GiB of memory",
-		    cli_problem_bytes(&p) / (1 << 30), node_bytes / (1 << 30));
+	need = o.batch_size ? stream_bytes(&p, o.batch_size < p.rows ? o.batch_size : p.rows, 3)
+	                    : cli_problem_bytes(&p);
+	if (!cli_memory_fits(need, &node_bytes)) {
+		cli_error("run",
+		          "problem too large: it needs %.2f GiB but this node has %.2f GiB of "
+		          "memory%s",
+		          need / (1 << 30), node_bytes / (1 << 30),
+		          o.batch_size ? " (use a smaller --batch-size)" : "");
 		goto out;
 	}
 	{
@@ -330,6 +522,10 @@ int cli_run(int argc, char **argv)
 			}
 	}
 
+	if (o.batch_size) {
+		rc = run_stream(&o, &p);
+		goto out;
+	}
 	rc = cli_start(&o.workers, o.json || o.quiet);
 	if (rc != EXIT_OK)
 		goto out;
@@ -344,16 +540,27 @@ int cli_run(int argc, char **argv)
 	}
 
 	times = calloc(o.repeat, sizeof(double));
-	if (!times) {
+	pass_s = calloc(o.repeat, sizeof(double));
+	h2d = calloc(o.repeat, sizeof(uint64_t));
+	d2h = calloc(o.repeat, sizeof(uint64_t));
+	residency = calloc(o.repeat, sizeof(*residency));
+	if (!times || !pass_s || !h2d || !d2h || !residency) {
 		cli_error("run", "out of memory");
 		goto out;
 	}
 	for (size_t r = 0; r < o.repeat; r++) {
 		hetsched_stats_reset();
+		hetsched_bus_bytes(NULL, NULL, NULL); /* reading resets the counters */
 		if (cli_problem_pass(&p, &times[r]) < 0) {
 			rc = fail_runtime("forward pass failed");
 			goto out;
 		}
+		/* Where the data started: a loaded input or model is on the host for the first
+		 * pass; generated tensors, and everything after the first pass, are where the
+		 * tasks that wrote or read them ran. */
+		hetsched_bus_bytes(&h2d[r], &d2h[r], NULL);
+		residency[r] = r == 0 && (o.input || o.model) ? "cold" : "resident";
+		pass_s[r] = times[r];
 		if (!o.json && !o.quiet && o.repeat > 1)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
@@ -414,6 +621,10 @@ int cli_run(int argc, char **argv)
 		    .times = times,
 		    .repeat = o.repeat,
 		    .last_s = times[o.repeat - 1], /* before the sort below */
+		    .pass_s = pass_s,
+		    .residency = residency,
+		    .h2d = h2d,
+		    .d2h = d2h,
 		    .check = o.check ? &check : NULL,
 		    .save = o.save,
 		    .ranks = ranks,
@@ -442,6 +653,10 @@ out:
 	if (started)
 		hetsched_shutdown();
 	free(times);
+	free(pass_s);
+	free(h2d);
+	free(d2h);
+	free(residency);
 	free(ranks);
 	return rc;
 }

@@ -36,6 +36,7 @@ int cli_start(const struct cli_workers *w, int quiet)
 		setenv("STARPU_SILENT", "0", 1);
 	conf.quiet = !w->verbose && (quiet || !getenv("STARPU_SILENT"));
 	conf.watchdog_s = w->watchdog_s;
+	conf.all_kinds = w->all_kinds;
 	rc = hetsched_init(&conf);
 	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
 	 * for, idle cores): one line each, even when quiet; bench starts StarPU once per policy,
@@ -84,6 +85,8 @@ int cli_start_one_process(const struct cli_workers *w, int quiet, const char *co
 
 volatile sig_atomic_t cli_progress_on_line;
 static const char *signal_message = "hetsched: interrupted\n";
+static const char *bus_message = "hetsched: an input file shrank while it was read\n";
+static void (*signal_cleanup)(void);
 
 void cli_progress_erase(void)
 {
@@ -100,9 +103,13 @@ static void on_signal(int sig)
 {
 	ssize_t ignored;
 
-	(void)sig;
 	cli_progress_erase();
-	ignored = write(STDERR_FILENO, signal_message, strlen(signal_message));
+	if (signal_cleanup)
+		signal_cleanup();
+	if (sig == SIGBUS)
+		ignored = write(STDERR_FILENO, bus_message, strlen(bus_message));
+	else
+		ignored = write(STDERR_FILENO, signal_message, strlen(signal_message));
 	(void)ignored;
 	_exit(EXIT_RUNTIME);
 }
@@ -117,6 +124,22 @@ void cli_signals_install(const char *message)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_signals_cleanup(void (*fn)(void))
+{
+	signal_cleanup = fn;
+}
+
+void cli_signals_catch_bus(const char *message)
+{
+	struct sigaction sa;
+
+	bus_message = message;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 }
 
 void cli_signals_block(int block)

@@ -19,6 +19,12 @@ int cli_start_one_process(const struct cli_workers *w, int quiet, const char *co
  * a temporary name then renamed, so an interrupted command leaves no partial file. */
 void cli_signals_install(const char *message);
 void cli_signals_block(int block);
+/* \p fn (async-signal-safe) runs in the handler before the message: it removes what a command
+ * writes in place (a stream's temporary output). */
+void cli_signals_cleanup(void (*fn)(void));
+/* SIGBUS, which a read of a mapped file raises once the file has shrunk under it, ends the
+ * command like SIGINT, with \p message (kept by pointer). */
+void cli_signals_catch_bus(const char *message);
 /* Set while a progress line is on stderr: a signal's message then starts by clearing it. */
 extern volatile sig_atomic_t cli_progress_on_line;
 /* Write the clearing sequence of a progress line if one is shown (async-signal-safe). */

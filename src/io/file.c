@@ -161,7 +161,7 @@ int hetsched__check_writable(const char *path)
 /* Create path.tmpXXXXXX exclusively. Unlike mkstemp() (always mode 0600) this lets the umask
  * choose the permissions, as for any file a program writes, without the thread-unsafe dance of
  * reading the umask by setting it. */
-static int create_temp(const char *path, char **tmp_out, int *fd_out)
+int hetsched__create_temp(const char *path, char **tmp_out, int *fd_out)
 {
 	static atomic_ulong counter;
 	size_t cap = strlen(path) + 16;
@@ -205,7 +205,7 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 	if (!emit)
 		return hetsched__error(HETSCHED_EINVAL, "write_atomic: NULL argument");
 	HETSCHED_CALL(hetsched__check_writable(path));
-	HETSCHED_CALL(create_temp(path, &tmp, &fd));
+	HETSCHED_CALL(hetsched__create_temp(path, &tmp, &fd));
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = errno;

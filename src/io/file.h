@@ -30,6 +30,11 @@ int hetsched__pread_exact(int fd, void *buf, size_t n, size_t offset, const char
  * HETSCHED_ENOMEM. */
 int hetsched__read_file(const char *path, unsigned char **buf, size_t *len);
 
+/* Create path.tmpXXXXXX exclusively (the umask's permissions), for a writer that fills it in
+ * place and renames it over \p path itself (the streamed .npy of stream.c). *tmp is malloc'd.
+ * Returns 0; HETSCHED_ENOMEM; HETSCHED_EIO. */
+int hetsched__create_temp(const char *path, char **tmp, int *fd);
+
 /* hetsched__check_writable(), hetsched__write_atomic() and hetsched__write_atomic_buf(), which
  * the tool uses too, are declared and documented in tool.h. */
 

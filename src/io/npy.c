@@ -336,6 +336,15 @@ static uint64_t get_u64(const unsigned char *p, int big)
  * each element is read before it is written. */
 static void convert(const unsigned char *src, size_t count, const struct npy_info *info, float *dst)
 {
+	if (info->itemsize == 4 && !info->big_endian && (const void *)src != (const void *)dst) {
+		/* Little-endian float32 on a little-endian host is the file's bytes themselves. */
+		const uint16_t probe = 1;
+
+		if (*(const unsigned char *)&probe == 1) {
+			memcpy(dst, src, count * sizeof(float));
+			return;
+		}
+	}
 	size_t i;
 
 	if (info->itemsize == 4) {
@@ -480,6 +489,69 @@ int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Streaming: the header and the data's place, without reading the data */
+
+int hetsched__npy_layout(const char *path, int fd, size_t size, struct hetsched__npy_layout *out)
+{
+	unsigned char pre[12];
+	struct npy_info info;
+	size_t have, hstart, hlen;
+	char *header;
+	int rc;
+
+	if (size == 0)
+		return hetsched__error(HETSCHED_EFORMAT, "%s: empty file, not a .npy file", path);
+	have = size < sizeof(pre) ? size : sizeof(pre);
+	HETSCHED_CALL(hetsched__pread_exact(fd, pre, have, 0, path));
+	HETSCHED_CALL(parse_preamble(pre, have, size, path, &hstart, &hlen));
+	header = malloc(hlen ? hlen : 1);
+	if (!header)
+		return hetsched__error(HETSCHED_ENOMEM, "%s: out of memory", path);
+	HETSCHED_TRY(rc, hetsched__pread_exact(fd, header, hlen, hstart, path), out);
+	HETSCHED_TRY(rc, parse_header(header, hlen, path, &info), out);
+	info.data_offset = hstart + hlen;
+	HETSCHED_TRY(rc, check_data_size(&info, size - info.data_offset, path), out);
+	out->data_offset = info.data_offset;
+	out->itemsize = info.itemsize;
+	out->big_endian = info.big_endian;
+	out->rows = info.rows;
+	out->cols = info.cols;
+	out->file_size = size;
+out:
+	free(header);
+	return rc;
+}
+
+void hetsched__npy_convert(const void *src, size_t count, const struct hetsched__npy_layout *l,
+                           float *dst)
+{
+	struct npy_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.itemsize = l->itemsize;
+	info.big_endian = l->big_endian;
+	convert(src, count, &info, dst);
+}
+
+size_t hetsched__npy_header(char buf[HETSCHED__NPY_HEADER_MAX], size_t rows, size_t cols)
+{
+	size_t dict, total;
+
+	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
+	 * boundary; two 20-digit sizes still fit in 128 bytes. */
+	memcpy(buf, NPY_MAGIC "\x01\x00", 8);
+	dict = (size_t)snprintf(buf + 10, HETSCHED__NPY_HEADER_MAX - 10,
+	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
+	                        rows, cols);
+	total = (10 + dict + 1 + 63) / 64 * 64;
+	memset(buf + 10 + dict, ' ', total - 10 - dict - 1);
+	buf[total - 1] = '\n';
+	buf[8] = (char)((total - 10) & 0xff);
+	buf[9] = (char)((total - 10) >> 8);
+	return total;
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Saving */
 
 struct npy_out {
@@ -520,7 +592,7 @@ static int emit_npy(FILE *f, void *ctx)
 int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
 {
 	char header[256];
-	size_t dict, total;
+	size_t total;
 	struct npy_out out;
 
 	if (!path || !*path || !data)
@@ -533,18 +605,7 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
 		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
 		                       cols, ld);
 
-	/* numpy's own layout: the header, padded with spaces and a newline, ends on a 64-byte
-	 * boundary; two 20-digit sizes still fit in 128 bytes. */
-	memcpy(header, NPY_MAGIC "\x01\x00", 8);
-	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
-	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%zu, %zu), }",
-	                        rows, cols);
-	total = (10 + dict + 1 + 63) / 64 * 64;
-	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
-	header[total - 1] = '\n';
-	header[8] = (char)((total - 10) & 0xff);
-	header[9] = (char)((total - 10) >> 8);
-
+	total = hetsched__npy_header(header, rows, cols);
 	out = (struct npy_out){header, total, data, rows, cols, ld};
 	return hetsched__write_atomic(path, emit_npy, &out);
 }

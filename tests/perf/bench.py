@@ -9,7 +9,9 @@ over rounds, and each ratio the median over rounds of the ratio within a round. 
 Environment knobs: HS_BENCH_REPEAT (rounds, default 11), HS_BENCH_N (default 4096),
 HS_BENCH_N_SMALL (2048), HS_BENCH_HYBRID_N (2048), HS_BENCH_HYBRID_TILE (auto: the tile that
 `--tile auto` picks for the mixed run, then used by all three runs),
-HS_BENCH_ONLY (comma-separated names of comparisons to run).
+HS_BENCH_ONLY (comma-separated names of comparisons to run), HS_BENCH_STREAM_ROWS (98304: rows of
+the streamed input, 4096 floats each, so 1.5 GiB), HS_BENCH_STREAM_BATCH (8192 rows),
+HS_BENCH_STREAM_ROUNDS (5), HS_BENCH_DIR (where the streamed files go; default a temporary folder).
 """
 import json
 import os
@@ -30,6 +32,10 @@ N_SMALL = int(os.environ.get("HS_BENCH_N_SMALL", "2048"))
 HYBRID_N = int(os.environ.get("HS_BENCH_HYBRID_N", "2048"))
 HYBRID_TILE = os.environ.get("HS_BENCH_HYBRID_TILE", "auto")
 ONLY = [s for s in os.environ.get("HS_BENCH_ONLY", "").split(",") if s]
+STREAM_ROWS = int(os.environ.get("HS_BENCH_STREAM_ROWS", "98304"))
+STREAM_BATCH = int(os.environ.get("HS_BENCH_STREAM_BATCH", "8192"))
+STREAM_ROUNDS = int(os.environ.get("HS_BENCH_STREAM_ROUNDS", "5"))
+STREAM_IN, STREAM_OUT = 4096, 1024
 NCPU = os.cpu_count()
 
 missed = []
@@ -98,6 +104,77 @@ def hetsched_gflops(n, *args, repeat=2, **extra):
 
 def wanted(name):
     return not ONLY or name in ONLY
+
+
+def write_input(path, rows):
+    """rows x STREAM_IN float32 uniform [0, 1), written without holding it all in memory."""
+    py = os.environ.get("PYTHON_NUMPY") or "/usr/bin/python3"
+    code = ("import numpy as np, sys\n"
+            "rows, cols = int(sys.argv[2]), int(sys.argv[3])\n"
+            "m = np.lib.format.open_memmap(sys.argv[1], mode='w+', dtype=np.float32, shape=(rows, cols))\n"
+            "g = np.random.default_rng(1)\n"
+            "for r in range(0, rows, 8192): m[r:r + 8192] = g.random((min(8192, rows - r), cols), dtype=np.float32)\n"
+            "m.flush()\n")
+    run([py, "-c", code, path, str(rows), str(STREAM_IN)])
+
+
+def peak_rss(cmd):
+    p = subprocess.Popen(cmd, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("bench: %s failed: %s" % (" ".join(cmd), p.stderr.read().decode().strip()))
+    return usage.ru_maxrss * 1024
+
+
+def stream_benches(cpu_only):
+    """run --batch-size against the same pass with the input in memory, and its peak memory."""
+    folder = tempfile.mkdtemp(prefix="hetsched-stream-", dir=os.environ.get("HS_BENCH_DIR"))
+    big, small = os.path.join(folder, "x_big.npy"), os.path.join(folder, "x_small.npy")
+    y = os.path.join(folder, "y.npy")
+    t = time.time()
+    write_input(big, STREAM_ROWS)
+    print("# streamed input: %d x %d float32 (%.2f GiB) written in %.1f s"
+          % (STREAM_ROWS, STREAM_IN, os.path.getsize(big) / 2**30, time.time() - t), flush=True)
+    model = ["--out", str(STREAM_OUT), "--seed", "1", *cpu_only]
+    if wanted("stream_vs_inmemory"):
+        # Page cache warm: the warm-up round reads the file, and each round reads it again.
+        # In memory: the timed pass of `run --input` (x loaded and copied to its pinned tensor
+        # before it). Streamed: file to file, the whole of it (read, compute, write, fsync).
+        def inmem():
+            return json.loads(run([HETSCHED, "run", "--input", big, *model, "--json"]))["elapsed_s"]
+
+        def streamed():
+            d = json.loads(run([HETSCHED, "run", "--input", big, *model, "--batch-size",
+                                str(STREAM_BATCH), "--save", y, "--json"]))
+            assert d["residency"] == "stream"
+            return d["elapsed_s"]
+        global ROUNDS
+        saved, ROUNDS = ROUNDS, STREAM_ROUNDS
+        (mem_s, str_s), series = rounds(inmem, streamed)
+        ROUNDS = saved
+        flops = 2.0 * STREAM_ROWS * STREAM_IN * STREAM_OUT
+        bench("inmemory_pass_gflops", flops / mem_s * 1e-9, "GFLOP/s")
+        bench("stream_file_to_file_gflops", flops / str_s * 1e-9, "GFLOP/s")
+        ratio("stream_vs_inmemory", paired(lambda m, s: m / s, series), ">=", 0.90)
+    if wanted("stream_peak_memory"):
+        write_input(small, STREAM_ROWS // 4)
+        peaks = {}
+        for name, path in (("small", small), ("big", big)):
+            peaks[name] = statistics.median(
+                peak_rss([HETSCHED, "run", "--input", path, *model, "--batch-size", str(STREAM_BATCH),
+                          "--save", y, "--quiet"]) for _ in range(3))
+        weights = 4.0 * (STREAM_IN * STREAM_OUT + STREAM_OUT)
+        batch = 4.0 * STREAM_BATCH * STREAM_IN
+        bound = weights + 16 * batch + 100 * 2**20
+        bench("stream_peak_rss_%d_rows" % (STREAM_ROWS // 4), peaks["small"] / 2**20, "MiB")
+        bench("stream_peak_rss_%d_rows" % STREAM_ROWS, peaks["big"] / 2**20, "MiB")
+        bench("stream_memory_bound", bound / 2**20, "MiB (weights + 16 input batches + 100 MiB)")
+        ratio("stream_peak_memory_growth", peaks["big"] / peaks["small"], "<=", 1.10)
+        ratio("stream_peak_memory", peaks["big"] / bound, "<=", 1.00)
+    for f in (big, small, y):
+        if os.path.exists(f):
+            os.unlink(f)
+    os.rmdir(folder)
 
 
 def main():
@@ -199,6 +276,9 @@ def main():
         bench("peak_rss_%d" % N, statistics.median(peaks) / 2**20, "MiB")
         bench("tensor_bytes_%d" % N, data / 2**20, "MiB")
         ratio("peak_memory_%d" % N, statistics.median(peaks) / data, "<=", 1.3)
+
+    if wanted("stream_vs_inmemory") or wanted("stream_peak_memory"):
+        stream_benches(cpu_only)
 
     if missed:
         print("# missed: " + ", ".join(missed))

@@ -36,6 +36,8 @@ struct bench_options {
 	char plot_folder[4096];
 	int quiet;
 	unsigned pass_timeout; /* seconds, 0: none */
+	const char *scenario;  /* "resident", "cold" or "stream": where each pass's data start */
+	size_t batch_size;     /* stream: rows per batch, 0: N / 4 */
 	struct cli_workers workers;
 };
 
@@ -50,6 +52,7 @@ struct bench_row {
 	double busy[HETSCHED_NKINDS];  /* busy fraction of the workers of that kind */
 	double flops[HETSCHED_NKINDS]; /* work done by the workers of that kind */
 	long long bytes_moved;
+	long long h2d_bytes, d2h_bytes; /* host to devices, devices to host */
 	int check_ok;
 };
 

@@ -41,6 +41,12 @@ const char cli_bench_help[] =
     "  --seed S           seed of the input and the weights (default 0)\n"
     "  --pass-timeout S   stop (exit 1) when a configuration's set-up or one pass takes\n"
     "                     longer than S seconds, e.g. a policy that hangs (default 300; 0: never)\n"
+    "  --scenario S       where each timed pass's data start: resident (x and W on the\n"
+    "                     devices, left there by the warm-up; only y travels), cold (x and W\n"
+    "                     brought back to the host before each pass, as from files), stream\n"
+    "                     (W resident, x streamed from host memory in batches, y back)\n"
+    "                     (default resident)\n"
+    "  --batch-size B     rows per batch of --scenario stream (default N/4)\n"
     "workers (one set for every policy):\n"
     "  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"
     "  --ncuda N          CUDA workers\n"
@@ -56,7 +62,8 @@ const char cli_bench_help[] =
     "\n"
     "CSV columns: timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,\n"
     "batch,in,out,layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,\n"
-    "busy_cpu,busy_cuda,busy_opencl,bytes_moved,check_ok,simulated (see README.md).\n";
+    "busy_cpu,busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,\n"
+    "simulated (see README.md).\n";
 
 enum {
 	OPT_SIZES = OPT_FIRST_COMMAND_OPTION,
@@ -71,6 +78,8 @@ enum {
 	OPT_TRACE_DIR,
 	OPT_QUIET,
 	OPT_PASS_TIMEOUT,
+	OPT_SCENARIO,
+	OPT_BATCH_SIZE,
 };
 
 #define DEFAULT_SCHED "eager,lws,dmda,dmdas"
@@ -193,6 +202,17 @@ static int handle_option(int opt, const char *arg, void *ctx)
 		}
 		o->pass_timeout = (unsigned)timeout;
 		return CLI_PARSED;
+	case OPT_SCENARIO:
+		if (strcmp(arg, "resident") && strcmp(arg, "cold") && strcmp(arg, "stream")) {
+			cli_error("bench", "--scenario must be resident, cold or stream, got '%s'",
+			          arg);
+			return CLI_BAD_VALUE;
+		}
+		o->scenario = arg;
+		return CLI_PARSED;
+	case OPT_BATCH_SIZE:
+		return cli_parse_size("batch-size", arg, &o->batch_size) < 0 ? CLI_BAD_VALUE
+		                                                              : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}
@@ -213,6 +233,8 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	    {"trace-dir", required_argument, NULL, OPT_TRACE_DIR},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"pass-timeout", required_argument, NULL, OPT_PASS_TIMEOUT},
+	    {"scenario", required_argument, NULL, OPT_SCENARIO},
+	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -225,6 +247,7 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	o->repeat = 5;
 	o->warmup = 1;
 	o->max_warmup = 10;
+	o->scenario = "resident";
 	rc = cli_options_parse("bench", argc, argv, options, handle_option, &st, &o->workers);
 	if (rc != CLI_PARSED)
 		return rc;
@@ -234,6 +257,16 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	    cli_parse_size_list("bench", "tiles", st.tiles, o->tiles, MAX_LIST, &o->ntiles, 1, 1) <
 	        0)
 		return CLI_BAD_VALUE;
+	if (!strcmp(o->scenario, "stream") && o->layers > 1) {
+		cli_error("bench", "--scenario stream runs one layer (its check reads the layer's "
+		                   "input), got --layers %zu",
+		          o->layers);
+		return CLI_BAD_VALUE;
+	}
+	if (o->batch_size && strcmp(o->scenario, "stream")) {
+		cli_error("bench", "--batch-size is for --scenario stream");
+		return CLI_BAD_VALUE;
+	}
 	if (o->max_warmup < o->warmup) {
 		if (st.given_max_warmup) {
 			cli_error("bench", "--max-warmup %zu is below --warmup %zu", o->max_warmup,

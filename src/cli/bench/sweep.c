@@ -163,6 +163,39 @@ static int fail_runtime(const char *what)
 	return EXIT_RUNTIME;
 }
 
+/* One pass of the study's scenario (statistics reset first): resident, the pass as it comes
+ * after the warm-up (x and W where earlier tasks left them); cold, x and W brought back to the
+ * host first (not timed); stream, x's host copy streamed in batches through the resident
+ * weights. With \p row, its bytes moved are filled in. */
+static int scenario_pass(const struct bench *b, struct cli_problem *p, double *elapsed,
+                         struct bench_row *row)
+{
+	uint64_t h2d = 0, d2h = 0, moved = 0;
+
+	if (!strcmp(b->o.scenario, "cold") && cli_problem_evict(p) < 0)
+		return -1;
+	hetsched_stats_reset();
+	if (!strcmp(b->o.scenario, "stream")) {
+		size_t batch = b->o.batch_size ? b->o.batch_size : (p->rows + 3) / 4;
+
+		/* Whole tiles per batch: the same tasks as the in-memory pass. */
+		batch = (batch + p->tile - 1) / p->tile * p->tile;
+		if (cli_problem_stream_pass(p, batch, elapsed, &h2d, &d2h) < 0)
+			return -1;
+		moved = h2d + d2h;
+	} else {
+		hetsched_bus_bytes(NULL, NULL, NULL); /* reading resets the counters */
+		if (cli_problem_pass(p, elapsed) < 0 || hetsched_bus_bytes(&h2d, &d2h, &moved) < 0)
+			return -1;
+	}
+	if (row) {
+		row->bytes_moved = (long long)moved;
+		row->h2d_bytes = (long long)h2d;
+		row->d2h_bytes = (long long)d2h;
+	}
+	return 0;
+}
+
 /* Warm-up passes, then the timed ones, of one (policy, size, tile). */
 static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 {
@@ -192,7 +225,7 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		bench_progress(b, name, n, tile, phase);
 		hetsched_stats_reset();
 		deadline_arm(b, name, n, tile, "a warm-up pass");
-		if (cli_problem_pass(&p, &elapsed) < 0) {
+		if (scenario_pass(b, &p, &elapsed, NULL) < 0) {
 			rc = fail_runtime("warm-up pass failed");
 			goto out;
 		}
@@ -216,7 +249,6 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 	for (size_t r = 0; r < b->o.repeat; r++) {
 		struct bench_row row;
 		struct hetsched__check_result check;
-		uint64_t moved;
 
 		memset(&row, 0, sizeof(row));
 		row.sched = sched;
@@ -225,20 +257,13 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		row.repeat = r + 1;
 		snprintf(phase, sizeof(phase), "run %zu/%zu", r + 1, b->o.repeat);
 		bench_progress(b, name, n, tile, phase);
-		hetsched_stats_reset();
-		hetsched_bus_bytes(NULL, NULL, NULL); /* reading resets the counters */
 		row.when = time(NULL);
 		deadline_arm(b, name, n, tile, "a timed pass");
-		if (cli_problem_pass(&p, &row.elapsed_s) < 0) {
+		if (scenario_pass(b, &p, &row.elapsed_s, &row) < 0) {
 			rc = fail_runtime("forward pass failed");
 			goto out;
 		}
 		hetsched__deadline_disarm();
-		if (hetsched_bus_bytes(NULL, NULL, &moved) < 0) {
-			rc = fail_runtime("cannot read the bus counters");
-			goto out;
-		}
-		row.bytes_moved = (long long)moved;
 		row.gflops = bench_pass_flops(n, b->o.layers) / row.elapsed_s * 1e-9;
 		bench_summarize_records(b, &row);
 		if (hetsched_is_simulation()) {
@@ -308,12 +333,13 @@ out:
 
 /* A fresh StarPU under \p sched with the study's workers; the first one tells the workers, and
  * so the tiles of "auto". */
-static int start_policy(struct bench *b, const char *sched)
+static int start_policy(struct bench *b, const char *sched, int all_kinds)
 {
 	struct cli_workers w = b->o.workers;
 	int rc;
 
 	w.sched = sched;
+	w.all_kinds = all_kinds;
 	rc = cli_start_one_process(&w, 1, "bench");
 	if (rc != EXIT_OK || b->resolved)
 		return rc;
@@ -335,7 +361,8 @@ int bench_calibrate(struct bench *b)
 {
 	int rc;
 
-	rc = start_policy(b, "dmda");
+	/* The calibration phase offers every kind every task, to measure each on each shape. */
+	rc = start_policy(b, "dmda", 1);
 	if (rc != EXIT_OK)
 		return rc;
 	for (size_t s = 0; s < b->o.nsizes && rc == EXIT_OK; s++)
@@ -387,7 +414,7 @@ int bench_run_policy(struct bench *b, size_t sched)
 
 	/* StarPU's own messages would break the progress line: keep it quiet. */
 	bench_progress_clear();
-	rc = start_policy(b, b->o.scheds[sched]);
+	rc = start_policy(b, b->o.scheds[sched], 0);
 	if (rc != EXIT_OK)
 		return rc;
 	rc = EXIT_OK;

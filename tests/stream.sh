@@ -1,0 +1,154 @@
+# stream.sh: `hetsched run --input X --batch-size B --save Y` streams X through the model.
+#  - Y equals numpy's forward pass (make_model.py's y_ref.npy) within float32 rounding;
+#  - with the same tiles and workers, Y equals the in-memory run's output bit for bit (CPU
+#    world; under ocl/ the CPU and OpenCL kernels round differently, so there within float32
+#    rounding of it);
+#  - --json says residency "stream" and reports the bytes moved; under ocl/, with the OpenCL
+#    worker alone, at least x crossed to the device and y came back;
+#  - a stream interrupted by SIGINT or SIGTERM, or whose input is truncated or rewritten while it
+#    runs, exits 1 with one line and leaves neither Y nor its temporary file;
+#  - bad uses exit 2 with one line, before any work.
+. "$HS_TOP_SRCDIR/tests/tap.sh"
+need_numpy
+plan 12
+d=$HS_TMPDIR
+"$PYTHON_NUMPY" "$HS_TOP_SRCDIR/tests/make_model.py" "$d/m" --layers 96,64,40 --batch 1000 --seed 7
+ok $? "make_model.py wrote x (1000 x 96), a 96 -> 64 -> 40 model and numpy's reference"
+m="--input $d/m/x.npy --model $d/m/model_npy --tile 32"
+
+compare() { # compare A.npy B.npy TOL: max |a - b| / max |b| <= TOL
+	"$PYTHON_NUMPY" - "$@" <<'PY'
+import sys, numpy as np
+a, b, tol = np.load(sys.argv[1]), np.load(sys.argv[2]), float(sys.argv[3])
+if a.shape != b.shape:
+    print("# shapes %s and %s" % (a.shape, b.shape)); sys.exit(1)
+err = np.abs(a.astype(np.float64) - b).max() / np.abs(b).max()
+print("# max |a - b| / max |b| = %.3g (tolerance %g)" % (err, tol))
+sys.exit(0 if err <= tol else 1)
+PY
+}
+
+# 1. In memory, then streamed in batches of 96 rows (a multiple of the tile: the same tasks).
+"$HETSCHED" run $m --save "$d/y_mem.npy" --quiet 2>"$d/err-mem"
+st=$?
+"$HETSCHED" run $m --batch-size 96 --save "$d/y_stream.npy" --json >"$d/stream.json" 2>"$d/err-stream"
+st2=$?
+sed 's/^/# /' "$d/err-mem" "$d/err-stream"
+[ $st -eq 0 ] && [ $st2 -eq 0 ]
+ok $? "in-memory and streamed runs exit 0"
+compare "$d/y_stream.npy" "$d/m/y_ref.npy" 1e-5
+ok $? "streamed output equals numpy's forward pass within float32 rounding"
+if [ "$HS_WORKERS" = cpu ]; then
+	cmp "$d/y_stream.npy" "$d/y_mem.npy"
+	ok $? "streamed output equals the in-memory output bit for bit (same tiles, CPU workers)"
+else
+	compare "$d/y_stream.npy" "$d/y_mem.npy" 1e-5
+	ok $? "streamed output equals the in-memory output within float32 rounding (CPU + OpenCL)"
+fi
+# 2. A batch that is not a multiple of the tile, and a last batch shorter than the others.
+"$HETSCHED" run $m --batch-size 333 --save "$d/y_333.npy" --quiet &&
+	compare "$d/y_333.npy" "$d/m/y_ref.npy" 1e-5
+ok $? "batches of 333 rows (the last of 1) equal numpy within float32 rounding"
+"$PYTHON_NUMPY" - "$d/stream.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d.get("stream", {})
+print("# residency %s, h2d %s, d2h %s, stream %s" % (d.get("residency"), d.get("h2d_bytes"), d.get("d2h_bytes"), s))
+good = (d.get("residency") == "stream" and isinstance(d.get("h2d_bytes"), int)
+        and isinstance(d.get("d2h_bytes"), int) and s.get("rows") == 1000 and s.get("batches") == 11
+        and s.get("batch_rows") == 96 and d["passes"][0]["residency"] == "stream"
+        and "stream" in d.get("elapsed_includes", ""))
+sys.exit(0 if good else 1)
+PY
+ok $? "--json: residency stream, h2d_bytes, d2h_bytes, 11 batches of 96 rows"
+
+# 3. The bytes that crossed the bus: on the OpenCL worker alone, x went to it and y came back.
+if [ "$HS_WORKERS" = opencl ]; then
+	"$HETSCHED" run $m --batch-size 250 --ncpu 0 --nopencl 1 --opencl-on-cpu \
+		--save "$d/y_ocl.npy" --json >"$d/ocl.json" 2>"$d/err-ocl" &&
+		compare "$d/y_ocl.npy" "$d/m/y_ref.npy" 1e-5 &&
+		"$PYTHON_NUMPY" - "$d/ocl.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+x, y = 1000 * 96 * 4, 1000 * 40 * 4
+print("# OpenCL alone: h2d %d bytes (x is %d), d2h %d bytes (y is %d), tasks %s"
+      % (d["h2d_bytes"], x, d["d2h_bytes"], y, d["tasks_by_kind"]))
+sys.exit(0 if d["h2d_bytes"] >= x and d["d2h_bytes"] >= y and d["tasks_by_kind"]["opencl"] > 0 else 1)
+PY
+	ok $? "OpenCL worker alone: output right, h2d_bytes >= x's bytes, d2h_bytes >= y's bytes"
+else
+	ok 0 "# SKIP bytes over a bus: one memory node in the CPU world (run as ocl/stream.sh)"
+fi
+
+# 4. Interrupted: no output, no temporary file. A long stream: 60000 x 256 through two hidden
+# layers of 1024 (random model), batches of 1000.
+"$PYTHON_NUMPY" -c "import numpy as np; np.save('$d/big.npy', np.random.default_rng(1).random((60000, 256), dtype=np.float32))"
+long="--input $d/big.npy --hidden 1024,1024 --out 256 --batch-size 1000 --tile 256"
+for sig in INT TERM; do
+	rm -f "$d/y_sig.npy"*
+	"$HETSCHED" run $long --save "$d/y_sig.npy" --quiet 2>"$d/err-$sig" &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && kill -0 $pid 2>/dev/null && ! ls "$d"/y_sig.npy.tmp* >/dev/null 2>&1; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.3
+	kill -$sig $pid
+	wait_bounded $pid 60
+	st=$?
+	diag "SIG$sig: exit $st; $(cat "$d/err-$sig"); left: $(ls "$d" | grep y_sig || echo nothing)"
+	[ $st -eq 1 ] && [ ! -e "$d/y_sig.npy" ] && ! ls "$d"/y_sig.npy.tmp* >/dev/null 2>&1 &&
+		grep -q interrupted "$d/err-$sig" && [ "$(wc -l <"$d/err-$sig")" -eq 1 ]
+	ok $? "SIG$sig during a stream: exit 1, one line, no output and no temporary file"
+done
+
+# 5. The input changes under the stream: truncated (SIGBUS or the check before a batch), then
+# rewritten in place (same size, new modification time).
+for change in truncate touch; do
+	cp "$d/big.npy" "$d/in-$change.npy"
+	rm -f "$d/y_chg.npy"*
+	"$HETSCHED" run ${long/$d\/big.npy/$d/in-$change.npy} --save "$d/y_chg.npy" --quiet 2>"$d/err-$change" &
+	pid=$!
+	i=0
+	while [ $i -lt 600 ] && kill -0 $pid 2>/dev/null && ! ls "$d"/y_chg.npy.tmp* >/dev/null 2>&1; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.3
+	if [ $change = truncate ]; then
+		"$PYTHON_NUMPY" -c "import os; os.truncate('$d/in-$change.npy', 4096)"
+		want='truncat|shrank'
+	else
+		"$PYTHON_NUMPY" -c "import os, time; t = time.time() + 5; os.utime('$d/in-$change.npy', (t, t))"
+		want='changed'
+	fi
+	wait_bounded $pid 60
+	st=$?
+	diag "$change: exit $st; $(cat "$d/err-$change"); left: $(ls "$d" | grep y_chg || echo nothing)"
+	[ $st -eq 1 ] && [ ! -e "$d/y_chg.npy" ] && ! ls "$d"/y_chg.npy.tmp* >/dev/null 2>&1 &&
+		grep -q -E "$want" "$d/err-$change" && [ "$(wc -l <"$d/err-$change")" -eq 1 ]
+	ok $? "input changed ($change) during the stream: exit 1, one line naming it, no output"
+done
+
+# 6. Bad uses: exit 2, one line, nothing written.
+bad() { # bad REGEX ARGS...: exit 2 and one line matching REGEX
+	want=$1
+	shift
+	"$HETSCHED" run "$@" >"$d/out-bad" 2>"$d/err-bad"
+	st=$?
+	diag "$* -> exit $st: $(cat "$d/err-bad")"
+	[ $st -eq 2 ] && [ "$(wc -l <"$d/err-bad")" -eq 1 ] && grep -q -E "$want" "$d/err-bad" &&
+		[ ! -s "$d/out-bad" ]
+}
+head -c 5000 "$d/m/x.npy" >"$d/trunc.npy"
+bad 'give both' --batch-size 10 --save "$d/y_bad.npy" &&
+	bad 'give both' --input "$d/m/x.npy" --batch-size 10 &&
+	bad 'batch-size must be' --input "$d/m/x.npy" --batch-size 0 --save "$d/y_bad.npy" &&
+	bad 'repeat' $m --batch-size 10 --repeat 2 --save "$d/y_bad.npy" &&
+	bad 'check' $m --batch-size 10 --check --save "$d/y_bad.npy" &&
+	bad 'being streamed' $m --batch-size 10 --save "$d/m/x.npy" &&
+	bad 'truncated' --input "$d/trunc.npy" --model "$d/m/model_npy" --batch-size 10 --save "$d/y_bad.npy" &&
+	[ ! -e "$d/y_bad.npy" ]
+ok $? "bad uses of --batch-size: exit 2, one line, nothing written"
+finish
