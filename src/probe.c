@@ -140,6 +140,12 @@ void hetsched__probe_kinds(void)
 	int seen[HETSCHED_NKINDS] = {0};
 
 	memset(kind_rate, 0, sizeof(kind_rate));
+	/* In a simulation build nothing is measured here: the probe's task has no performance
+	 * model, so SimGrid has no time to give it (StarPU asserts), and the node's speeds are its
+	 * models anyway. No kind measured: placement.c offers every kind every task. */
+#if HETSCHED_HAVE_SIMGRID
+	return;
+#endif
 	/* Under several MPI ranks each rank's workers differ; the probe is per process anyway. */
 	for (int w = 0; w < (int)starpu_worker_get_count(); w++) {
 		enum hetsched_kind k = kind_of(w);

@@ -32,6 +32,8 @@ static void workers_init(struct cli_workers *w)
 	w->opencl_on_cpu = 0;
 	w->watchdog_s = 0;
 	w->verbose = 0;
+	w->simulate = NULL;
+	w->sim_gpus = w->sim_cpus = -1;
 }
 
 static int worker_option(struct cli_workers *w, int opt, const char *arg)
@@ -56,6 +58,13 @@ static int worker_option(struct cli_workers *w, int opt, const char *arg)
 	case OPT_WATCHDOG:
 		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE
 		                                                              : CLI_PARSED;
+	case OPT_SIMULATE:
+		w->simulate = arg;
+		return CLI_PARSED;
+	case OPT_GPUS:
+		return cli_parse_count("gpus", arg, &w->sim_gpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_CPUS:
+		return cli_parse_count("cpus", arg, &w->sim_cpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}
