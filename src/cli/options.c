@@ -27,12 +27,9 @@ static const char *bad_option(char **argv)
 
 static void workers_init(struct cli_workers *w)
 {
-	w->sched = NULL;
+	/* Every field starts at zero (a field added later cannot be left out); then the defaults. */
+	memset(w, 0, sizeof(*w));
 	w->ncpu = w->ncuda = w->nopencl = -1;
-	w->opencl_on_cpu = 0;
-	w->watchdog_s = 0;
-	w->verbose = 0;
-	w->simulate = NULL;
 	w->sim_gpus = w->sim_cpus = -1;
 }
 
