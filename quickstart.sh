@@ -70,7 +70,8 @@ if [ "$mode" = check ]; then
 	# scripts/build-starpu.sh from Debian's source package the first time, then taken from its
 	# cache outside the clone), the CUDA glue built against Debian contrib's CUDA StarPU 1.3 and
 	# against StarPU 1.4.10 built with CUDA (cached too), the suite under ASan + UBSan and the
-	# core tests under valgrind (each in a build of its own), and a minute of fuzzing per harness.
+	# core tests under valgrind (each in a build of its own), a minute of fuzzing per harness, and
+	# the simulation build against a SimGrid StarPU with its validation (cached StarPU too).
 	if [ "${CI:-}" = true ] || [ "${HETSCHED_CHECK_ALL:-0}" = 1 ]; then
 		extra() { # extra NAME COMMAND...: run one extra check, 77 is a skip
 			name=$1
@@ -102,6 +103,7 @@ if [ "$mode" = check ]; then
 		extra sanitizers sh scripts/check-sanitizers.sh asan
 		extra valgrind sh scripts/check-sanitizers.sh valgrind
 		extra fuzz sh fuzz/run.sh 60
+		extra simulation sh scripts/check-simulation.sh
 		# The closing lines: StarPU 1.4's, then this build's (StarPU 1.3, the system's), last.
 		[ -s "$HS_STARPU_SUMMARY" ] && cat "$HS_STARPU_SUMMARY"
 		rm -f "$HS_STARPU_SUMMARY"

@@ -147,6 +147,21 @@ HETSCHED_API const char *const *hetsched_sched_policies(void);
 /** \brief Version of the StarPU library in use, as "major.minor.release". */
 HETSCHED_API const char *hetsched_starpu_version(void);
 
+/**
+ * \brief Whether this library simulates (HETSCHED_HAVE_SIMGRID: built against a StarPU that runs
+ * with SimGrid). Tasks then take the times of the performance models of a real node, in
+ * simulated time, and codelets do not compute: tensors hold no values.
+ * \return 1 in a simulation build, 0 on a real machine.
+ */
+HETSCHED_API int hetsched_is_simulation(void);
+
+/**
+ * \brief Seconds on the clock of the runs: a monotonic clock, or in a simulation build the
+ * simulated clock (StarPU's starpu_timing_now()), so that a time measured around a pass is the
+ * pass's time on the node simulated. Only differences of two readings mean something.
+ */
+HETSCHED_API double hetsched_time_s(void);
+
 /* ------------------------------------------------------------------------------------------ */
 /** \name Devices (the tutorial's torch.cuda.is_available()) */
 

@@ -187,6 +187,12 @@ void hetsched__notice(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * declared in tool.h. */
 void hetsched__watchdog_stall_arm(double seconds);
 
+/* heteroprio.c: under the heteroprio policy, set \p sconf's sched_policy_init so that its bucket
+ * and slow factors come from the performance models (HETSCHED_HETEROPRIO=starpu: StarPU's
+ * default); the summary says what was set ("" before, or under another policy). */
+void hetsched__heteroprio_hook(struct starpu_conf *sconf, const char *sched);
+const char *hetsched__heteroprio_summary(void);
+
 /* Statistics: record the task whose callback is running (worker and times from StarPU's
  * profiling of it; footprint computed at submission, while its data were registered). */
 void hetsched__stats_record(enum hetsched_op op, uint32_t tile_row, uint32_t tile_col,

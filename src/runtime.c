@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cblas.h>
 #include <starpu.h>
@@ -237,6 +238,8 @@ int hetsched_init(const struct hetsched_conf *conf)
 	 * them again over the counts set below (--ncpu 2 with STARPU_NCPU=1 gave 1 worker). */
 	sconf.precedence_over_environment_variables = 1;
 	sconf.sched_policy_name = sched;
+	/* heteroprio: its bucket and slow factors from the performance models (heteroprio.c). */
+	hetsched__heteroprio_hook(&sconf, sched);
 	if (conf->ncpu >= 0)
 		sconf.ncpus = conf->ncpu;
 	if (conf->ncuda >= 0)
@@ -335,6 +338,24 @@ int hetsched_shutdown(void)
 const char *hetsched_sched_name(void)
 {
 	return hetsched__initialized() ? runtime.sched : NULL;
+}
+
+int hetsched_is_simulation(void)
+{
+	return HETSCHED_HAVE_SIMGRID;
+}
+
+double hetsched_time_s(void)
+{
+#if HETSCHED_HAVE_SIMGRID
+	/* SimGrid's clock: a pass takes the node's time, not the simulating host's. */
+	return starpu_timing_now() * 1e-6;
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+#endif
 }
 
 const char *hetsched_starpu_version(void)

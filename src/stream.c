@@ -358,9 +358,9 @@ out:
 	}
 	for (size_t i = 0; i < st.window; i++) {
 		if (st.slots[i].x)
-			starpu_free(st.slots[i].x);
+			hetsched__starpu_free(st.slots[i].x, st.batch * st.in * sizeof(float));
 		if (st.slots[i].y)
-			starpu_free(st.slots[i].y);
+			hetsched__starpu_free(st.slots[i].y, st.batch * st.out * sizeof(float));
 	}
 	free(st.slots);
 	pthread_cond_destroy(&st.cond);

@@ -110,4 +110,42 @@ int hetsched__home_host(char *host, size_t size);
  * studies would otherwise lose the calibration they began with. */
 void hetsched__perfmodel_keep_samples(void);
 
+/* ------------------------------------------------------------------------------------------ */
+/* simulation (src/simulate.c): a real node described for SimGrid, and a simulated node */
+
+/* The id of the footprints this build's models key tasks by (a bundle made with another one
+ * is refused). */
+const char *hetsched__footprint_scheme(void);
+
+/* The node's description (node.json) while StarPU runs: versions, footprint scheme, host name,
+ * cores, GPUs, the bus StarPU measured, the GPU interconnect assumed from the GPU's name, and
+ * \p overhead_us per kind of worker (NAN: not measured). *json_text is malloc'd.
+ * Returns 0; HETSCHED_ESTATE before init; HETSCHED_ENOMEM. */
+int hetsched__node_describe(const double overhead_us[HETSCHED_NKINDS], char **json_text);
+
+/* After hetsched_shutdown() (StarPU writes its models then): fill folder \p dir (created) with
+ * node.json (\p json_text) and this host's models and bus files from StarPU's folder.
+ * Returns 0; HETSCHED_ESTATE while StarPU runs; HETSCHED_EIO naming the file. */
+int hetsched__node_export(const char *dir, const char *json_text);
+
+/* Make \p home a STARPU_HOME that simulates the node described in \p node_dir with \p ngpus
+ * GPUs and \p ncpus CPU workers: its models with the node's per-task overheads added, bus files
+ * and a SimGrid platform for that many GPUs. \p host receives StarPU's host name of the files
+ * (STARPU_HOSTNAME to run with). Returns 0; HETSCHED_EINVAL for a bad count, a bad
+ * node.json or another footprint scheme (the message says which); HETSCHED_EIO. */
+int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, const char *home,
+                                 char *host, size_t host_size);
+
+/* What a node's description says, in short. */
+struct hetsched__node_summary {
+	char host[256], gpu[128], gpu_link[64];
+	int ngpus, cpu_workers;
+	double h2d_mbs, d2h_mbs, gpu_link_mbs; /* gpu_link_mbs 0: GPUs reach each other via host */
+	double overhead_us[HETSCHED_NKINDS];   /* NAN: not measured */
+};
+
+/* Read the description in \p node_dir. Returns 0, or the codes of
+ * hetsched__node_simulate_home() for a bad node.json. */
+int hetsched__node_read(const char *node_dir, struct hetsched__node_summary *s);
+
 #endif

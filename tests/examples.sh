@@ -59,7 +59,7 @@ ok $? "03: three rows of 10 outputs with their class"
 STUDY_DIR=$HS_TMPDIR/study HETSCHED=$HETSCHED sh "$HS_TOP_SRCDIR/examples/policy_study.sh" --help \
 	>"$HS_TMPDIR/ps.out" 2>&1
 rc=$?
-[ $rc = 0 ] && head -n 1 "$HS_TMPDIR/ps.out" | grep -q '^usage: .*policy_study.sh \[hetsched bench options' &&
+[ $rc = 0 ] && head -n 1 "$HS_TMPDIR/ps.out" | grep -q '^usage: .*policy_study.sh \[--simulate NODE.tar.gz\] \[hetsched bench options' &&
 	! grep -q '^policy study:\|^  report:' "$HS_TMPDIR/ps.out" && [ ! -e "$HS_TMPDIR/study" ]
 ok $? "policy_study.sh --help: exit $rc, its usage ($(head -n 1 "$HS_TMPDIR/ps.out")), no folder, no report claimed"
 finish

@@ -42,18 +42,21 @@ grep -qx "size 256, tile 128: calibrated after [0-9]* pass\(es\)\{0,1\} ([0-9]* 
 	[ -f "$STARPU_HOME/.starpu/sampling/codelets/45/hetsched_linear.$host" ]
 ok $? "calibrate names the model folder and host it wrote, and 1 kind of worker ($(tr '\n' '|' <"$d/cal"))"
 
-# 6-7: cores above STARPU_MAXCPUS, on a node of 16 cores (hwloc's synthetic topology).
-HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" info --json >"$d/syn.json" 2>/dev/null
+# 6-7: cores above STARPU_MAXCPUS, on a node of 16 cores (hwloc's synthetic topology). hwloc
+# ignores HWLOC_SYNTHETIC when HWLOC_COMPONENTS is set (the sanitizer builds set it): name the
+# synthetic component first.
+syn_components="synthetic${HWLOC_COMPONENTS:+,$HWLOC_COMPONENTS}"
+HWLOC_COMPONENTS=$syn_components HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" info --json >"$d/syn.json" 2>/dev/null
 max=$(nworkers cpu <"$d/syn.json")
 if [ "$max" -ge 16 ] || [ "$max" = 0 ]; then
 	ok 0 "# SKIP this StarPU starts $max CPU workers on 16 cores: no cap to report"
 	ok 0 "# SKIP idem"
 else
 	line="hetsched: this StarPU runs at most $max CPU workers (STARPU_MAXCPUS) and this node has 16 cores: $((16 - max)) cores stay idle; a StarPU built with --enable-maxcpus (scripts/build-starpu.sh) uses them all"
-	HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" info >/dev/null 2>"$d/syn.info"
+	HWLOC_COMPONENTS=$syn_components HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" info >/dev/null 2>"$d/syn.info"
 	grep -qxF "$line" "$d/syn.info" && [ "$(grep -c . "$d/syn.info")" = 1 ]
 	ok $? "info on 16 cores, $max CPU workers: one line names the idle cores and the way out ($(cat "$d/syn.info"))"
-	HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" run --batch 64 --in 64 --out 64 --nopencl 0 --quiet 2>"$d/syn.run"
+	HWLOC_COMPONENTS=$syn_components HWLOC_SYNTHETIC="package:1 core:16 pu:1" "$HETSCHED" run --batch 64 --in 64 --out 64 --nopencl 0 --quiet 2>"$d/syn.run"
 	grep -qxF "$line" "$d/syn.run"
 	ok $? "run says it too ($(head -n 1 "$d/syn.run"))"
 fi

@@ -5,27 +5,79 @@
  * $STARPU_PERF_MODEL_DIR), per $STARPU_HOSTNAME. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "simulate.h"
 #include "problem.h"
 #include "tool.h"
 
 #define MAX_PASSES 40
 
+/* The gaps between consecutive tasks of one worker, per kind of worker, over the passes:
+ * calibrate --export reports their median as the per-task overhead of that kind (launching and
+ * completing a task costs time that StarPU's model of the kernel does not hold). */
+struct gaps {
+	double *v[HETSCHED_NKINDS];
+	size_t n[HETSCHED_NKINDS], cap[HETSCHED_NKINDS];
+};
+static struct gaps gaps;
+
+static int by_worker_then_start(const void *a, const void *b)
+{
+	const struct hetsched_task_record *x = a, *y = b;
+
+	if (x->worker != y->worker)
+		return x->worker < y->worker ? -1 : 1;
+	return x->start_s < y->start_s ? -1 : x->start_s > y->start_s;
+}
+
+static void record_gaps(void)
+{
+	const struct hetsched_task_record *rec;
+	size_t n = hetsched_stats_records(&rec);
+	struct hetsched_task_record *sorted = malloc((n ? n : 1) * sizeof(*sorted));
+
+	if (!sorted)
+		return;
+	memcpy(sorted, rec, n * sizeof(*rec));
+	qsort(sorted, n, sizeof(*sorted), by_worker_then_start);
+	for (size_t i = 1; i < n; i++) {
+		struct hetsched_worker_info info;
+		int k;
+
+		if (sorted[i].worker != sorted[i - 1].worker ||
+		    hetsched_worker_get_info(sorted[i].worker, &info) < 0)
+			continue;
+		k = (int)info.kind;
+		if (cli_reserve(&gaps.v[k], &gaps.cap[k], gaps.n[k], sizeof(double)) < 0)
+			break;
+		gaps.v[k][gaps.n[k]++] = sorted[i].start_s - sorted[i - 1].end_s;
+	}
+	free(sorted);
+}
+
 const char cli_calibrate_help[] =
-    "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--quiet] [worker options]\n"
+    "usage: hetsched calibrate [--sizes N1,N2,...] [--tile T|auto] [--export NODE.tar.gz]\n"
+    "                          [--quiet] [worker options]\n"
     "\n"
     "Run forward passes of N x N -> N (default 4096) until StarPU's history holds 10 samples of\n"
     "every task shape of those passes on each worker's architecture, so that StarPU's dm*\n"
     "policies schedule the next run from calibrated models. The models live in\n"
     "$STARPU_HOME/.starpu/sampling (or $STARPU_PERF_MODEL_DIR), one set per $STARPU_HOSTNAME:\n"
     "on a cluster, put them on shared storage and give each node type its own\n"
-    "STARPU_HOSTNAME.\n" CLI_WORKER_HELP;
+    "STARPU_HOSTNAME.\n"
+    "\n"
+    "  --export NODE.tar.gz  then write what a simulation of this node needs (hetsched bench\n"
+    "                     --simulate NODE.tar.gz in a simulation build): the models, StarPU's\n"
+    "                     bus files and platform, the hetsched and StarPU versions, the\n"
+    "                     footprint scheme, and each kind of worker's per-task overhead (median\n"
+    "                     gap between two of its tasks in these passes)\n" CLI_WORKER_HELP;
 
-enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET };
+enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET, OPT_EXPORT };
 
 /* A pass runs the set-up (rand) and a layer (linear) with the records reset first, so that the
  * library's calibration test sees every class of task (operation and footprint, the model's key:
@@ -55,6 +107,7 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 			return EXIT_RUNTIME;
 		}
 		hetsched_wait_all();
+		record_gaps();
 		hetsched_tensor_destroy(y);
 		hetsched_tensor_destroy(x);
 		hetsched_linear_destroy(layer);
@@ -89,6 +142,7 @@ static int calibrate_size(size_t size, size_t tile_arg, int quiet)
 struct calibrate_options {
 	size_t sizes[32], nsizes, tile;
 	int quiet;
+	const char *export_path;
 };
 
 static int handle_option(int opt, const char *arg, void *ctx)
@@ -106,6 +160,9 @@ static int handle_option(int opt, const char *arg, void *ctx)
 	case OPT_QUIET:
 		o->quiet = 1;
 		return CLI_PARSED;
+	case OPT_EXPORT:
+		o->export_path = arg;
+		return CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}
@@ -117,16 +174,25 @@ int cli_calibrate(int argc, char **argv)
 	    {"sizes", required_argument, NULL, OPT_SIZES},
 	    {"tile", required_argument, NULL, OPT_TILE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
+	    {"export", required_argument, NULL, OPT_EXPORT},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
-	struct calibrate_options o = {{4096}, 1, 0, 0};
+	struct calibrate_options o = {{4096}, 1, 0, 0, NULL};
+	double overhead_us[HETSCHED_NKINDS];
+	char *node_json = NULL;
 	struct cli_workers workers;
 	int rc;
 
 	rc = cli_options_parse("calibrate", argc, argv, options, handle_option, &o, &workers);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("calibrate", rc);
+	if (hetsched_is_simulation() || workers.simulate) {
+		cli_error("calibrate",
+		          "calibrate measures a real node; a simulation takes its models from the "
+		          "node's bundle (hetsched calibrate --export on that node)");
+		return EXIT_USAGE;
+	}
 	/* run's rule: a tile larger than the problem is refused, not cut down. */
 	for (size_t i = 0; i < o.nsizes; i++)
 		if (o.tile && cli_check_tile("calibrate", o.tile, o.sizes[i]) < 0)
@@ -137,6 +203,10 @@ int cli_calibrate(int argc, char **argv)
 	/* As in bench: a task that ran alone and one that ran beside 14 others sharing the memory
 	 * bus differ enough for StarPU to drop their samples. */
 	hetsched__perfmodel_keep_samples();
+	if (o.export_path && hetsched__check_writable(o.export_path) < 0) {
+		cli_error("calibrate", "--export: %s", hetsched_last_error());
+		return EXIT_USAGE;
+	}
 	/* Calibrating is the point here, off any user's critical path: every kind of worker is
 	 * offered every task, so that each is measured on each shape (a run offers a slow kind
 	 * only a share of the tasks, see hetsched_conf.all_kinds). */
@@ -147,7 +217,29 @@ int cli_calibrate(int argc, char **argv)
 	for (size_t i = 0; i < o.nsizes; i++)
 		if (calibrate_size(o.sizes[i], o.tile, o.quiet) != EXIT_OK)
 			rc = EXIT_RUNTIME;
+	for (int k = 0; k < HETSCHED_NKINDS; k++) {
+		overhead_us[k] = gaps.n[k] ? cli_sort_median(gaps.v[k], gaps.n[k]) * 1e6 : NAN;
+		free(gaps.v[k]);
+	}
+	if (rc == EXIT_OK && o.export_path && hetsched__node_describe(overhead_us, &node_json) < 0) {
+		cli_error("calibrate", "--export: %s", hetsched_last_error());
+		rc = EXIT_RUNTIME;
+	}
 	hetsched_shutdown();
+	/* StarPU wrote its models at shutdown: now they can be packed. */
+	if (node_json) {
+		if (cli_export_bundle("calibrate", o.export_path, node_json) < 0)
+			rc = EXIT_RUNTIME;
+		else if (!o.quiet) {
+			printf("node bundle: %s; per-task overhead:", o.export_path);
+			for (int k = 0; k < HETSCHED_NKINDS; k++)
+				if (!isnan(overhead_us[k]))
+					printf(" %s %.3g us", hetsched_kind_name((enum hetsched_kind)k),
+					       overhead_us[k]);
+			printf("\n");
+		}
+		free(node_json);
+	}
 	if (!o.quiet) {
 		char models[4096], host[256];
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "simulate.h"
 #include "tool.h"
 
 const char cli_info_help[] =
@@ -18,7 +19,7 @@ const char cli_info_help[] =
     "What this node offers, as hwloc and StarPU see it: topology, workers by kind, memory\n"
     "nodes, bus bandwidth and latency, the OpenBLAS core, and whether CUDA is available.\n"
     "\n"
-    "  --json             one JSON object on stdout\n" CLI_WORKER_HELP;
+    "  --json             one JSON object on stdout\n" CLI_WORKER_HELP CLI_SIMULATE_HELP;
 
 static json_t *info_json(const struct hetsched_topology *topo)
 {
@@ -43,6 +44,19 @@ static json_t *info_json(const struct hetsched_topology *topo)
 	json_object_set_new(topology, "memory_bytes", json_integer((json_int_t)topo->memory_bytes));
 	json_object_set_new(topology, "cpu_model", json_string(topo->cpu_model));
 	json_object_set_new(root, "topology", topology);
+	{
+		/* A simulation build describes the simulated node; topology is then this host's. */
+		int gpus = 0, cpus = 0;
+		const char *node = cli_simulated_node(&gpus, &cpus);
+
+		json_object_set_new(root, "simulated",
+		                    node ? json_pack("{s:s, s:i, s:i, s:s}", "node", node, "gpus", gpus,
+		                                     "cpus", cpus, "note",
+		                                     "workers, memory_nodes and bus are SimGrid's "
+		                                     "model of that node; topology is the host "
+		                                     "simulating it")
+		                         : json_false());
+	}
 	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
 	json_object_set_new(root, "cpu_isa", json_string(hetsched_cpu_isa()));
 	json_object_set_new(root, "blas_core_corrected_from",
@@ -99,7 +113,8 @@ static void format_bytes(char *buf, size_t size, double bytes)
 static void info_text(const struct hetsched_topology *topo)
 {
 	int nworkers = hetsched_worker_count(), nnodes = hetsched_memory_node_count();
-	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
+	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA), sim_gpus = 0, sim_cpus = 0;
+	const char *simulated = cli_simulated_node(&sim_gpus, &sim_cpus);
 	char mem[32];
 
 	printf("hetsched %s, StarPU %s, scheduling policy %s\n", HETSCHED_VERSION,
@@ -107,6 +122,15 @@ static void info_text(const struct hetsched_topology *topo)
 	printf("backends compiled in: cpu yes, cuda %s, opencl %s, mpi %s\n",
 	       HETSCHED_HAVE_CUDA ? "yes" : "no", HETSCHED_HAVE_OPENCL ? "yes" : "no",
 	       HETSCHED_HAVE_MPI ? "yes" : "no");
+	if (simulated) {
+		/* The hardware below is SimGrid's model of the node, not this host's. */
+		printf("SIMULATED node: %s, %d GPU%s and %d CPU workers as that node is built "
+		       "(SimGrid, StarPU host %s); workers, memory and bus below are the simulated "
+		       "ones; this host's hardware is not shown\n",
+		       simulated, sim_gpus, sim_gpus == 1 ? "" : "s", sim_cpus,
+		       getenv("STARPU_HOSTNAME") ? getenv("STARPU_HOSTNAME") : "?");
+		goto workers;
+	}
 	format_bytes(mem, sizeof(mem), (double)topo->memory_bytes);
 	printf("node: %d package%s, %d NUMA node%s, %d cores, %d PUs, %s%s%s\n", topo->packages,
 	       topo->packages == 1 ? "" : "s", topo->numa_nodes, topo->numa_nodes == 1 ? "" : "s",
@@ -118,6 +142,7 @@ static void info_text(const struct hetsched_topology *topo)
 		printf(" - older than the CPU allows: try OPENBLAS_CORETYPE=%s",
 		       hetsched_blas_best_core());
 	printf("\n");
+workers:
 	printf("\nworkers (%d: %d cpu, %d cuda, %d opencl):\n", nworkers,
 	       hetsched_worker_count_kind(HETSCHED_KIND_CPU), ncuda,
 	       hetsched_worker_count_kind(HETSCHED_KIND_OPENCL));
@@ -244,6 +269,9 @@ int cli_info(int argc, char **argv)
 	rc = cli_options_parse("info", argc, argv, options, info_option, &json, &workers);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("info", rc);
+	rc = cli_simulate_enter("info", &workers);
+	if (rc != CLI_SIM_CONTINUE)
+		return rc;
 	if (hetsched_topology_get(&topo) < 0) {
 		fprintf(stderr, "hetsched: %s\n", hetsched_last_error());
 		return EXIT_RUNTIME;

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "simulate.h"
+#include "hetsched_main.h"
 
 /* OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or its own CPU
  * detection, which falls back to SSE3 "Prescott" kernels on CPUs newer than it knows. When that
@@ -39,6 +41,7 @@ int main(int argc, char **argv)
 {
 	const struct cli_command *c;
 
+	cli_program_argv = argv;
 	fix_blas_core(argv);
 
 	if (argc < 2) {

@@ -27,11 +27,10 @@ static const char *bad_option(char **argv)
 
 static void workers_init(struct cli_workers *w)
 {
-	w->sched = NULL;
+	/* Every field starts at zero (a field added later cannot be left out); then the defaults. */
+	memset(w, 0, sizeof(*w));
 	w->ncpu = w->ncuda = w->nopencl = -1;
-	w->opencl_on_cpu = 0;
-	w->watchdog_s = 0;
-	w->verbose = 0;
+	w->sim_gpus = w->sim_cpus = -1;
 }
 
 static int worker_option(struct cli_workers *w, int opt, const char *arg)
@@ -56,6 +55,13 @@ static int worker_option(struct cli_workers *w, int opt, const char *arg)
 	case OPT_WATCHDOG:
 		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE
 		                                                              : CLI_PARSED;
+	case OPT_SIMULATE:
+		w->simulate = arg;
+		return CLI_PARSED;
+	case OPT_GPUS:
+		return cli_parse_count("gpus", arg, &w->sim_gpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
+	case OPT_CPUS:
+		return cli_parse_count("cpus", arg, &w->sim_cpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}

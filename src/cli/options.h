@@ -15,6 +15,9 @@ struct cli_workers {
 	double watchdog_s; /* --watchdog: 0 for off */
 	int verbose;       /* --verbose: StarPU's own messages on stderr */
 	int all_kinds;     /* hetsched_conf.all_kinds: calibration offers every kind every task */
+	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
+	const char *simulate;
+	int sim_gpus, sim_cpus;
 };
 
 /* Long option ids above the ASCII range, shared by the commands; each command numbers its own
@@ -27,6 +30,9 @@ enum {
 	OPT_OPENCL_ON_CPU,
 	OPT_WATCHDOG,
 	OPT_VERBOSE,
+	OPT_SIMULATE,
+	OPT_GPUS,
+	OPT_CPUS,
 	OPT_HELP,
 	OPT_FIRST_COMMAND_OPTION
 };
@@ -38,6 +44,9 @@ enum {
 	    {"nopencl", required_argument, NULL, OPT_NOPENCL},                                     \
 	    {"opencl-on-cpu", no_argument, NULL, OPT_OPENCL_ON_CPU},                               \
 	    {"verbose", no_argument, NULL, OPT_VERBOSE},                                           \
+	    {"simulate", required_argument, NULL, OPT_SIMULATE},                                   \
+	    {"gpus", required_argument, NULL, OPT_GPUS},                                           \
+	    {"cpus", required_argument, NULL, OPT_CPUS},                                           \
 	{                                                                                          \
 		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
 	}
@@ -52,6 +61,14 @@ enum {
 	"  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"                     \
 	"  --watchdog S       fail (exit 1) when no task finishes for S seconds\n"                 \
 	"  --verbose          StarPU's own messages too (default: STARPU_SILENT=1 unless set)\n"
+
+/* The help of the simulation options (info, run, bench). */
+#define CLI_SIMULATE_HELP                                                                          \
+	"simulation (a build against a StarPU with SimGrid):\n"                                    \
+	"  --simulate NODE.tar.gz  run on that node (`hetsched calibrate --export` on it), in\n"   \
+	"                     simulated time, from its performance models\n"                      \
+	"  --gpus N           GPUs of the simulated node (default: the node's)\n"                 \
+	"  --cpus C           its CPU workers (default: the node's)\n"
 
 /* What cli_options_parse found. */
 enum cli_parsed {

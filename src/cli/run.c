@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "simulate.h"
 #include "problem.h"
 #include "report.h"
 #include "tool.h"
@@ -43,7 +44,7 @@ const char cli_run_help[] =
     "  --tile T|auto      square tile size (default auto)\n"
     "  --repeat R         run the forward pass R times (default 1)\n"
     "  --check            verify y against an independent reference; exit 1 if "
-    "wrong\n" CLI_WORKER_HELP "output:\n"
+    "wrong\n" CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
     "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
     "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --json             one JSON object on stdout instead of the summary\n"
@@ -633,6 +634,18 @@ int cli_run(int argc, char **argv)
 	rc = parse_options(argc, argv, &o);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("run", rc);
+	/* Nothing is computed in a simulation: there is no y to check or save, nor an input. */
+	if (hetsched_is_simulation() && (o.check || o.save || o.save_input)) {
+		cli_error("run",
+		          "%s: this is a simulation build (StarPU runs with SimGrid): codelets do not "
+		          "compute, so there is %s",
+		          o.check ? "--check" : o.save ? "--save" : "--save-input",
+		          o.check ? "no result to check" : "no tensor to save");
+		return EXIT_USAGE;
+	}
+	rc = cli_simulate_enter("run", &o.workers);
+	if (rc != CLI_SIM_CONTINUE)
+		return rc;
 	cli_signals_install("hetsched: run: interrupted, no output written\n");
 	memset(&p, 0, sizeof(p));
 	rc = EXIT_USAGE;

@@ -159,6 +159,9 @@ int cli_memory_fits(double bytes, double *node_bytes)
 	struct hetsched_topology topo;
 
 	*node_bytes = 0;
+	/* A simulated node's memory is not this host's, and SimGrid allocates no device memory. */
+	if (hetsched_is_simulation())
+		return 1;
 	if (hetsched_topology_get(&topo) != 0)
 		return 1;
 	*node_bytes = (double)topo.memory_bytes;

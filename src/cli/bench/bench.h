@@ -6,6 +6,7 @@
  *   options.c   help and options              sweep.c     calibration phase, policies, passes
  *   progress.c  the progress line on a terminal (the pass deadline is the library's)
  *   results.c   rows, medians per configuration
+ *   apart.c     a policy in a process of its own (simulation: one StarPU per process)
  *   output.c    folders and whole-file writes csv.c       the CSV
  *   summary.c   the table on stdout           gnuplot.c   running gnuplot
  *   charts.c    gflops, share and Gantt charts html.c      index.html */
@@ -120,6 +121,8 @@ void bench_progress_clear(void);
 /* sweep.c: the calibration phase, and one policy in a fresh StarPU; exit codes. */
 int bench_calibrate(struct bench *b);
 int bench_run_policy(struct bench *b, size_t sched);
+/* apart.c: bench_run_policy in a child process, its results brought back (simulation builds). */
+int bench_run_policy_apart(struct bench *b, size_t sched);
 
 /* results.c */
 void bench_iso_time(time_t t, char *buf, size_t size);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "../simulate.h"
 #include "tool.h"
 
 int cli_bench(int argc, char **argv)
@@ -28,6 +29,9 @@ int cli_bench(int argc, char **argv)
 	rc = bench_parse_options(argc, argv, &b.o);
 	if (rc != CLI_PARSED)
 		return cli_options_exit("bench", rc);
+	rc = cli_simulate_enter("bench", &b.o.workers);
+	if (rc != CLI_SIM_CONTINUE)
+		return rc;
 	cli_signals_install("hetsched: bench: interrupted, no CSV, plot or report written\n");
 	hetsched__deadline_set_before_fire(cli_progress_erase);
 	/* Without it, StarPU drops samples whose times vary, and the study loses the calibration it
@@ -68,7 +72,10 @@ int cli_bench(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
-	if (gethostname(b.host, sizeof(b.host)) != 0)
+	/* A simulated study names the node simulated, not the host simulating it. */
+	if (hetsched_is_simulation() && getenv("STARPU_HOSTNAME"))
+		snprintf(b.host, sizeof(b.host), "%s", getenv("STARPU_HOSTNAME"));
+	else if (gethostname(b.host, sizeof(b.host)) != 0)
 		snprintf(b.host, sizeof(b.host), "unknown");
 	b.host[sizeof(b.host) - 1] = '\0';
 	bench_iso_time(time(NULL), b.started, sizeof(b.started));
@@ -83,13 +90,15 @@ int cli_bench(int argc, char **argv)
 	b.total_runs = b.total_configs * b.o.repeat;
 
 	rc = EXIT_OK;
-	for (size_t p = 0; p < b.o.nsched; p++)
+	/* A simulated node's models are the real node's, already calibrated: no calibration
+	 * phase. Each policy runs in a process of its own (one StarPU per process in SimGrid). */
+	for (size_t p = 0; p < b.o.nsched && !hetsched_is_simulation(); p++)
 		if (hetsched_sched_uses_models(b.o.scheds[p])) {
 			rc = bench_calibrate(&b);
 			break;
 		}
 	for (size_t p = 0; p < b.o.nsched && rc == EXIT_OK; p++)
-		rc = bench_run_policy(&b, p);
+		rc = hetsched_is_simulation() ? bench_run_policy_apart(&b, p) : bench_run_policy(&b, p);
 	bench_progress_clear();
 	if (rc != EXIT_OK)
 		goto out;
@@ -112,7 +121,7 @@ int cli_bench(int argc, char **argv)
 		bench_print_summary(&b);
 	rc = EXIT_OK;
 	for (size_t i = 0; i < b.nrows; i++)
-		if (!b.rows[i].check_ok) {
+		if (b.rows[i].check_ok == 0) {
 			cli_error("bench", "%s n=%zu tile=%zu pass %zu: check FAILED",
 			          b.o.scheds[b.rows[i].sched], b.rows[i].size, b.rows[i].tile,
 			          b.rows[i].repeat);

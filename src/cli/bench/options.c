@@ -25,6 +25,9 @@ const char cli_bench_help[] =
     "calibrated (at most --max-warmup), none of them recorded; then --repeat timed passes,\n"
     "each checked against a double-precision random projection of the last layer (outside the\n"
     "timed region).\n"
+    "With --simulate (a simulation build) the study runs on the node the bundle describes, in\n"
+    "simulated time: no calibration phase (the models are the node's), no check (nothing is\n"
+    "computed: check_ok is empty), one process per policy.\n"
     "\n"
     "sweep:\n"
     "  --sched P1,P2,..|all  policies (default eager,lws,dmda,dmdas; all: every policy this\n"
@@ -48,7 +51,7 @@ const char cli_bench_help[] =
     "  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"
     "  --ncuda N          CUDA workers\n"
     "  --nopencl N        OpenCL workers\n"
-    "  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n"
+    "  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n" CLI_SIMULATE_HELP
     "output:\n"
     "  --csv FILE         one row per timed pass (default: the CSV on stdout)\n"
     "  --plot DIR         gflops.png, share.png, a Gantt chart per traced pass and index.html\n"
@@ -59,8 +62,8 @@ const char cli_bench_help[] =
     "\n"
     "CSV columns: timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,\n"
     "batch,in,out,layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,\n"
-    "busy_cpu,busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes\n"
-    "(see README.md).\n";
+    "busy_cpu,busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,\n"
+    "simulated (see README.md).\n";
 
 enum {
 	OPT_SIZES = OPT_FIRST_COMMAND_OPTION,

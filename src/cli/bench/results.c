@@ -71,7 +71,7 @@ int bench_compute_groups(struct bench *b)
 		g->n = j - i;
 		g->min_gflops = HUGE_VAL;
 		for (size_t r = i; r < j; r++) {
-			g->nok += b->rows[r].check_ok;
+			g->nok += b->rows[r].check_ok > 0;
 			g->min_gflops = fmin(g->min_gflops, b->rows[r].gflops);
 			g->max_gflops = fmax(g->max_gflops, b->rows[r].gflops);
 			for (int k = 0; k < HETSCHED_NKINDS; k++)

@@ -13,10 +13,11 @@ void bench_print_summary(const struct bench *b)
 
 	printf(
 	    "hetsched bench: %zu polic%s, %zu size%s, %zu timed passes, %zu layer%s, on %d cpu + "
-	    "%d cuda + %d opencl workers (%s)\n",
+	    "%d cuda + %d opencl workers (%s%s)\n",
 	    b->o.nsched, b->o.nsched == 1 ? "y" : "ies", b->o.nsizes, b->o.nsizes == 1 ? "" : "s",
 	    b->nrows, b->o.layers, b->o.layers == 1 ? "" : "s", b->nkind[HETSCHED_KIND_CPU],
-	    b->nkind[HETSCHED_KIND_CUDA], b->nkind[HETSCHED_KIND_OPENCL], b->host);
+	    b->nkind[HETSCHED_KIND_CUDA], b->nkind[HETSCHED_KIND_OPENCL], b->host,
+	    hetsched_is_simulation() ? ", simulated" : "");
 	for (size_t p = 0; p < b->o.nsched; p++)
 		width = strlen(b->o.scheds[p]) > width ? strlen(b->o.scheds[p]) : width;
 	printf("\n  %-*s %6s %6s %10s %9s %19s %7s\n", (int)width, "policy", "N", "tile",
@@ -26,9 +27,12 @@ void bench_print_summary(const struct bench *b)
 		char range[64];
 
 		snprintf(range, sizeof(range), "(%.2f - %.2f)", g->min_gflops, g->max_gflops);
-		printf("  %-*s %6zu %6zu %10.4f %9.2f %19s %3zu/%zu\n", (int)width,
-		       b->o.scheds[g->sched], g->size, g->tile, g->med_s, g->med_gflops, range,
-		       g->nok, g->n);
+		printf("  %-*s %6zu %6zu %10.4f %9.2f %19s ", (int)width, b->o.scheds[g->sched],
+		       g->size, g->tile, g->med_s, g->med_gflops, range);
+		if (hetsched_is_simulation())
+			printf("%7s\n", "none");
+		else
+			printf("%3zu/%zu\n", g->nok, g->n);
 	}
 	printf("\nbest policy per size (median GFLOP/s):\n");
 	for (size_t s = 0; s < b->o.nsizes; s++) {
