@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "run.h"
 #include "simulate.h"
 #include "problem.h"
 #include "report.h"
@@ -78,25 +79,6 @@ enum {
 	OPT_BATCH_SIZE,
 };
 
-struct run_options {
-	size_t batch, in, out;
-	size_t hidden[CLI_MAX_LAYERS - 1];
-	size_t nhidden;
-	int given_batch, given_in, given_out, given_hidden;
-	const char *activation, *layers;
-	const char *input, *model;
-	size_t ninputs; /* --input NAME=FILE */
-	const char *input_names[CLI_MAX_INPUTS], *input_paths[CLI_MAX_INPUTS];
-	char input_buf[CLI_MAX_INPUTS][256];
-	uint64_t seed;
-	size_t tile; /* 0: auto */
-	size_t repeat;
-	size_t batch_size; /* 0: no streaming */
-	int check, json, quiet;
-	const char *save, *save_input, *trace;
-	struct cli_workers workers;
-};
-
 /* ------------------------------------------------------------------ options */
 
 /* --input FILE, or --input NAME=FILE (a name never has '/'; a file with '=' in its name that
@@ -128,7 +110,7 @@ static int input_option(struct run_options *o, const char *arg)
 	return CLI_PARSED;
 }
 
-static int run_option(int opt, const char *arg, void *ctx)
+int run_option(int opt, const char *arg, void *ctx)
 {
 	struct run_options *o = ctx;
 
@@ -355,264 +337,10 @@ static int describe_problem(const struct run_options *o, struct cli_problem *p)
 
 /* ------------------------------------------------------------------ the run */
 
-/* --save and --save-input: a .safetensors file (one tensor, \p name) for that extension, what
- * PyTorch users load with safetensors.torch.load_file; a .npy file otherwise. */
-static int save_array(const char *path, const char *name, const float *data, size_t rows,
-                      size_t cols, size_t ld)
-{
-	size_t len = strlen(path);
-
-	if (len >= 12 && !strcasecmp(path + len - 12, ".safetensors"))
-		return hetsched_safetensors_save(path, name, data, rows, cols, ld);
-	return hetsched_npy_save(path, data, rows, cols, ld);
-}
-
-static int is_safetensors(const char *path)
-{
-	size_t len = path ? strlen(path) : 0;
-
-	return len >= 12 && !strcasecmp(path + len - 12, ".safetensors");
-}
-
-/* y in its own shape in a .npy file: 1-D in, 1-D out; an ONNX model's output shape. */
-static int save_output(const struct cli_problem *p, const char *path, const float *y, size_t ldy)
-{
-	size_t cols = p->dims[p->nlayers];
-	float *packed = NULL;
-	int rc;
-
-	/* A .safetensors output holds the rows x columns matrix. */
-	if (p->y_ndim == 0 || is_safetensors(path))
-		return save_array(path, "y", y, p->rows, cols, ldy);
-	if (ldy != cols) {
-		packed = malloc(p->rows * cols * sizeof(float));
-		if (!packed)
-			return -1;
-		for (size_t r = 0; r < p->rows; r++)
-			memcpy(packed + r * cols, y + r * ldy, cols * sizeof(float));
-		y = packed;
-	}
-	rc = hetsched_npy_save_shape(path, y, p->y_ndim, p->y_shape);
-	free(packed);
-	return rc;
-}
-
-/* StarPU's own warnings are silenced (see cli_start): one line of ours instead, when the
- * policy schedules from performance models that lack samples for the tasks of this run. */
-static void report_calibration(const struct cli_problem *p)
-{
-	size_t nclasses = 0, npairs = 0;
-	int square = p->nlayers == 1 && p->rows == p->dims[0] && p->rows == p->dims[1];
-
-	if (!hetsched_sched_uses_models(hetsched_sched_name()) ||
-	    hetsched_perfmodel_uncalibrated(&nclasses, &npairs) < 0 || npairs == 0)
-		return;
-	if (square)
-		fprintf(
-		    stderr,
-		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
-		    "shape (%zu x %zu -> %zu, tile %zu: %zu of the (task shape, worker kind) pairs "
-		    "lack samples), so the first runs may be slower; `hetsched calibrate --sizes "
-		    "%zu --tile %zu` calibrates them\n",
-		    p->rows, p->dims[0], p->dims[1], p->tile, npairs, p->rows, p->tile);
-	else
-		fprintf(
-		    stderr,
-		    "hetsched: run: StarPU's performance models are not calibrated yet for this "
-		    "shape (batch %zu, tile %zu: %zu of the (task shape, worker kind) pairs lack "
-		    "samples), so the first runs may be slower; `hetsched calibrate --tile %zu` "
-		    "calibrates them\n",
-		    p->rows, p->tile, npairs, p->tile);
-}
-
-static int fail_runtime(const char *what)
+int run_fail(const char *what)
 {
 	cli_error("run", "%s: %s", what, hetsched_last_error());
 	return EXIT_RUNTIME;
-}
-
-/* ------------------------------------------------------------------ streaming */
-
-/* The options --batch-size cannot go with; -1 after printing why. */
-static int check_stream_options(const struct run_options *o, const struct cli_problem *p)
-{
-	const char *clash = o->repeat > 1   ? "--repeat (a stream is one pass over the file)"
-	                    : o->check      ? "--check (compare the output with numpy, or run "
-	                                      "without --batch-size)"
-	                    : o->save_input ? "--save-input (the input is a file already)"
-	                                    : NULL;
-
-	if (!o->input || !o->save) {
-		cli_error("run",
-		          "--batch-size streams --input (a .npy file) to --save (a .npy file): "
-		          "give both");
-		return -1;
-	}
-	if (p->model) {
-		size_t nsteps, rows, in, out;
-		const struct hetsched__step *steps = hetsched__model_steps(p->model, &nsteps);
-		int transposed, layers_only = 1;
-
-		/* A stream runs linear layers (their element-wise activations fused): a model with
-		 * steps of its own (softmax, element-wise ones where no layer comes before, an ONNX
-		 * model's view of its N-D input) would lose them. */
-		for (size_t s = 0; s < nsteps; s++)
-			layers_only &=
-			    steps[s].kind == HETSCHED_STEP_LINEAR && steps[s].bias_rows == 1;
-		hetsched__model_view(p->model, &rows, &in, &out, &transposed);
-		if (!layers_only || rows) {
-			cli_error("run",
-			          "--batch-size streams models of linear layers and their "
-			          "element-wise activations; %s: run it without --batch-size",
-			          rows ? "an ONNX model runs the input shape it was read for"
-			               : "this model has a softmax or a step of its own");
-			return -1;
-		}
-	}
-	if (clash) {
-		cli_error("run", "--batch-size cannot be combined with %s", clash);
-		return -1;
-	}
-	if (strlen(o->save) < 4 || strcmp(o->save + strlen(o->save) - 4, ".npy")) {
-		cli_error("run",
-		          "--batch-size writes a .npy file batch by batch: --save %s must end "
-		          "with .npy",
-		          o->save);
-		return -1;
-	}
-	if (!strcmp(o->input, o->save)) {
-		cli_error("run", "--save %s is the --input being streamed: write another file",
-		          o->save);
-		return -1;
-	}
-	return 0;
-}
-
-/* Bytes a stream holds at its peak: the weights (host and device copies alike), and per batch
- * in flight its input, its output and the activations between layers. */
-static double stream_bytes(const struct cli_problem *p, size_t batch, size_t window)
-{
-	double bytes = 0, per_row = p->dims[0];
-
-	for (size_t l = 0; l < p->nlayers; l++) {
-		bytes += 4.0 * (p->dims[l] * p->dims[l + 1] + p->dims[l + 1]);
-		per_row += p->dims[l + 1];
-	}
-	if (p->model)
-		bytes *= 2;
-	return bytes + 4.0 * per_row * (double)batch * (double)window;
-}
-
-struct stream_progress {
-	size_t in_bytes_per_row;
-};
-
-/* rows, GB/s of input read, ETA; on stderr, a terminal only. */
-static void stream_progress(void *ctx, size_t done, size_t total, double elapsed)
-{
-	const struct stream_progress *sp = ctx;
-	double rate = elapsed > 0 ? done / elapsed : 0;
-
-	fprintf(stderr, "\r\033[Kstream: %zu/%zu rows (%.0f%%), %.2f GB/s in, ETA %.0f s", done,
-	        total, 100.0 * done / total, rate * sp->in_bytes_per_row * 1e-9,
-	        rate > 0 ? (total - done) / rate : 0.0);
-	cli_progress_on_line = 1;
-	if (done == total) {
-		fputs("\r\033[K", stderr);
-		cli_progress_on_line = 0;
-	}
-}
-
-static int run_stream(const struct run_options *o, struct cli_problem *p)
-{
-	static char bus_message[4400];
-	struct hetsched_stream_conf conf;
-	struct hetsched_stream_stats st;
-	struct stream_progress sp = {4 * p->dims[0]};
-	struct hetsched_rank_info rank;
-	size_t rows = p->rows, batch = o->batch_size < p->rows ? o->batch_size : p->rows;
-	const char *what;
-	double elapsed;
-	uint64_t h2d, d2h;
-	int rc;
-
-	rc = cli_start_one_process(&o->workers, o->json || o->quiet, "run --batch-size");
-	if (rc != EXIT_OK)
-		return rc;
-	/* An auto tile is chosen for one batch, the work each pass of the layers sees. */
-	p->rows = batch;
-	rc = cli_problem_create_layers(p, o->tile, &what);
-	p->rows = rows;
-	if (rc < 0) {
-		cli_error("run", "%s: %s", what, hetsched_last_error());
-		cli_problem_free(p);
-		hetsched_shutdown();
-		return EXIT_RUNTIME;
-	}
-	/* Interrupted, or the input shrinking under its mapping: no output, not even the
-	 * temporary file. */
-	snprintf(bus_message, sizeof(bus_message),
-	         "hetsched: run: %s shrank while it was streamed (truncated?), no output written\n",
-	         o->input);
-	cli_signals_cleanup(hetsched_stream_remove_partial);
-	cli_signals_catch_bus(bus_message);
-	hetsched_stream_conf_init(&conf);
-	conf.batch_rows = batch;
-	conf.tile_rows = p->tile;
-	if (!o->json && !o->quiet && isatty(STDERR_FILENO)) {
-		conf.progress = stream_progress;
-		conf.progress_ctx = &sp;
-	}
-	hetsched_stats_reset();
-	rc = hetsched_stream_npy(p->layer, p->nlayers, o->input, o->save, &conf, &st);
-	if (cli_progress_on_line) {
-		fputs("\r\033[K", stderr);
-		cli_progress_on_line = 0;
-	}
-	if (rc < 0 || hetsched_wait_all() < 0) {
-		cli_error("run", "stream failed, no output written: %s", hetsched_last_error());
-		cli_problem_free(p);
-		hetsched_shutdown();
-		return rc == HETSCHED_ESHAPE ? EXIT_USAGE : EXIT_RUNTIME;
-	}
-	elapsed = st.elapsed_s;
-	h2d = st.h2d_bytes;
-	d2h = st.d2h_bytes;
-	hetsched_ranks_gather(&rank);
-	{
-		const char *residency = "stream";
-		struct run_report report = {
-		    .batch = rows,
-		    .dims = p->dims,
-		    .nlayers = p->nlayers,
-		    .tile = p->tile,
-		    .tile_auto = o->tile == 0,
-		    .seed = o->seed,
-		    .times = &elapsed,
-		    .pass_s = &elapsed,
-		    .repeat = 1,
-		    .last_s = elapsed,
-		    .save = o->save,
-		    .ranks = &rank,
-		    .nranks = 1,
-		    .residency = &residency,
-		    .h2d = &h2d,
-		    .d2h = &d2h,
-		    .stream = &st,
-		    .input = o->input,
-		    .batch_rows = batch,
-		};
-
-		if (o->trace && report_write_trace(o->trace) < 0)
-			cli_error("run", "cannot write the trace: %s", hetsched_last_error());
-		if (o->json)
-			report_print_json(&report);
-		else if (!o->quiet)
-			report_print_text(&report);
-	}
-	cli_problem_free(p);
-	hetsched_shutdown();
-	return EXIT_OK;
 }
 
 int cli_run(int argc, char **argv)
@@ -636,11 +364,14 @@ int cli_run(int argc, char **argv)
 		return cli_options_exit("run", rc);
 	/* Nothing is computed in a simulation: there is no y to check or save, nor an input. */
 	if (hetsched_is_simulation() && (o.check || o.save || o.save_input)) {
-		cli_error("run",
-		          "%s: this is a simulation build (StarPU runs with SimGrid): codelets do not "
-		          "compute, so there is %s",
-		          o.check ? "--check" : o.save ? "--save" : "--save-input",
-		          o.check ? "no result to check" : "no tensor to save");
+		cli_error(
+		    "run",
+		    "%s: this is a simulation build (StarPU runs with SimGrid): codelets do not "
+		    "compute, so there is %s",
+		    o.check  ? "--check"
+		    : o.save ? "--save"
+		             : "--save-input",
+		    o.check ? "no result to check" : "no tensor to save");
 		return EXIT_USAGE;
 	}
 	rc = cli_simulate_enter("run", &o.workers);
@@ -653,11 +384,11 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0)
 		goto out;
-	if (o.batch_size && check_stream_options(&o, &p) < 0)
+	if (o.batch_size && run_check_stream_options(&o, &p) < 0)
 		goto out;
 	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
 		goto out;
-	need = o.batch_size ? stream_bytes(&p, o.batch_size < p.rows ? o.batch_size : p.rows, 3)
+	need = o.batch_size ? run_stream_bytes(&p, o.batch_size < p.rows ? o.batch_size : p.rows, 3)
 	                    : cli_problem_bytes(&p);
 	if (!cli_memory_fits(need, &node_bytes)) {
 		cli_error("run",
@@ -690,7 +421,7 @@ int cli_run(int argc, char **argv)
 	if (hetsched_rank() != 0)
 		o.quiet = 1, o.json = 0, o.trace = NULL;
 	if (cli_problem_create(&p, o.tile, &what) < 0) {
-		rc = fail_runtime(what);
+		rc = run_fail(what);
 		goto out;
 	}
 
@@ -707,7 +438,7 @@ int cli_run(int argc, char **argv)
 		hetsched_stats_reset();
 		hetsched_bus_bytes(NULL, NULL, NULL); /* reading resets the counters */
 		if (cli_problem_pass(&p, &times[r]) < 0) {
-			rc = fail_runtime("forward pass failed");
+			rc = run_fail("forward pass failed");
 			goto out;
 		}
 		/* Where the data started: a loaded input or model is on the host for the first
@@ -720,7 +451,7 @@ int cli_run(int argc, char **argv)
 			fprintf(stderr, "repeat %zu/%zu: %.3f s\n", r + 1, o.repeat, times[r]);
 	}
 	if (!o.quiet && hetsched_rank() == 0)
-		report_calibration(&p);
+		run_report_calibration(&p);
 	y = cli_problem_output(&p);
 	if (hetsched_rank() == 0)
 		hetsched_tensor_data(y, &ydata, &ldy);
@@ -732,7 +463,7 @@ int cli_run(int argc, char **argv)
 	hetsched_ranks_gather(ranks);
 
 	if (o.check && cli_problem_check(&p, &check) < 0) {
-		rc = fail_runtime("check failed to run");
+		rc = run_fail("check failed to run");
 		goto out;
 	}
 
@@ -740,7 +471,7 @@ int cli_run(int argc, char **argv)
 	cli_signals_block(1);
 	if (o.save_input && hetsched_tensor_to_host(p.x) < 0) {
 		cli_signals_block(0);
-		rc = fail_runtime("cannot gather the input");
+		rc = run_fail("cannot gather the input");
 		goto out;
 	}
 	if (hetsched_rank() != 0) {
@@ -749,9 +480,9 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && save_output(&p, o.save, ydata, ldy) < 0) {
+	if (o.save && run_save_output(&p, o.save, ydata, ldy) < 0) {
 		cli_signals_block(0);
-		rc = fail_runtime("cannot save the result");
+		rc = run_fail("cannot save the result");
 		goto out;
 	}
 	if (o.save_input) {
@@ -759,9 +490,9 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
+		    run_save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
-			rc = fail_runtime("cannot save the input");
+			rc = run_fail("cannot save the input");
 			goto out;
 		}
 	}
@@ -782,7 +513,7 @@ int cli_run(int argc, char **argv)
 		    .d2h = d2h,
 		    .check = o.check ? &check : NULL,
 		    .save = o.save,
-		    .save_ndim = p.y_ndim && !is_safetensors(o.save) ? p.y_ndim : 0,
+		    .save_ndim = p.y_ndim && !run_is_safetensors(o.save) ? p.y_ndim : 0,
 		    .save_shape = p.y_shape,
 		    .ranks = ranks,
 		    .nranks = (size_t)hetsched_nranks(),
@@ -791,7 +522,7 @@ int cli_run(int argc, char **argv)
 		qsort(times, o.repeat, sizeof(double), cli_cmp_double);
 		if (o.trace && report_write_trace(o.trace) < 0) {
 			cli_signals_block(0);
-			rc = fail_runtime("cannot write the trace");
+			rc = run_fail("cannot write the trace");
 			goto out;
 		}
 		if (o.json)
