@@ -1,7 +1,7 @@
 /* heteroprio.c: StarPU's heteroprio policy configured from the performance models, as its
  * authors intend (Agullo et al., "Task-based FMM for heterogeneous architectures", 2016).
  *
- * Left to itself (no sched_policy_init hook), heteroprio gives every kind of worker one bucket
+ * Left to itself (no sched_policy_init hook; sched_policy_callback in 1.4), heteroprio gives every kind of worker one bucket
  * per priority and no speed difference, so any worker takes any task: on the H200 node it ran
  * like eager (8192, tile 1024: 7.1 TFLOP/s against dmda's 29.8), with the cores holding 64 of
  * 512 GPU-sized tasks. Here all of hetsched's tasks go to one bucket (they have priority 0);
@@ -22,21 +22,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <starpu.h>
-#include <starpu_heteroprio.h>
-
 #include "internal.h"
 
 struct kind_of_worker {
 	enum starpu_worker_archtype type;
-	enum starpu_heteroprio_types index;
+	hetsched__heteroprio_arch index;
 	const char *name;
 };
 
 static const struct kind_of_worker kinds[] = {
-    {STARPU_CPU_WORKER, STARPU_CPU_IDX, "cpu"},
-    {STARPU_CUDA_WORKER, STARPU_CUDA_IDX, "cuda"},
-    {STARPU_OPENCL_WORKER, STARPU_OPENCL_IDX, "opencl"},
+    {STARPU_CPU_WORKER, HETSCHED_HETEROPRIO_CPU, "cpu"},
+    {STARPU_CUDA_WORKER, HETSCHED_HETEROPRIO_CUDA, "cuda"},
+    {STARPU_OPENCL_WORKER, HETSCHED_HETEROPRIO_OPENCL, "opencl"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(*kinds))
 
@@ -182,5 +179,5 @@ void hetsched__heteroprio_hook(struct starpu_conf *sconf, const char *sched)
 	if (strcmp(sched, "heteroprio") || (mode && !strcmp(mode, "starpu")))
 		return;
 	read_histories();
-	sconf->sched_policy_init = configure;
+	sconf->HETSCHED_STARPU_SCHED_POLICY_HOOK = configure;
 }

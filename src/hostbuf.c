@@ -45,7 +45,7 @@ float *hetsched__hostbuf_alloc(size_t bytes)
 void hetsched__hostbuf_release(float *p, size_t bytes)
 {
 	float *evicted[HOME_CACHE_SLOTS];
-	size_t nevicted = 0;
+	size_t evicted_bytes[HOME_CACHE_SLOTS], nevicted = 0;
 
 	pthread_mutex_lock(&home_cache_lock);
 	/* The newest buffer is the likeliest to be asked for next (the next pass of the same
@@ -53,6 +53,7 @@ void hetsched__hostbuf_release(float *p, size_t bytes)
 	if (home_cache_bytes + bytes > HOME_CACHE_MAX_BYTES)
 		for (size_t i = 0; i < HOME_CACHE_SLOTS; i++)
 			if (home_cache[i].ptr) {
+				evicted_bytes[nevicted] = home_cache[i].bytes;
 				evicted[nevicted++] = home_cache[i].ptr;
 				home_cache[i].ptr = NULL;
 			}
@@ -68,7 +69,7 @@ void hetsched__hostbuf_release(float *p, size_t bytes)
 		}
 	pthread_mutex_unlock(&home_cache_lock);
 	for (size_t i = 0; i < nevicted; i++)
-		starpu_free(evicted[i]);
+		hetsched__starpu_free(evicted[i], evicted_bytes[i]);
 	if (p)
 		hetsched__starpu_free(p, bytes);
 }

@@ -65,4 +65,23 @@ static inline int hetsched__starpu_free(void *ptr, size_t bytes)
  * does by default for 2 ranks) gets no CPU worker at all. */
 #define HETSCHED_STARPU_WORKERS_GETBIND_DEFAULT HETSCHED_STARPU_AT_LEAST(1, 4)
 
+/* heteroprio's configuration (heteroprio.c). 1.3 numbers the architectures with its own enum
+ * starpu_heteroprio_types (STARPU_CPU_IDX...) and calls starpu_conf.sched_policy_init; 1.4 takes
+ * enum starpu_worker_archtype itself and calls starpu_conf.sched_policy_callback, with the same
+ * signature (the scheduling context). */
+#include <starpu_heteroprio.h>
+#if HETSCHED_STARPU_AT_LEAST(1, 4)
+typedef enum starpu_worker_archtype hetsched__heteroprio_arch;
+#define HETSCHED_HETEROPRIO_CPU STARPU_CPU_WORKER
+#define HETSCHED_HETEROPRIO_CUDA STARPU_CUDA_WORKER
+#define HETSCHED_HETEROPRIO_OPENCL STARPU_OPENCL_WORKER
+#define HETSCHED_STARPU_SCHED_POLICY_HOOK sched_policy_callback
+#else
+typedef enum starpu_heteroprio_types hetsched__heteroprio_arch;
+#define HETSCHED_HETEROPRIO_CPU STARPU_CPU_IDX
+#define HETSCHED_HETEROPRIO_CUDA STARPU_CUDA_IDX
+#define HETSCHED_HETEROPRIO_OPENCL STARPU_OPENCL_IDX
+#define HETSCHED_STARPU_SCHED_POLICY_HOOK sched_policy_init
+#endif
+
 #endif /* HETSCHED_STARPU_COMPAT_H */
