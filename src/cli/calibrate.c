@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,27 +146,27 @@ struct calibrate_options {
 	const char *export_path;
 };
 
+#define CALIBRATE(opt, kind, name, field)                                                          \
+	{                                                                                          \
+		opt, kind, name, offsetof(struct calibrate_options, field), CLI_NOT_GIVEN          \
+	}
+static const struct cli_binding calibrate_bindings[] = {
+    CALIBRATE(OPT_TILE, CLI_TILE, "tile", tile),
+    CALIBRATE(OPT_QUIET, CLI_FLAG, "quiet", quiet),
+    CALIBRATE(OPT_EXPORT, CLI_TEXT, "export", export_path),
+    {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
+};
+
 static int handle_option(int opt, const char *arg, void *ctx)
 {
 	struct calibrate_options *o = ctx;
+	int rc = cli_bind(calibrate_bindings, opt, arg, o);
 
-	switch (opt) {
-	case OPT_SIZES:
-		return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0,
-		                           0) < 0
-		           ? CLI_BAD_VALUE
-		           : CLI_PARSED;
-	case OPT_TILE:
-		return cli_parse_tile(arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_QUIET:
-		o->quiet = 1;
-		return CLI_PARSED;
-	case OPT_EXPORT:
-		o->export_path = arg;
-		return CLI_PARSED;
-	default:
-		return CLI_NOT_MINE;
-	}
+	if (rc != CLI_NOT_MINE || opt != OPT_SIZES)
+		return rc;
+	return cli_parse_size_list("calibrate", "sizes", arg, o->sizes, 32, &o->nsizes, 0, 0) < 0
+	           ? CLI_BAD_VALUE
+	           : CLI_PARSED;
 }
 
 int cli_calibrate(int argc, char **argv)
@@ -221,7 +222,8 @@ int cli_calibrate(int argc, char **argv)
 		overhead_us[k] = gaps.n[k] ? cli_sort_median(gaps.v[k], gaps.n[k]) * 1e6 : NAN;
 		free(gaps.v[k]);
 	}
-	if (rc == EXIT_OK && o.export_path && hetsched__node_describe(overhead_us, &node_json) < 0) {
+	if (rc == EXIT_OK && o.export_path &&
+	    hetsched__node_describe(overhead_us, &node_json) < 0) {
 		cli_error("calibrate", "--export: %s", hetsched_last_error());
 		rc = EXIT_RUNTIME;
 	}
@@ -234,7 +236,8 @@ int cli_calibrate(int argc, char **argv)
 			printf("node bundle: %s; per-task overhead:", o.export_path);
 			for (int k = 0; k < HETSCHED_NKINDS; k++)
 				if (!isnan(overhead_us[k]))
-					printf(" %s %.3g us", hetsched_kind_name((enum hetsched_kind)k),
+					printf(" %s %.3g us",
+					       hetsched_kind_name((enum hetsched_kind)k),
 					       overhead_us[k]);
 			printf("\n");
 		}

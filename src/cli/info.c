@@ -50,8 +50,8 @@ static json_t *info_json(const struct hetsched_topology *topo)
 		const char *node = cli_simulated_node(&gpus, &cpus);
 
 		json_object_set_new(root, "simulated",
-		                    node ? json_pack("{s:s, s:i, s:i, s:s}", "node", node, "gpus", gpus,
-		                                     "cpus", cpus, "note",
+		                    node ? json_pack("{s:s, s:i, s:i, s:s}", "node", node, "gpus",
+		                                     gpus, "cpus", cpus, "note",
 		                                     "workers, memory_nodes and bus are SimGrid's "
 		                                     "model of that node; topology is the host "
 		                                     "simulating it")

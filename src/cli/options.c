@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,45 +28,67 @@ static const char *bad_option(char **argv)
 
 static void workers_init(struct cli_workers *w)
 {
-	/* Every field starts at zero (a field added later cannot be left out); then the defaults. */
+	/* Every field starts at zero (a field added later cannot be left out); then the defaults.
+	 */
 	memset(w, 0, sizeof(*w));
 	w->ncpu = w->ncuda = w->nopencl = -1;
 	w->sim_gpus = w->sim_cpus = -1;
 }
 
-static int worker_option(struct cli_workers *w, int opt, const char *arg)
+int cli_bind(const struct cli_binding *table, int opt, const char *arg, void *options)
 {
-	switch (opt) {
-	case OPT_SCHED:
-		w->sched = arg;
-		return CLI_PARSED;
-	case OPT_NCPU:
-		return cli_parse_count("ncpu", arg, &w->ncpu) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_NCUDA:
-		return cli_parse_count("ncuda", arg, &w->ncuda) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_NOPENCL:
-		return cli_parse_count("nopencl", arg, &w->nopencl) < 0 ? CLI_BAD_VALUE
-		                                                        : CLI_PARSED;
-	case OPT_OPENCL_ON_CPU:
-		w->opencl_on_cpu = 1;
-		return CLI_PARSED;
-	case OPT_VERBOSE:
-		w->verbose = 1;
-		return CLI_PARSED;
-	case OPT_WATCHDOG:
-		return cli_parse_seconds("watchdog", arg, &w->watchdog_s) < 0 ? CLI_BAD_VALUE
-		                                                              : CLI_PARSED;
-	case OPT_SIMULATE:
-		w->simulate = arg;
-		return CLI_PARSED;
-	case OPT_GPUS:
-		return cli_parse_count("gpus", arg, &w->sim_gpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_CPUS:
-		return cli_parse_count("cpus", arg, &w->sim_cpus) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	default:
+	char *base = options;
+	int rc = 0;
+
+	for (; table->opt && table->opt != opt; table++)
+		;
+	if (!table->opt)
 		return CLI_NOT_MINE;
+	switch (table->kind) {
+	case CLI_FLAG:
+		*(int *)(base + table->offset) = 1;
+		break;
+	case CLI_TEXT:
+		*(const char **)(base + table->offset) = arg;
+		break;
+	case CLI_SIZE:
+		rc = cli_parse_size(table->name, arg, (size_t *)(base + table->offset));
+		break;
+	case CLI_U64:
+		rc = cli_parse_u64(table->name, arg, (uint64_t *)(base + table->offset));
+		break;
+	case CLI_COUNT:
+		rc = cli_parse_count(table->name, arg, (int *)(base + table->offset));
+		break;
+	case CLI_SECONDS:
+		rc = cli_parse_seconds(table->name, arg, (double *)(base + table->offset));
+		break;
+	case CLI_TILE:
+		rc = cli_parse_tile(arg, (size_t *)(base + table->offset));
+		break;
 	}
+	if (table->given != CLI_NOT_GIVEN)
+		*(int *)(base + table->given) = 1;
+	return rc < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 }
+
+#define WORKER(opt, kind, name, field)                                                             \
+	{                                                                                          \
+		opt, kind, name, offsetof(struct cli_workers, field), CLI_NOT_GIVEN                \
+	}
+static const struct cli_binding worker_options[] = {
+    WORKER(OPT_SCHED, CLI_TEXT, "sched", sched),
+    WORKER(OPT_NCPU, CLI_COUNT, "ncpu", ncpu),
+    WORKER(OPT_NCUDA, CLI_COUNT, "ncuda", ncuda),
+    WORKER(OPT_NOPENCL, CLI_COUNT, "nopencl", nopencl),
+    WORKER(OPT_OPENCL_ON_CPU, CLI_FLAG, "opencl-on-cpu", opencl_on_cpu),
+    WORKER(OPT_VERBOSE, CLI_FLAG, "verbose", verbose),
+    WORKER(OPT_WATCHDOG, CLI_SECONDS, "watchdog", watchdog_s),
+    WORKER(OPT_SIMULATE, CLI_TEXT, "simulate", simulate),
+    WORKER(OPT_GPUS, CLI_COUNT, "gpus", sim_gpus),
+    WORKER(OPT_CPUS, CLI_COUNT, "cpus", sim_cpus),
+    {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
+};
 
 int cli_options_parse(const char *command, int argc, char **argv, const struct option *longopts,
                       cli_option_fn handle, void *ctx, struct cli_workers *workers)
@@ -91,7 +114,7 @@ int cli_options_parse(const char *command, int argc, char **argv, const struct o
 		}
 		rc = handle ? handle(opt, optarg, ctx) : CLI_NOT_MINE;
 		if (rc == CLI_NOT_MINE)
-			rc = worker_option(workers, opt, optarg);
+			rc = cli_bind(worker_options, opt, optarg, workers);
 		if (rc == CLI_NOT_MINE) {
 			cli_error(command, "unknown option '%s'", bad_option(argv));
 			return CLI_BAD_USAGE;

@@ -66,8 +66,8 @@ enum {
 #define CLI_SIMULATE_HELP                                                                          \
 	"simulation (a build against a StarPU with SimGrid):\n"                                    \
 	"  --simulate NODE.tar.gz  run on that node (`hetsched calibrate --export` on it), in\n"   \
-	"                     simulated time, from its performance models\n"                      \
-	"  --gpus N           GPUs of the simulated node (default: the node's)\n"                 \
+	"                     simulated time, from its performance models\n"                       \
+	"  --gpus N           GPUs of the simulated node (default: the node's)\n"                  \
 	"  --cpus C           its CPU workers (default: the node's)\n"
 
 /* What cli_options_parse found. */
@@ -79,6 +79,31 @@ enum cli_parsed {
 	                       the usage follows: exit 2 */
 	CLI_NOT_MINE = 2,   /* from a command's handler: an option it does not take */
 };
+
+/* How cli_bind stores an option's value in a field of a command's options structure. */
+enum cli_kind {
+	CLI_FLAG,    /* int, set to 1 (an option without a value) */
+	CLI_TEXT,    /* const char *, the argument itself */
+	CLI_SIZE,    /* size_t, 1 .. 2^32 - 1 (cli_parse_size) */
+	CLI_U64,     /* uint64_t (cli_parse_u64) */
+	CLI_COUNT,   /* int, 0 .. 4096 (cli_parse_count) */
+	CLI_SECONDS, /* double, seconds > 0 (cli_parse_seconds) */
+	CLI_TILE,    /* size_t, "auto" as 0 or a size (cli_parse_tile) */
+};
+#define CLI_NOT_GIVEN ((ptrdiff_t)-1)
+
+/* One option stored straight into a field: the table of a command replaces a switch of
+ * one-line cases. A table ends with an entry whose opt is 0. */
+struct cli_binding {
+	int opt;
+	enum cli_kind kind;
+	const char *name; /* the long option, for messages */
+	size_t offset;    /* of the field (offsetof) */
+	ptrdiff_t given;  /* of an int set to 1 when the option appears, or CLI_NOT_GIVEN */
+};
+/* Store \p arg as the table says: CLI_PARSED, CLI_BAD_VALUE (its line printed), or
+ * CLI_NOT_MINE when the table does not bind \p opt. */
+int cli_bind(const struct cli_binding *table, int opt, const char *arg, void *options);
 
 /* A command's handler of one option: CLI_PARSED when taken, CLI_BAD_VALUE after printing the
  * problem, CLI_NOT_MINE to let the driver take it (a worker option). */

@@ -331,8 +331,8 @@ int cli_problem_stream_pass(struct cli_problem *p, size_t batch, double *elapsed
 	hetsched_stream_conf_init(&conf);
 	conf.batch_rows = batch;
 	conf.tile_rows = p->tile;
-	if (hetsched_stream_run(p->layer, p->nlayers, p->rows, read_x_copy, write_y_stream, p, &conf,
-	                        &st) < 0)
+	if (hetsched_stream_run(p->layer, p->nlayers, p->rows, read_x_copy, write_y_stream, p,
+	                        &conf, &st) < 0)
 		return -1;
 	*elapsed_s = st.elapsed_s;
 	*h2d = st.h2d_bytes;

@@ -20,7 +20,7 @@ struct run_report {
 	double last_s; /* the last pass, whose tasks the worker statistics describe */
 	const struct hetsched__check_result *check; /* NULL without --check */
 	const char *save;
-	size_t save_ndim;         /* the shape of a .npy --save (0: batch x out) */
+	size_t save_ndim; /* the shape of a .npy --save (0: batch x out) */
 	const size_t *save_shape;
 	const struct hetsched_rank_info *ranks; /* per-rank figures (nranks entries) */
 	size_t nranks;

@@ -3,6 +3,7 @@
  * that are either complete or absent. */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,64 +111,47 @@ static int input_option(struct run_options *o, const char *arg)
 	return CLI_PARSED;
 }
 
+#define RUN(opt, kind, name, field, given)                                                         \
+	{                                                                                          \
+		opt, kind, name, offsetof(struct run_options, field), given                        \
+	}
+#define GIVEN(field) ((ptrdiff_t)offsetof(struct run_options, field))
+static const struct cli_binding run_bindings[] = {
+    RUN(OPT_BATCH, CLI_SIZE, "batch", batch, GIVEN(given_batch)),
+    RUN(OPT_IN, CLI_SIZE, "in", in, GIVEN(given_in)),
+    RUN(OPT_OUT, CLI_SIZE, "out", out, GIVEN(given_out)),
+    RUN(OPT_ACTIVATION, CLI_TEXT, "activation", activation, CLI_NOT_GIVEN),
+    RUN(OPT_LAYERS, CLI_TEXT, "layers", layers, CLI_NOT_GIVEN),
+    RUN(OPT_MODEL, CLI_TEXT, "model", model, CLI_NOT_GIVEN),
+    RUN(OPT_SEED, CLI_U64, "seed", seed, CLI_NOT_GIVEN),
+    RUN(OPT_TILE, CLI_TILE, "tile", tile, CLI_NOT_GIVEN),
+    RUN(OPT_REPEAT, CLI_SIZE, "repeat", repeat, CLI_NOT_GIVEN),
+    RUN(OPT_CHECK, CLI_FLAG, "check", check, CLI_NOT_GIVEN),
+    RUN(OPT_SAVE, CLI_TEXT, "save", save, CLI_NOT_GIVEN),
+    RUN(OPT_SAVE_INPUT, CLI_TEXT, "save-input", save_input, CLI_NOT_GIVEN),
+    RUN(OPT_JSON, CLI_FLAG, "json", json, CLI_NOT_GIVEN),
+    RUN(OPT_TRACE, CLI_TEXT, "trace", trace, CLI_NOT_GIVEN),
+    RUN(OPT_QUIET, CLI_FLAG, "quiet", quiet, CLI_NOT_GIVEN),
+    RUN(OPT_BATCH_SIZE, CLI_SIZE, "batch-size", batch_size, CLI_NOT_GIVEN),
+    {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
+};
+
 int run_option(int opt, const char *arg, void *ctx)
 {
 	struct run_options *o = ctx;
+	int rc = cli_bind(run_bindings, opt, arg, o);
 
+	if (rc != CLI_NOT_MINE)
+		return rc;
 	switch (opt) {
-	case OPT_BATCH:
-		o->given_batch = 1;
-		return cli_parse_size("batch", arg, &o->batch) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_IN:
-		o->given_in = 1;
-		return cli_parse_size("in", arg, &o->in) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_OUT:
-		o->given_out = 1;
-		return cli_parse_size("out", arg, &o->out) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_HIDDEN:
 		o->given_hidden = 1;
 		return cli_parse_size_list("run", "hidden", arg, o->hidden, CLI_MAX_LAYERS - 1,
 		                           &o->nhidden, 0, 0) < 0
 		           ? CLI_BAD_VALUE
 		           : CLI_PARSED;
-	case OPT_ACTIVATION:
-		o->activation = arg;
-		return CLI_PARSED;
-	case OPT_LAYERS:
-		o->layers = arg;
-		return CLI_PARSED;
 	case OPT_INPUT:
 		return input_option(o, arg);
-	case OPT_MODEL:
-		o->model = arg;
-		return CLI_PARSED;
-	case OPT_SEED:
-		return cli_parse_u64("seed", arg, &o->seed) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_TILE:
-		return cli_parse_tile(arg, &o->tile) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_REPEAT:
-		return cli_parse_size("repeat", arg, &o->repeat) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_CHECK:
-		o->check = 1;
-		return CLI_PARSED;
-	case OPT_SAVE:
-		o->save = arg;
-		return CLI_PARSED;
-	case OPT_SAVE_INPUT:
-		o->save_input = arg;
-		return CLI_PARSED;
-	case OPT_JSON:
-		o->json = 1;
-		return CLI_PARSED;
-	case OPT_TRACE:
-		o->trace = arg;
-		return CLI_PARSED;
-	case OPT_QUIET:
-		o->quiet = 1;
-		return CLI_PARSED;
-	case OPT_BATCH_SIZE:
-		return cli_parse_size("batch-size", arg, &o->batch_size) < 0 ? CLI_BAD_VALUE
-		                                                             : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}

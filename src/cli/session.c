@@ -114,16 +114,21 @@ static void on_signal(int sig)
 	_exit(EXIT_RUNTIME);
 }
 
-void cli_signals_install(const char *message)
+static void catch_signal(int sig)
 {
 	struct sigaction sa;
 
-	signal_message = message;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(sig, &sa, NULL);
+}
+
+void cli_signals_install(const char *message)
+{
+	signal_message = message;
+	catch_signal(SIGINT);
+	catch_signal(SIGTERM);
 }
 
 void cli_signals_cleanup(void (*fn)(void))
@@ -133,13 +138,8 @@ void cli_signals_cleanup(void (*fn)(void))
 
 void cli_signals_catch_bus(const char *message)
 {
-	struct sigaction sa;
-
 	bus_message = message;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
+	catch_signal(SIGBUS);
 }
 
 void cli_signals_block(int block)

@@ -104,15 +104,17 @@ int cli_simulate_enter(const char *command, const struct cli_workers *w)
 
 	if (!w->simulate) {
 		if (w->sim_gpus >= 0 || w->sim_cpus >= 0) {
-			cli_error(command, "--gpus and --cpus describe a simulated node: they go with "
-			                   "--simulate NODE.tar.gz");
+			cli_error(command,
+			          "--gpus and --cpus describe a simulated node: they go with "
+			          "--simulate NODE.tar.gz");
 			return EXIT_USAGE;
 		}
 		if (hetsched_is_simulation() && getenv("HETSCHED_SIM_BOOT")) {
-			cli_error(command,
-			          "this is a simulation build (StarPU runs with SimGrid, nothing is "
-			          "computed): give the node to simulate with --simulate NODE.tar.gz "
-			          "(made by hetsched calibrate --export on that node)");
+			cli_error(
+			    command,
+			    "this is a simulation build (StarPU runs with SimGrid, nothing is "
+			    "computed): give the node to simulate with --simulate NODE.tar.gz "
+			    "(made by hetsched calibrate --export on that node)");
 			return EXIT_USAGE;
 		}
 		return CLI_SIM_CONTINUE;
@@ -197,8 +199,8 @@ out:
 
 const char *cli_simulated_node(int *gpus, int *cpus)
 {
-	const char *node = getenv("HETSCHED_SIMULATED_HOME") ? getenv("HETSCHED_SIMULATED_NODE")
-	                                                      : NULL;
+	const char *node =
+	    getenv("HETSCHED_SIMULATED_HOME") ? getenv("HETSCHED_SIMULATED_NODE") : NULL;
 
 	if (node) {
 		*gpus = atoi(getenv("HETSCHED_SIMULATED_GPUS") ? getenv("HETSCHED_SIMULATED_GPUS")

@@ -141,7 +141,8 @@ int bench_run_policy_apart(struct bench *b, size_t sched)
 		close(fds[0]);
 		rc = bench_run_policy(b, sched);
 		f = fdopen(fds[1], "wb");
-		if (rc == EXIT_OK && (!f || send_results(f, b, rows0, traces0) < 0 || fclose(f) != 0))
+		if (rc == EXIT_OK &&
+		    (!f || send_results(f, b, rows0, traces0) < 0 || fclose(f) != 0))
 			rc = EXIT_RUNTIME;
 		fflush(NULL);
 		_exit(rc);

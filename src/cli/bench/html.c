@@ -154,7 +154,8 @@ int bench_html_write(FILE *f, void *ctx)
 			if (b->nkind[k])
 				fprintf(f, "<td>%.0f%%</td>", 100.0 * g->med_busy[k]);
 		if (hetsched_is_simulation())
-			fprintf(f, "<td>%.1f</td><td>simulated: none</td></tr>\n", g->med_bytes / 1e6);
+			fprintf(f, "<td>%.1f</td><td>simulated: none</td></tr>\n",
+			        g->med_bytes / 1e6);
 		else
 			fprintf(f, "<td>%.1f</td><td%s>%zu/%zu</td></tr>\n", g->med_bytes / 1e6,
 			        g->nok == g->n ? "" : " class=\"bad\"", g->nok, g->n);

@@ -98,7 +98,8 @@ int cli_bench(int argc, char **argv)
 			break;
 		}
 	for (size_t p = 0; p < b.o.nsched && rc == EXIT_OK; p++)
-		rc = hetsched_is_simulation() ? bench_run_policy_apart(&b, p) : bench_run_policy(&b, p);
+		rc = hetsched_is_simulation() ? bench_run_policy_apart(&b, p)
+		                              : bench_run_policy(&b, p);
 	bench_progress_clear();
 	if (rc != EXIT_OK)
 		goto out;

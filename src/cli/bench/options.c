@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,13 +146,32 @@ struct parse_state {
 	int given_max_warmup;
 };
 
+#define BENCH(opt, kind, name, field)                                                              \
+	{                                                                                          \
+		opt, kind, name, offsetof(struct bench_options, field), CLI_NOT_GIVEN              \
+	}
+static const struct cli_binding bench_bindings[] = {
+    BENCH(OPT_REPEAT, CLI_SIZE, "repeat", repeat),
+    BENCH(OPT_WARMUP, CLI_SIZE, "warmup", warmup),
+    BENCH(OPT_SEED, CLI_U64, "seed", seed),
+    BENCH(OPT_CSV, CLI_TEXT, "csv", csv),
+    BENCH(OPT_PLOT, CLI_TEXT, "plot", plot),
+    BENCH(OPT_TRACE_DIR, CLI_TEXT, "trace-dir", trace_dir),
+    BENCH(OPT_QUIET, CLI_FLAG, "quiet", quiet),
+    BENCH(OPT_BATCH_SIZE, CLI_SIZE, "batch-size", batch_size),
+    {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
+};
+
 /* One option of bench; the driver (cli_options_parse) takes --help and the worker options. */
 static int handle_option(int opt, const char *arg, void *ctx)
 {
 	struct parse_state *st = ctx;
 	struct bench_options *o = st->o;
 	uint64_t timeout;
+	int rc = cli_bind(bench_bindings, opt, arg, o);
 
+	if (rc != CLI_NOT_MINE)
+		return rc;
 	switch (opt) {
 	case OPT_SCHED: /* a list here: the policy of each run is set by the sweep */
 		st->sched = arg;
@@ -171,28 +191,10 @@ static int handle_option(int opt, const char *arg, void *ctx)
 			return CLI_BAD_VALUE;
 		}
 		return CLI_PARSED;
-	case OPT_REPEAT:
-		return cli_parse_size("repeat", arg, &o->repeat) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_WARMUP:
-		return cli_parse_size("warmup", arg, &o->warmup) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
 	case OPT_MAX_WARMUP:
 		st->given_max_warmup = 1;
 		return cli_parse_size("max-warmup", arg, &o->max_warmup) < 0 ? CLI_BAD_VALUE
 		                                                             : CLI_PARSED;
-	case OPT_SEED:
-		return cli_parse_u64("seed", arg, &o->seed) < 0 ? CLI_BAD_VALUE : CLI_PARSED;
-	case OPT_CSV:
-		o->csv = arg;
-		return CLI_PARSED;
-	case OPT_PLOT:
-		o->plot = arg;
-		return CLI_PARSED;
-	case OPT_TRACE_DIR:
-		o->trace_dir = arg;
-		return CLI_PARSED;
-	case OPT_QUIET:
-		o->quiet = 1;
-		return CLI_PARSED;
 	case OPT_PASS_TIMEOUT:
 		if (cli_parse_u64("pass-timeout", arg, &timeout) < 0)
 			return CLI_BAD_VALUE;
@@ -210,9 +212,6 @@ static int handle_option(int opt, const char *arg, void *ctx)
 		}
 		o->scenario = arg;
 		return CLI_PARSED;
-	case OPT_BATCH_SIZE:
-		return cli_parse_size("batch-size", arg, &o->batch_size) < 0 ? CLI_BAD_VALUE
-		                                                              : CLI_PARSED;
 	default:
 		return CLI_NOT_MINE;
 	}
@@ -258,8 +257,9 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	        0)
 		return CLI_BAD_VALUE;
 	if (!strcmp(o->scenario, "stream") && o->layers > 1) {
-		cli_error("bench", "--scenario stream runs one layer (its check reads the layer's "
-		                   "input), got --layers %zu",
+		cli_error("bench",
+		          "--scenario stream runs one layer (its check reads the layer's "
+		          "input), got --layers %zu",
 		          o->layers);
 		return CLI_BAD_VALUE;
 	}

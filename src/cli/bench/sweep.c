@@ -313,15 +313,16 @@ static int run_config(struct bench *b, size_t sched, size_t n, size_t tile)
 		else
 			snprintf(checks, sizeof(checks), "%s (%zu/%zu)",
 			         ok == b->o.repeat ? "ok" : "FAILED", ok, b->o.repeat);
-		fprintf(stderr,
-		        "hetsched: bench: [%zu/%zu] %s n=%zu tile=%zu: %zu warm-up pass%s%s, median "
-		        "%.4g s, %.3g GFLOP/s, check %s\n",
-		        b->done_configs, b->total_configs, name, n, tile, warmups,
-		        warmups == 1 ? "" : "es",
-		        calibrated < 0 ? ""
-		        : calibrated   ? " (models calibrated)"
-		                       : " (models NOT calibrated: raise --max-warmup)",
-		        med, med_gflops, checks);
+		fprintf(
+		    stderr,
+		    "hetsched: bench: [%zu/%zu] %s n=%zu tile=%zu: %zu warm-up pass%s%s, median "
+		    "%.4g s, %.3g GFLOP/s, check %s\n",
+		    b->done_configs, b->total_configs, name, n, tile, warmups,
+		    warmups == 1 ? "" : "es",
+		    calibrated < 0 ? ""
+		    : calibrated   ? " (models calibrated)"
+		                   : " (models NOT calibrated: raise --max-warmup)",
+		    med, med_gflops, checks);
 	}
 	rc = EXIT_OK;
 out:
