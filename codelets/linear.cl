@@ -20,8 +20,8 @@
 
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1))) void
 hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const float *w, ulong woff,
-                uint ldw, __global const float *b, ulong boff, uint ldb, __global float *y, ulong yoff,
-                uint ldy, uint m, uint n, uint k, uint first, uint relu)
+                uint ldw, __global const float *b, ulong boff, uint ldb, __global float *y,
+                ulong yoff, uint ldy, uint m, uint n, uint k, uint first, uint relu)
 {
 	/* One column of padding keeps the transposed reads of ws off a single bank on GPUs. */
 	__local float xs[TS][TS + 1];
@@ -67,8 +67,7 @@ hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const fl
 
 __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
                                   __global const float *w, ulong woff, uint ldw,
-                                  __global const float *b, ulong boff, uint ldb,
-                                  __global float *y,
+                                  __global const float *b, ulong boff, uint ldb, __global float *y,
                                   ulong yoff, uint ldy, uint m, uint n, uint k, uint first,
                                   uint relu)
 {

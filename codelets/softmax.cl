@@ -6,9 +6,8 @@
  *   hetsched_softmax_norm:   y[i][j] = exp(y[i][j] - s[i]) / s[m + i]  (or the log form)
  * reduce: one work-item per row (NDRange m); norm: one per element (NDRange (n, m)).
  */
-__kernel void hetsched_softmax_reduce(__global const float *y, ulong yoff, uint ldy, uint m,
-                                      uint n, __global float *s, ulong soff, uint phase,
-                                      uint first)
+__kernel void hetsched_softmax_reduce(__global const float *y, ulong yoff, uint ldy, uint m, uint n,
+                                      __global float *s, ulong soff, uint phase, uint first)
 {
 	const uint i = (uint)get_global_id(0);
 	__global const float *row;

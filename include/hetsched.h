@@ -107,8 +107,8 @@ struct hetsched_conf {
 	 * 0 (default): off. */
 	double watchdog_s;
 	/** 0 (default): a kind of worker gets no task whose estimated time exceeds the estimated
-	 * time of the whole operation on the fastest kind (speeds measured at init by one small task
-	 * per kind, which also warms cuBLAS, PoCL and OpenBLAS), so that slow workers never
+	 * time of the whole operation on the fastest kind (speeds measured at init by one small
+	 * task per kind, which also warms cuBLAS, PoCL and OpenBLAS), so that slow workers never
 	 * lengthen a run, calibrated or not. 1: every kind may get every task, as the policy
 	 * decides (also HETSCHED_ALL_KINDS=1), e.g. to study a policy's own choices. */
 	int all_kinds;
@@ -371,20 +371,20 @@ HETSCHED_API int hetsched_tensor_data(hetsched_const_tensor_t tensor, const floa
  * dim=-1) run as one task per row tile after the layer.
  */
 enum hetsched_activation {
-	HETSCHED_ACT_NONE = 0,          /**< identity ("none") */
-	HETSCHED_ACT_RELU = 1,          /**< max(0, y) ("relu", nn.ReLU) */
-	HETSCHED_ACT_LEAKY_RELU = 2,    /**< y < 0 ? 0.01 y : y ("leaky_relu", nn.LeakyReLU) */
-	HETSCHED_ACT_ELU = 3,           /**< y < 0 ? e^y - 1 : y ("elu", nn.ELU) */
-	HETSCHED_ACT_SELU = 4,          /**< 1.0507 (y < 0 ? 1.67326 (e^y - 1) : y) ("selu") */
-	HETSCHED_ACT_TANH = 5,          /**< tanh y ("tanh", nn.Tanh) */
-	HETSCHED_ACT_SIGMOID = 6,       /**< 1 / (1 + e^-y) ("sigmoid", nn.Sigmoid) */
-	HETSCHED_ACT_HARD_SIGMOID = 7,  /**< max(0, min(1, y / 6 + 1/2)) ("hardsigmoid") */
-	HETSCHED_ACT_GELU = 8,          /**< y/2 (1 + erf(y / sqrt 2)) ("gelu", nn.GELU()) */
-	HETSCHED_ACT_GELU_TANH = 9,     /**< nn.GELU(approximate="tanh") ("gelu_tanh") */
-	HETSCHED_ACT_SILU = 10,         /**< y sigmoid(y) ("silu", nn.SiLU) */
-	HETSCHED_ACT_SOFTMAX = 11,      /**< softmax along the row ("softmax", nn.Softmax(-1)) */
-	HETSCHED_ACT_LOG_SOFTMAX = 12,  /**< log-softmax along the row ("log_softmax") */
-	HETSCHED_NACTIVATIONS = 13      /**< the number of activations */
+	HETSCHED_ACT_NONE = 0,         /**< identity ("none") */
+	HETSCHED_ACT_RELU = 1,         /**< max(0, y) ("relu", nn.ReLU) */
+	HETSCHED_ACT_LEAKY_RELU = 2,   /**< y < 0 ? 0.01 y : y ("leaky_relu", nn.LeakyReLU) */
+	HETSCHED_ACT_ELU = 3,          /**< y < 0 ? e^y - 1 : y ("elu", nn.ELU) */
+	HETSCHED_ACT_SELU = 4,         /**< 1.0507 (y < 0 ? 1.67326 (e^y - 1) : y) ("selu") */
+	HETSCHED_ACT_TANH = 5,         /**< tanh y ("tanh", nn.Tanh) */
+	HETSCHED_ACT_SIGMOID = 6,      /**< 1 / (1 + e^-y) ("sigmoid", nn.Sigmoid) */
+	HETSCHED_ACT_HARD_SIGMOID = 7, /**< max(0, min(1, y / 6 + 1/2)) ("hardsigmoid") */
+	HETSCHED_ACT_GELU = 8,         /**< y/2 (1 + erf(y / sqrt 2)) ("gelu", nn.GELU()) */
+	HETSCHED_ACT_GELU_TANH = 9,    /**< nn.GELU(approximate="tanh") ("gelu_tanh") */
+	HETSCHED_ACT_SILU = 10,        /**< y sigmoid(y) ("silu", nn.SiLU) */
+	HETSCHED_ACT_SOFTMAX = 11,     /**< softmax along the row ("softmax", nn.Softmax(-1)) */
+	HETSCHED_ACT_LOG_SOFTMAX = 12, /**< log-softmax along the row ("log_softmax") */
+	HETSCHED_NACTIVATIONS = 13     /**< the number of activations */
 };
 
 /** \brief The activation's name as hetsched_activation_parse() reads it ("relu", "gelu_tanh"). */
@@ -741,7 +741,8 @@ struct hetsched_stream_conf {
 	size_t batch_rows; /**< rows per batch (> 0); the last batch may be shorter */
 	size_t tile_rows;  /**< rows of a tile within a batch; 0: the first layer's tile_in */
 	size_t window;     /**< batches in flight at most (>= 1); default 3: read, compute, write */
-	size_t io_threads; /**< threads that copy a batch in or out; 0: a quarter of the cores, 1..8 */
+	size_t
+	    io_threads; /**< threads that copy a batch in or out; 0: a quarter of the cores, 1..8 */
 	/** Called in the calling thread after each batch is written (NULL: none). */
 	void (*progress)(void *ctx, size_t rows_done, size_t rows_total, double elapsed_s);
 	void *progress_ctx; /**< passed to progress */
@@ -752,13 +753,13 @@ HETSCHED_API void hetsched_stream_conf_init(struct hetsched_stream_conf *conf);
 
 /** \brief What a stream did. */
 struct hetsched_stream_stats {
-	size_t rows;           /**< rows streamed */
-	size_t batches;        /**< batches */
-	size_t window;         /**< batches in flight at most */
-	double elapsed_s;      /**< first read to last write, window buffers' allocation included */
-	uint64_t h2d_bytes;    /**< bytes moved from main memory to devices during the stream */
-	uint64_t d2h_bytes;    /**< bytes moved from devices to main memory */
-	uint64_t host_bytes;   /**< pinned host memory of the window's buffers */
+	size_t rows;         /**< rows streamed */
+	size_t batches;      /**< batches */
+	size_t window;       /**< batches in flight at most */
+	double elapsed_s;    /**< first read to last write, window buffers' allocation included */
+	uint64_t h2d_bytes;  /**< bytes moved from main memory to devices during the stream */
+	uint64_t d2h_bytes;  /**< bytes moved from devices to main memory */
+	uint64_t host_bytes; /**< pinned host memory of the window's buffers */
 };
 
 /**

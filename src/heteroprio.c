@@ -1,13 +1,13 @@
 /* heteroprio.c: StarPU's heteroprio policy configured from the performance models, as its
  * authors intend (Agullo et al., "Task-based FMM for heterogeneous architectures", 2016).
  *
- * Left to itself (no sched_policy_init hook; sched_policy_callback in 1.4), heteroprio gives every kind of worker one bucket
- * per priority and no speed difference, so any worker takes any task: on the H200 node it ran
- * like eager (8192, tile 1024: 7.1 TFLOP/s against dmda's 29.8), with the cores holding 64 of
- * 512 GPU-sized tasks. Here all of hetsched's tasks go to one bucket (they have priority 0);
- * its faster architecture is the one the history model of linear says is faster, and each
- * slower one gets, as slow factor, how many times longer it takes on average (the geometric mean
- * over the task shapes both have measured). A slower worker then takes a task only while the
+ * Left to itself (no sched_policy_init hook; sched_policy_callback in 1.4), heteroprio gives every
+ * kind of worker one bucket per priority and no speed difference, so any worker takes any task: on
+ * the H200 node it ran like eager (8192, tile 1024: 7.1 TFLOP/s against dmda's 29.8), with the
+ * cores holding 64 of 512 GPU-sized tasks. Here all of hetsched's tasks go to one bucket (they have
+ * priority 0); its faster architecture is the one the history model of linear says is faster, and
+ * each slower one gets, as slow factor, how many times longer it takes on average (the geometric
+ * mean over the task shapes both have measured). A slower worker then takes a task only while the
  * bucket holds more than slow factor x (faster workers) tasks: only when it would finish its
  * task before the faster workers reach the end of the queue.
  *
@@ -66,7 +66,8 @@ static void read_histories(void)
 
 	memset(histories, 0, sizeof(histories));
 	memset(have_history, 0, sizeof(have_history));
-	if (!hetsched__home_models_dir(dir, sizeof(dir)) || !hetsched__home_host(host, sizeof(host)))
+	if (!hetsched__home_models_dir(dir, sizeof(dir)) ||
+	    !hetsched__home_host(host, sizeof(host)))
 		return;
 	snprintf(path, sizeof(path), "%scodelets/45/hetsched_linear.%s", dir, host);
 	f = fopen(path, "r");
@@ -137,8 +138,8 @@ static void configure(unsigned ctx)
 
 		for (size_t j = 0; j < NKINDS && faster_than_all; j++)
 			if (j != k && present[j])
-				faster_than_all = have_history[j] &&
-				                  slowdown(&histories[j], &histories[k]) >= 1;
+				faster_than_all =
+				    have_history[j] && slowdown(&histories[j], &histories[k]) >= 1;
 		if (faster_than_all)
 			fastest = (int)k;
 	}
@@ -149,8 +150,9 @@ static void configure(unsigned ctx)
 				starpu_heteroprio_set_faster_arch(ctx, kinds[k].index, 0);
 				break;
 			}
-		snprintf(summary, sizeof(summary), "heteroprio: one bucket, no slow factor (no "
-		                                   "model measured on the kinds of worker)");
+		snprintf(summary, sizeof(summary),
+		         "heteroprio: one bucket, no slow factor (no "
+		         "model measured on the kinds of worker)");
 		return;
 	}
 	{
@@ -166,7 +168,8 @@ static void configure(unsigned ctx)
 				                                       (float)factor);
 				if (used < (int)sizeof(summary))
 					used += snprintf(summary + used, sizeof(summary) - used,
-					                 ", %s %.3g times slower", kinds[k].name, factor);
+					                 ", %s %.3g times slower", kinds[k].name,
+					                 factor);
 			}
 	}
 }

@@ -40,14 +40,14 @@ struct hetsched_tensor {
 	size_t tile_rows, tile_cols;
 	size_t ntile_rows, ntile_cols;
 	starpu_data_handle_t handle;
-	float *home;     /* host buffer owned by the tensor (starpu_malloc), or NULL */
+	float *home;       /* host buffer owned by the tensor (starpu_malloc), or NULL */
 	int home_borrowed; /* home belongs to the caller (a stream's pinned batch buffer) */
 	int requested;     /* every tile asked home already (hetsched__tensor_request_host) */
-	int partitioned; /* tiles are the handles in use */
-	int acquired;    /* gathered on the host and held for reading */
-	int written;     /* holds values (a home buffer, or every tile written by a task) */
-	int64_t mpi_tag; /* first StarPU-MPI tag of its tiles (0: not registered) */
-	int gathered;    /* MPI: gathered on rank 0 since the last operation (on every rank) */
+	int partitioned;   /* tiles are the handles in use */
+	int acquired;      /* gathered on the host and held for reading */
+	int written;       /* holds values (a home buffer, or every tile written by a task) */
+	int64_t mpi_tag;   /* first StarPU-MPI tag of its tiles (0: not registered) */
+	int gathered;      /* MPI: gathered on rank 0 since the last operation (on every rank) */
 };
 
 /* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are
@@ -94,7 +94,8 @@ int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax);
 
 /* Linear layers (linear.c): submit y = act(x W^T + b) into an existing tensor \p y of
  * x.rows x out_features with tiles x.tile_rows x tile_out (a stream's batch buffer). */
-int hetsched__linear_forward_into(hetsched_linear_t layer, hetsched_tensor_t x, hetsched_tensor_t y);
+int hetsched__linear_forward_into(hetsched_linear_t layer, hetsched_tensor_t x,
+                                  hetsched_tensor_t y);
 void hetsched__linear_tiles(const struct hetsched_linear *layer, size_t *tile_out, size_t *tile_in);
 
 /* The warm-up and speed probe of hetsched_init (probe.c): one small task per kind of worker;
@@ -109,8 +110,8 @@ double hetsched__kind_rate(enum hetsched_kind kind);
  * operation (before calibration dm* policies give an unmeasured kind every task they may). Off
  * when hetsched_conf.all_kinds or HETSCHED_ALL_KINDS=1. */
 struct hetsched__placement {
-	int32_t where;    /* the kinds any task may go to */
-	double share[3];  /* per enum hetsched_kind: the fraction of tasks offered */
+	int32_t where;   /* the kinds any task may go to */
+	double share[3]; /* per enum hetsched_kind: the fraction of tasks offered */
 	double credit[3];
 };
 void hetsched__placement_plan(struct hetsched__placement *plan, int32_t where, double task_flops,

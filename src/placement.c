@@ -110,8 +110,8 @@ void hetsched__placement_plan(struct hetsched__placement *plan, int32_t where, d
 	if (all_kinds)
 		return;
 	for (size_t k = 0; k < NKINDS; k++) {
-		double rate = hetsched__kind_rate(kinds[k].kind) *
-		              hetsched_worker_count_kind(kinds[k].kind);
+		double rate =
+		    hetsched__kind_rate(kinds[k].kind) * hetsched_worker_count_kind(kinds[k].kind);
 
 		if ((where & kinds[k].mask) && rate > best) {
 			best = rate;

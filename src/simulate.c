@@ -88,7 +88,7 @@ static int copy_file(const char *from, const char *to)
 /* ------------------------------------------------------------------ export */
 
 static const char *const model_symbols[] = {"hetsched_linear", "hetsched_rand"};
-static const char *const bus_files[] = {"bandwidth", "latency",     "affinity",
+static const char *const bus_files[] = {"bandwidth", "latency",      "affinity",
                                         "config",    "platform.xml", "platform.v4.xml"};
 
 /* SXM boards of these GPUs are built with NVLink through NVSwitch: 900 GB/s per GPU in both
@@ -153,7 +153,8 @@ int hetsched__node_describe(const double overhead_us[HETSCHED_NKINDS], char **js
 		hetsched_worker_get_info(w, &info);
 		if (info.kind == HETSCHED_KIND_CUDA) {
 			gpu_link_of(info.name, &link_kind, &link_mbs, &link_lat);
-			json_object_set_new(json_array_get(gpus, 0), "worker", json_string(info.name));
+			json_object_set_new(json_array_get(gpus, 0), "worker",
+			                    json_string(info.name));
 			break;
 		}
 	}
@@ -169,8 +170,8 @@ int hetsched__node_describe(const double overhead_us[HETSCHED_NKINDS], char **js
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:{s:s, s:f, s:f, s:s}, s:o, "
 	    "s:s}",
 	    "format", NODE_FORMAT, "made", when, "hetsched_version", HETSCHED_VERSION,
-	    "starpu_version", hetsched_starpu_version(), "footprint_scheme", FOOTPRINT_SCHEME, "host",
-	    host, "cpu_model", topo.cpu_model, "cores", topo.cores, "cpu_workers",
+	    "starpu_version", hetsched_starpu_version(), "footprint_scheme", FOOTPRINT_SCHEME,
+	    "host", host, "cpu_model", topo.cpu_model, "cores", topo.cores, "cpu_workers",
 	    hetsched_worker_count_kind(HETSCHED_KIND_CPU), "gpus", gpus, "bus", bus, "gpu_link",
 	    "kind", link_kind, "mbs", link_mbs, "latency_us", link_lat, "note",
 	    "assumed from the GPU's name: change it here if the node is built otherwise",
@@ -190,8 +191,9 @@ int hetsched__node_export(const char *dir, const char *json_text)
 	FILE *f;
 
 	if (hetsched__initialized())
-		return hetsched__error(HETSCHED_ESTATE,
-		                       "export after hetsched_shutdown: StarPU writes its models then");
+		return hetsched__error(
+		    HETSCHED_ESTATE,
+		    "export after hetsched_shutdown: StarPU writes its models then");
 	if (!hetsched__home_models_dir(sampling, sizeof(sampling)))
 		snprintf(sampling, sizeof(sampling), ".");
 	if (!hetsched__home_host(host, sizeof(host)))
@@ -202,8 +204,8 @@ int hetsched__node_export(const char *dir, const char *json_text)
 	for (size_t i = 0; i < sizeof(model_symbols) / sizeof(*model_symbols); i++) {
 		snprintf(from, sizeof(from), "%s/codelets/" MODEL_FORMAT "/%s.%s", sampling,
 		         model_symbols[i], host);
-		snprintf(to, sizeof(to), "%s/codelets/" MODEL_FORMAT "/%s.%s", dir, model_symbols[i],
-		         host);
+		snprintf(to, sizeof(to), "%s/codelets/" MODEL_FORMAT "/%s.%s", dir,
+		         model_symbols[i], host);
 		HETSCHED_CALL(copy_file(from, to));
 	}
 	for (size_t i = 0; i < sizeof(bus_files) / sizeof(*bus_files); i++) {
@@ -267,8 +269,8 @@ static int write_model(const char *from, const char *to, const double add_us[HET
 			sum2 += 2 * add * sum + n * add * add;
 			sum += n * add;
 			mean += add;
-			fprintf(out, "%08x\t%-15lu\t%-15e\t%-15e\t%-15e\t%-15e\t%-15e\t%u\n", hash, size,
-			        flops, mean, dev, sum, sum2, n);
+			fprintf(out, "%08x\t%-15lu\t%-15e\t%-15e\t%-15e\t%-15e\t%-15e\t%u\n", hash,
+			        size, flops, mean, dev, sum, sum2, n);
 			continue;
 		}
 		in_table = 0;
@@ -310,11 +312,12 @@ static int read_node(const char *dir, struct node *n)
 	}
 	scheme = json_string_value(json_object_get(root, "footprint_scheme"));
 	if (!scheme || strcmp(scheme, FOOTPRINT_SCHEME)) {
-		hetsched__error(HETSCHED_EINVAL,
-		                "its models key tasks by footprint scheme \"%s\", this hetsched by \"%s\": "
-		                "no task would match them; export the node again with this hetsched "
-		                "(hetsched calibrate --export on that node)",
-		                scheme ? scheme : "(none)", FOOTPRINT_SCHEME);
+		hetsched__error(
+		    HETSCHED_EINVAL,
+		    "its models key tasks by footprint scheme \"%s\", this hetsched by \"%s\": "
+		    "no task would match them; export the node again with this hetsched "
+		    "(hetsched calibrate --export on that node)",
+		    scheme ? scheme : "(none)", FOOTPRINT_SCHEME);
 		json_decref(root);
 		return HETSCHED_EINVAL;
 	}
@@ -329,17 +332,17 @@ static int read_node(const char *dir, struct node *n)
 	n->link_mbs = json_number_value(json_object_get(v, "mbs"));
 	n->link_lat = json_number_value(json_object_get(v, "latency_us"));
 	snprintf(n->link_kind, sizeof(n->link_kind), "%s",
-	         json_string_value(json_object_get(v, "kind")) ? json_string_value(
-	                                                             json_object_get(v, "kind"))
-	                                                       : "");
+	         json_string_value(json_object_get(v, "kind"))
+	             ? json_string_value(json_object_get(v, "kind"))
+	             : "");
 	n->ngpus = (int)json_array_size(json_object_get(root, "gpus"));
 	n->cpu_workers = (int)json_integer_value(json_object_get(root, "cpu_workers"));
 	v = json_array_get(json_object_get(root, "gpus"), 0);
 	n->gpu_bytes = json_integer_value(json_object_get(v, "memory_bytes"));
 	snprintf(n->gpu, sizeof(n->gpu), "%s",
-	         json_string_value(json_object_get(v, "name")) ? json_string_value(
-	                                                             json_object_get(v, "name"))
-	                                                       : "");
+	         json_string_value(json_object_get(v, "name"))
+	             ? json_string_value(json_object_get(v, "name"))
+	             : "");
 	v = json_object_get(root, "overhead_us");
 	for (int k = 0; k < HETSCHED_NKINDS; k++) {
 		json_t *o = json_object_get(v, hetsched_kind_name((enum hetsched_kind)k));
@@ -432,10 +435,11 @@ static int write_platform(const char *path, const struct node *n, int ngpus, int
 
 	if (!f)
 		return hetsched__error(HETSCHED_EIO, "cannot write %s: %s", path, strerror(errno));
-	fprintf(f, "<?xml version='1.0'?>\n"
-	           "<!DOCTYPE platform SYSTEM 'https://simgrid.org/simgrid.dtd'>\n"
-	           "<!-- Generated by hetsched %s: %d GPUs of node %s (%s), %d cores. -->\n"
-	           "<platform version=\"4.1\">\n",
+	fprintf(f,
+	        "<?xml version='1.0'?>\n"
+	        "<!DOCTYPE platform SYSTEM 'https://simgrid.org/simgrid.dtd'>\n"
+	        "<!-- Generated by hetsched %s: %d GPUs of node %s (%s), %d cores. -->\n"
+	        "<platform version=\"4.1\">\n",
 	        HETSCHED_VERSION, ngpus, n->host, n->gpu, ncpus + ngpus);
 	/* StarPU's own settings: links carry their nominal bandwidth and latency, both directions
 	 * apart (SimGrid's defaults model TCP over Ethernet). */
@@ -466,10 +470,12 @@ static int write_platform(const char *path, const struct node *n, int ngpus, int
 		fprintf(f, "  <link id=\"CUDA%d-RAM\" bandwidth=\"%fBps\" latency=\"%fs\"/>\n", g,
 		        n->d2h * 1e6, n->ld2h * 1e-6);
 		if (n->link_mbs > 0) {
-			fprintf(f, "  <link id=\"CUDA%d-out\" bandwidth=\"%fBps\" latency=\"%fs\"/>\n",
+			fprintf(f,
+			        "  <link id=\"CUDA%d-out\" bandwidth=\"%fBps\" latency=\"%fs\"/>\n",
 			        g, n->link_mbs * 1e6, n->link_lat * 1e-6);
-			fprintf(f, "  <link id=\"CUDA%d-in\" bandwidth=\"%fBps\" latency=\"0s\"/>\n", g,
-			        n->link_mbs * 1e6);
+			fprintf(f,
+			        "  <link id=\"CUDA%d-in\" bandwidth=\"%fBps\" latency=\"0s\"/>\n",
+			        g, n->link_mbs * 1e6);
 		}
 	}
 	for (int g = 0; g < ngpus; g++) {
@@ -484,7 +490,8 @@ static int write_platform(const char *path, const struct node *n, int ngpus, int
 		for (int h = 0; h < ngpus && n->link_mbs > 0; h++)
 			if (h != g)
 				fprintf(f,
-				        "  <route src=\"CUDA%d\" dst=\"CUDA%d\" symmetrical=\"NO\"><link_ctn "
+				        "  <route src=\"CUDA%d\" dst=\"CUDA%d\" "
+				        "symmetrical=\"NO\"><link_ctn "
 				        "id=\"CUDA%d-out\"/><link_ctn id=\"CUDA%d-in\"/></route>\n",
 				        g, h, g, h);
 	}
@@ -499,19 +506,21 @@ int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, con
 	char dir[4096], from[8192], to[8192];
 
 	if (ngpus < 0 || ngpus > STARPU_MAXCUDADEVS)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "--gpus must be 0 to %d (STARPU_MAXCUDADEVS of this StarPU), got %d",
-		                       STARPU_MAXCUDADEVS, ngpus);
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "--gpus must be 0 to %d (STARPU_MAXCUDADEVS of this StarPU), got %d",
+		    STARPU_MAXCUDADEVS, ngpus);
 	if (ncpus < 0 || ncpus + ngpus > STARPU_MAXCPUS)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "--cpus must be 0 to %d (STARPU_MAXCPUS less the GPUs' cores), "
-		                       "got %d",
-		                       STARPU_MAXCPUS - ngpus, ncpus);
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "--cpus must be 0 to %d (STARPU_MAXCPUS less the GPUs' cores), "
+		    "got %d",
+		    STARPU_MAXCPUS - ngpus, ncpus);
 	HETSCHED_CALL(read_node(node_dir, &n));
 	if (ngpus > 0 && (!(n.h2d > 0) || !(n.d2h > 0) || n.gpu_bytes <= 0))
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "the node has no GPU whose bus was measured (node.json: gpus, "
-		                       "bus): it can be simulated with --gpus 0 only");
+		return hetsched__error(
+		    HETSCHED_EINVAL, "the node has no GPU whose bus was measured (node.json: gpus, "
+		                     "bus): it can be simulated with --gpus 0 only");
 	snprintf(host, host_size, "%s", n.host);
 	snprintf(dir, sizeof(dir), "%s/.starpu/sampling/codelets/" MODEL_FORMAT, home);
 	if (make_dirs(dir) < 0 ||
@@ -520,8 +529,8 @@ int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, con
 	for (size_t i = 0; i < sizeof(model_symbols) / sizeof(*model_symbols); i++) {
 		snprintf(from, sizeof(from), "%s/codelets/" MODEL_FORMAT "/%s.%s", node_dir,
 		         model_symbols[i], n.host);
-		snprintf(to, sizeof(to), "%s/.starpu/sampling/codelets/" MODEL_FORMAT "/%s.%s", home,
-		         model_symbols[i], n.host);
+		snprintf(to, sizeof(to), "%s/.starpu/sampling/codelets/" MODEL_FORMAT "/%s.%s",
+		         home, model_symbols[i], n.host);
 		HETSCHED_CALL(write_model(from, to, n.overhead_us));
 	}
 	snprintf(to, sizeof(to), "%s/%s.bandwidth", dir, n.host);
@@ -531,9 +540,10 @@ int hetsched__node_simulate_home(const char *node_dir, int ngpus, int ncpus, con
 	/* StarPU's simulation does not read these two, but hetsched's start checks that every bus
 	 * file of the host is there (home.c). */
 	snprintf(to, sizeof(to), "%s/%s.config", dir, n.host);
-	HETSCHED_CALL(write_text(to, "# Current configuration\n%d # Number of CPUs\n1 # Number of NUMA "
-	                             "nodes\n%d # Number of CUDA devices\n0 # Number of OpenCL "
-	                             "devices\n0 # Number of MIC devices\n0 # Number of MPI devices\n",
+	HETSCHED_CALL(write_text(to,
+	                         "# Current configuration\n%d # Number of CPUs\n1 # Number of NUMA "
+	                         "nodes\n%d # Number of CUDA devices\n0 # Number of OpenCL "
+	                         "devices\n0 # Number of MIC devices\n0 # Number of MPI devices\n",
 	                         ncpus + ngpus, ngpus));
 	snprintf(to, sizeof(to), "%s/%s.affinity", dir, n.host);
 	HETSCHED_CALL(write_text(to, "# GPU\tNUMA0\t\n"));
@@ -603,7 +613,8 @@ __attribute__((constructor)) static void simulation_boot(int argc, char **argv)
 	if (access(path, R_OK) != 0) {
 		char tmp[8300];
 
-		/* Written whole under a name of its own, then renamed: processes may boot at once. */
+		/* Written whole under a name of its own, then renamed: processes may boot at once.
+		 */
 		snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
 		if (make_dirs(dir) < 0 || write_platform(tmp, &n, 0, 1, 0) < 0 ||
 		    rename(tmp, path) != 0)

@@ -159,14 +159,17 @@ static int batch_submit(struct stream *st, struct slot *s, size_t row0, size_t r
 	s->row0 = row0;
 	s->rows = rows;
 	if (!s->x) {
-		size_t xb = st->batch * st->in * sizeof(float), yb = st->batch * st->out * sizeof(float);
+		size_t xb = st->batch * st->in * sizeof(float),
+		       yb = st->batch * st->out * sizeof(float);
 
 		/* Pinned (StarPU registers it with CUDA), so that transfers run at the bus's speed
 		 * and overlap the computation. */
-		if (starpu_malloc((void **)&s->x, xb) != 0 || starpu_malloc((void **)&s->y, yb) != 0)
-			return hetsched__error(HETSCHED_ENOMEM,
-			                       "cannot allocate the pinned buffers of a batch (%.1f MiB)",
-			                       (xb + yb) / 1048576.0);
+		if (starpu_malloc((void **)&s->x, xb) != 0 ||
+		    starpu_malloc((void **)&s->y, yb) != 0)
+			return hetsched__error(
+			    HETSCHED_ENOMEM,
+			    "cannot allocate the pinned buffers of a batch (%.1f MiB)",
+			    (xb + yb) / 1048576.0);
 		st->host_bytes += xb + yb;
 	}
 	HETSCHED_CALL(io_rows(st, 0, row0, rows, s->x));
@@ -258,10 +261,11 @@ static int check_args(hetsched_linear_t *layers, size_t nlayers, size_t rows,
 		if (l > 0) {
 			hetsched_linear_shape(layers[l - 1], NULL, &prev, NULL);
 			if (prev != in)
-				return hetsched__error(HETSCHED_ESHAPE,
-				                       "stream: layer %zu gives %zu features but layer "
-				                       "%zu takes %zu",
-				                       l - 1, prev, l, in);
+				return hetsched__error(
+				    HETSCHED_ESHAPE,
+				    "stream: layer %zu gives %zu features but layer "
+				    "%zu takes %zu",
+				    l - 1, prev, l, in);
 		}
 	}
 	return 0;

@@ -259,3 +259,46 @@ int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len)
 		return hetsched__error(HETSCHED_EINVAL, "write_atomic: NULL buffer");
 	return hetsched__write_atomic(path, emit_bytes, &b);
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* A header and float32 rows */
+
+struct float_image {
+	const void *header;
+	size_t header_len;
+	const float *data;
+	size_t rows, cols, ld;
+};
+
+/* Little-endian bytes whatever the host, one bounded buffer at a time. */
+static int emit_floats(FILE *f, void *ctx)
+{
+	const struct float_image *o = ctx;
+	unsigned char buf[4096];
+	size_t used = 0;
+
+	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
+		return -1;
+	for (size_t r = 0; r < o->rows; r++)
+		for (size_t c = 0; c < o->cols; c++) {
+			uint32_t u;
+
+			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
+			for (int b = 0; b < 4; b++)
+				buf[used++] = (unsigned char)(u >> (8 * b));
+			if (used == sizeof(buf)) {
+				if (fwrite(buf, 1, used, f) != used)
+					return -1;
+				used = 0;
+			}
+		}
+	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
+}
+
+int hetsched__write_floats(const char *path, const void *header, size_t header_len,
+                           const float *data, size_t rows, size_t cols, size_t ld)
+{
+	struct float_image image = {header, header_len, data, rows, cols, ld};
+
+	return hetsched__write_atomic(path, emit_floats, &image);
+}

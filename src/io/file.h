@@ -35,6 +35,13 @@ int hetsched__read_file(const char *path, unsigned char **buf, size_t *len);
  * Returns 0; HETSCHED_ENOMEM; HETSCHED_EIO. */
 int hetsched__create_temp(const char *path, char **tmp, int *fd);
 
+/* Write \p path whole or not at all (hetsched__write_atomic): \p header_len bytes of \p header,
+ * then the rows x cols float32 values at \p data (leading dimension \p ld), as little-endian
+ * bytes whatever the host, row after row: the body of a .npy or a .safetensors file.
+ * Returns the codes of hetsched__write_atomic(). */
+int hetsched__write_floats(const char *path, const void *header, size_t header_len,
+                           const float *data, size_t rows, size_t cols, size_t ld);
+
 /* hetsched__check_writable(), hetsched__write_atomic() and hetsched__write_atomic_buf(), which
  * the tool uses too, are declared and documented in tool.h. */
 

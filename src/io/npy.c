@@ -585,48 +585,12 @@ size_t hetsched__npy_header(char buf[HETSCHED__NPY_HEADER_MAX], size_t rows, siz
 /* ------------------------------------------------------------------------------------------ */
 /* Saving */
 
-struct npy_out {
-	const char *header; /* preamble and padded header */
-	size_t header_len;
-	const float *data;
-	size_t rows, cols, ld;
-};
-
-/* Little-endian bytes whatever the host, one bounded buffer at a time. */
-static int emit_npy(FILE *f, void *ctx)
-{
-	const struct npy_out *o = ctx;
-	unsigned char buf[4096];
-	size_t used = 0, r, c;
-
-	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
-		return -1;
-	for (r = 0; r < o->rows; r++) {
-		for (c = 0; c < o->cols; c++) {
-			uint32_t u;
-
-			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
-			buf[used++] = (unsigned char)u;
-			buf[used++] = (unsigned char)(u >> 8);
-			buf[used++] = (unsigned char)(u >> 16);
-			buf[used++] = (unsigned char)(u >> 24);
-			if (used == sizeof(buf)) {
-				if (fwrite(buf, 1, used, f) != used)
-					return -1;
-				used = 0;
-			}
-		}
-	}
-	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
-}
-
 /* Write \p data (rows x cols, ld) as an array of shape \p shape (ndim dimensions). */
 static int save(const char *path, const float *data, size_t rows, size_t cols, size_t ld,
                 size_t ndim, const size_t *shape)
 {
 	char header[512], dims[320];
 	size_t dict, total, used = 0;
-	struct npy_out out;
 
 	dims[0] = '\0';
 	for (size_t d = 0; d < ndim; d++)
@@ -646,8 +610,7 @@ static int save(const char *path, const float *data, size_t rows, size_t cols, s
 	header[8] = (char)((total - 10) & 0xff);
 	header[9] = (char)((total - 10) >> 8);
 
-	out = (struct npy_out){header, total, data, rows, cols, ld};
-	return hetsched__write_atomic(path, emit_npy, &out);
+	return hetsched__write_floats(path, header, total, data, rows, cols, ld);
 }
 
 int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim, const size_t *shape)
@@ -670,7 +633,6 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
 {
 	char header[256];
 	size_t total;
-	struct npy_out out;
 
 	if (!path || !*path || !data)
 		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
@@ -683,6 +645,5 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
 		                       cols, ld);
 
 	total = hetsched__npy_header(header, rows, cols);
-	out = (struct npy_out){header, total, data, rows, cols, ld};
-	return hetsched__write_atomic(path, emit_npy, &out);
+	return hetsched__write_floats(path, header, total, data, rows, cols, ld);
 }

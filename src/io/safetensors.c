@@ -470,38 +470,6 @@ void hetsched__safetensors_close(struct hetsched__safetensors *st)
 
 /* ------------------------------------------------------------------ writing */
 
-struct st_out {
-	const char *header; /* the 8-byte length, then the JSON padded with spaces */
-	size_t header_len;
-	const float *data;
-	size_t rows, cols, ld;
-};
-
-/* The header, then the values as little-endian float32, row after row. */
-static int emit_safetensors(FILE *f, void *ctx)
-{
-	const struct st_out *o = ctx;
-	unsigned char buf[4096];
-	size_t used = 0;
-
-	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
-		return -1;
-	for (size_t r = 0; r < o->rows; r++)
-		for (size_t c = 0; c < o->cols; c++) {
-			uint32_t u;
-
-			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
-			for (int b = 0; b < 4; b++)
-				buf[used++] = (unsigned char)(u >> (8 * b));
-			if (used == sizeof(buf)) {
-				if (fwrite(buf, 1, used, f) != used)
-					return -1;
-				used = 0;
-			}
-		}
-	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
-}
-
 int hetsched_safetensors_save(const char *path, const char *name, const float *data, size_t rows,
                               size_t cols, size_t ld)
 {
@@ -555,8 +523,7 @@ int hetsched_safetensors_save(const char *path, const char *name, const float *d
 	memcpy(header + 8, json, json_len);
 	memset(header + 8 + json_len, ' ', padded - json_len);
 	free(json);
-	rc = hetsched__write_atomic(path, emit_safetensors,
-	                            &(struct st_out){header, 8 + padded, data, rows, cols, ld});
+	rc = hetsched__write_floats(path, header, 8 + padded, data, rows, cols, ld);
 	free(header);
 	return rc;
 }
