@@ -69,8 +69,8 @@ const struct hetsched__step *hetsched__model_steps(const struct hetsched_model *
 
 /* How a model runs its input: \p rows x \p in (rows 0: any number, for state_dicts), out
  * columns out; transposed 1 when a 2-D input is read transposed (ONNX Gemm's transA). */
-void hetsched__model_view(const struct hetsched_model *model, size_t *rows, size_t *in,
-                          size_t *out, int *transposed);
+void hetsched__model_view(const struct hetsched_model *model, size_t *rows, size_t *in, size_t *out,
+                          int *transposed);
 
 /* ------------------------------------------------------------------------------------------ */
 /* io (src/io/file.c) */
