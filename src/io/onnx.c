@@ -312,8 +312,13 @@ static int transpose_node(const struct hetsched__onnx *g, const Onnx__NodeProto 
 		return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm",
 		                       g->path, n->name ? n->name : "");
 	for (size_t d = 0; d < nd; d++) {
+		int seen = 0;
+
 		p[d] = perm ? (size_t)perm->ints[d] : nd - 1 - d;
-		if (p[d] >= nd)
+		/* A permutation: every axis once (perm = [0, 0] would read past the tensor). */
+		for (size_t e = 0; e < d; e++)
+			seen |= p[e] == p[d];
+		if (p[d] >= nd || seen)
 			return hetsched__error(HETSCHED_EINVAL, "%s: Transpose node '%s': bad perm",
 			                       g->path, n->name ? n->name : "");
 	}
