@@ -70,7 +70,13 @@ for h in $harnesses; do
 	[ -x "$bin" ] || { echo "fuzz/run.sh: no harness '$h' ($bin)" >&2; exit 2; }
 	corpus=$build/corpus/$h
 	art=$build/artifacts/$h
-	mkdir -p "$corpus" "$art"
+	# What earlier runs found becomes a regression input: it is run first, below (a finding that
+	# still fails fails again), and the artifact count is this run's own.
+	regress=$build/regressions/$h
+	mkdir -p "$corpus" "$art" "$regress"
+	for f in "$art"/*; do
+		[ -f "$f" ] && mv "$f" "$regress/"
+	done
 	seeds=$srcdir/fuzz/corpus/$h
 	if [ "$h" = onnx ]; then
 		# Seeds: ONNX's own small test models (libonnx-testdata), copied, never modified.
@@ -84,7 +90,7 @@ for h in $harnesses; do
 	echo "fuzz/run.sh: fuzz_$h for $secs s"
 	# -close_fd_mask=3: the harnesses' own stdout and stderr (cli prints its usage) are noise;
 	# libFuzzer and the sanitizers still report on stderr. One process, one job.
-	"$bin" "$corpus" "$seeds" -dict="$srcdir/fuzz/$h.dict" \
+	"$bin" "$corpus" "$seeds" "$regress" -dict="$srcdir/fuzz/$h.dict" \
 		-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
 		-close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$art/" \
 		>"$build/fuzz_$h.log" 2>&1
