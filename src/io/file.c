@@ -295,6 +295,18 @@ static int emit_floats(FILE *f, void *ctx)
 	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
 }
 
+int hetsched__check_float_rows(const char *path, size_t rows, size_t cols, size_t ld)
+{
+	if (rows == 0 || cols == 0)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
+		                       path, rows, cols);
+	if (ld < cols)
+		return hetsched__error(HETSCHED_EINVAL,
+		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
+		                       cols, ld);
+	return 0;
+}
+
 int hetsched__write_floats(const char *path, const void *header, size_t header_len,
                            const float *data, size_t rows, size_t cols, size_t ld)
 {

@@ -39,6 +39,9 @@ int hetsched__create_temp(const char *path, char **tmp, int *fd);
  * then the rows x cols float32 values at \p data (leading dimension \p ld), as little-endian
  * bytes whatever the host, row after row: the body of a .npy or a .safetensors file.
  * Returns the codes of hetsched__write_atomic(). */
+/* The array a writer is given: not empty, ld >= cols. Returns 0; HETSCHED_EINVAL naming the
+ * file. */
+int hetsched__check_float_rows(const char *path, size_t rows, size_t cols, size_t ld);
 int hetsched__write_floats(const char *path, const void *header, size_t header_len,
                            const float *data, size_t rows, size_t cols, size_t ld);
 

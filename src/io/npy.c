@@ -636,13 +636,7 @@ int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t c
 
 	if (!path || !*path || !data)
 		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
-	if (rows == 0 || cols == 0)
-		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
-		                       path, rows, cols);
-	if (ld < cols)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
-		                       cols, ld);
+	HETSCHED_CALL(hetsched__check_float_rows(path, rows, cols, ld));
 
 	total = hetsched__npy_header(header, rows, cols);
 	return hetsched__write_floats(path, header, total, data, rows, cols, ld);

@@ -481,13 +481,7 @@ int hetsched_safetensors_save(const char *path, const char *name, const float *d
 
 	if (!path || !*path || !name || !*name || !data)
 		return hetsched__error(HETSCHED_EINVAL, "safetensors_save: NULL or empty argument");
-	if (rows == 0 || cols == 0)
-		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array (%zux%zu)",
-		                       path, rows, cols);
-	if (ld < cols)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "cannot write %s: ld must be >= cols (%zu), got %zu", path,
-		                       cols, ld);
+	HETSCHED_CALL(hetsched__check_float_rows(path, rows, cols, ld));
 	if (!strcmp(name, "__metadata__"))
 		return hetsched__error(HETSCHED_EINVAL,
 		                       "cannot write %s: '__metadata__' is not a "
