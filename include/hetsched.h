@@ -90,6 +90,39 @@ HETSCHED_API const char *hetsched_last_error(void);
 /* ------------------------------------------------------------------------------------------ */
 /** \name Runtime */
 
+/** \brief How a tensor's elements are stored and moved. 16-bit values are the FP32 value
+ * rounded to nearest, ties to even. */
+enum hetsched_dtype {
+	HETSCHED_DTYPE_F32 = 0,  /**< IEEE binary32 ("f32", "float32") */
+	HETSCHED_DTYPE_BF16 = 1, /**< bfloat16: FP32's exponent, 8 bits of significand ("bf16") */
+	HETSCHED_DTYPE_F16 = 2,  /**< IEEE binary16 ("f16", "float16", "half") */
+	HETSCHED_NDTYPES = 3     /**< the number of dtypes */
+};
+
+/** \brief The arithmetic of linear layers (PyTorch's torch.set_float32_matmul_precision() names
+ * in brackets). Products are accumulated in FP32 in every mode. */
+enum hetsched_precision {
+	HETSCHED_PRECISION_FP32 = 0, /**< FP32 products ("fp32", "highest") */
+	HETSCHED_PRECISION_TF32 = 1, /**< inputs rounded to TF32 by CUDA's tensor cores ("tf32",
+	                              * "high"); no CPU or OpenCL form: those compute in FP32 */
+	HETSCHED_PRECISION_BF16 = 2, /**< inputs rounded to bfloat16 ("bf16", "medium") */
+	HETSCHED_PRECISION_FP16 = 3, /**< inputs rounded to binary16 ("fp16") */
+	HETSCHED_NPRECISIONS = 4     /**< the number of precisions */
+};
+
+/** \brief The dtype's name ("f32", "bf16", "f16"). */
+HETSCHED_API const char *hetsched_dtype_name(enum hetsched_dtype dtype);
+/** \brief Bytes per element of \p dtype (4 or 2; 0 for an unknown one). */
+HETSCHED_API size_t hetsched_dtype_size(enum hetsched_dtype dtype);
+/** \brief Read a dtype's name: f32, bf16, f16, or numpy's and PyTorch's float32, bfloat16,
+ * float16, half (case ignored). \return 0; HETSCHED_EINVAL naming the text and the names. */
+HETSCHED_API int hetsched_dtype_parse(const char *name, enum hetsched_dtype *dtype);
+/** \brief The precision's name ("fp32", "tf32", "bf16", "fp16"). */
+HETSCHED_API const char *hetsched_precision_name(enum hetsched_precision precision);
+/** \brief Read a precision's name: fp32, tf32, bf16, fp16, or PyTorch's highest, high, medium
+ * (case ignored). \return 0; HETSCHED_EINVAL naming the text and the names. */
+HETSCHED_API int hetsched_precision_parse(const char *name, enum hetsched_precision *precision);
+
 /** \brief Configuration of hetsched_init(). Negative counts leave the choice to StarPU (and
  * its STARPU_NCPU / STARPU_NCUDA / STARPU_NOPENCL variables). */
 struct hetsched_conf {
@@ -112,6 +145,12 @@ struct hetsched_conf {
 	 * lengthen a run, calibrated or not. 1: every kind may get every task, as the policy
 	 * decides (also HETSCHED_ALL_KINDS=1), e.g. to study a policy's own choices. */
 	int all_kinds;
+	/** How tensors are stored and moved (x, weights, y, activations in between); default
+	 * HETSCHED_DTYPE_F32. Every tensor created after init takes it. */
+	enum hetsched_dtype dtype;
+	/** The arithmetic of linear layers; default HETSCHED_PRECISION_FP32. Accumulation is FP32
+	 * in every mode. */
+	enum hetsched_precision precision;
 };
 
 /** \brief Fill \p conf with defaults (StarPU's worker counts, dmda, profiling on). */

@@ -118,6 +118,10 @@ void hetsched__placement_plan(struct hetsched__placement *plan, int32_t where, d
                               double op_flops, size_t ntasks);
 /* The kinds offered to the next task of the plan. */
 int32_t hetsched__placement_next(struct hetsched__placement *plan);
+/* The dtype new tensors take and the precision of linear layers (state.c, set by init). */
+void hetsched__set_numerics(enum hetsched_dtype dtype, enum hetsched_precision precision);
+enum hetsched_dtype hetsched__dtype(void);
+enum hetsched_precision hetsched__precision(void);
 void hetsched__placement_set_all_kinds(int all_kinds);
 /* The kinds a linear task of this footprint was allowed (a STARPU_* mask), so that the
  * calibration test does not wait for samples a kind will never get; -1 when not noted. */

@@ -193,6 +193,10 @@ int hetsched_init(const struct hetsched_conf *conf)
 	HETSCHED_CALL(check_policy(sched));
 	if (conf->ncpu < -1 || conf->ncuda < -1 || conf->nopencl < -1)
 		return hetsched__error(HETSCHED_EINVAL, "worker counts must be >= 0");
+	if ((unsigned)conf->dtype >= HETSCHED_NDTYPES)
+		return hetsched__error(HETSCHED_EINVAL, "unknown dtype %d", (int)conf->dtype);
+	if ((unsigned)conf->precision >= HETSCHED_NPRECISIONS)
+		return hetsched__error(HETSCHED_EINVAL, "unknown precision %d", (int)conf->precision);
 	HETSCHED_CALL(
 	    check_count("ncpu", conf->ncpu, "STARPU_NCPU", STARPU_MAXCPUS, "STARPU_MAXCPUS"));
 	HETSCHED_CALL(check_count("ncuda", conf->ncuda, "STARPU_NCUDA", STARPU_MAXCUDADEVS,
@@ -303,6 +307,7 @@ int hetsched_init(const struct hetsched_conf *conf)
 	/* Warm every kind's libraries (cuBLAS, PoCL's compiler, OpenBLAS's buffers) and measure
 	 * its speed, so that neither the first pass nor an uncalibrated policy pays for them. */
 	hetsched__placement_set_all_kinds(conf->all_kinds);
+	hetsched__set_numerics(conf->dtype, conf->precision);
 	hetsched__probe_kinds();
 	hetsched_bus_bytes(NULL, NULL, NULL); /* the probe's transfers are not a pass's */
 	hetsched_stats_reset();

@@ -1,4 +1,5 @@
-/* state.c: whether the library is initialised, a leaf that every file may ask without calling
+/* state.c: whether the library is initialised, and the dtype and precision hetsched_init() was
+ * given: a leaf that every file may ask without calling
  * back into runtime.c (which sets it), so that no call circle runs through the start. */
 #include "config.h"
 
@@ -14,4 +15,23 @@ int hetsched__initialized(void)
 void hetsched__set_initialized(int value)
 {
 	initialized = value;
+}
+
+static enum hetsched_dtype dtype;
+static enum hetsched_precision precision;
+
+void hetsched__set_numerics(enum hetsched_dtype d, enum hetsched_precision p)
+{
+	dtype = d;
+	precision = p;
+}
+
+enum hetsched_dtype hetsched__dtype(void)
+{
+	return dtype;
+}
+
+enum hetsched_precision hetsched__precision(void)
+{
+	return precision;
 }

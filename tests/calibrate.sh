@@ -38,8 +38,9 @@ ok $? "hetsched_linear has >= 10 samples per task shape on every kind of worker"
 # dm* policies send a calibrated shape to the fastest kind only, so a call that counted its own
 # tasks on every kind waited for samples that never came, and one that took the fewest samples
 # of every shape in the model waited for the edge shapes (both: 40 passes, exit 1).
-"$HETSCHED" run --batch 300 --in 300 --out 300 --tile 128 --quiet >/dev/null 2>"$HS_TMPDIR/err"
+"$HETSCHED" run --batch 300 --in 300 --out 300 --tile 128 --quiet >/dev/null 2>"$HS_TMPDIR/err_run"
 rc=$?
+[ $rc -eq 0 ] || head -n 20 "$HS_TMPDIR/err_run" | sed 's/^/# run: /'
 "$HETSCHED" calibrate --sizes 1024 --tile 128 >"$HS_TMPDIR/out2" 2>"$HS_TMPDIR/err2"
 rc2=$?
 sed 's/^/# /' "$HS_TMPDIR/out2"
