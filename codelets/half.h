@@ -48,7 +48,8 @@ static inline uint16_t hetsched__f16_from_f32(float f)
 	if (a >= 0x477ff000u) /* rounds to 65520 or beyond: infinity */
 		return (uint16_t)(sign | 0x7c00u);
 	if (a < 0x38800000u) { /* below 2^-14: a binary16 subnormal (units of 2^-24), or zero */
-		/* a = e << 23 | m is (m | 2^23) x 2^(e-150), that is (m | 2^23) >> (126 - e) units */
+		/* a = e << 23 | m is (m | 2^23) x 2^(e-150), that is (m | 2^23) >> (126 - e) units
+		 */
 		uint32_t s = 126u - (a >> 23), mant = (a & 0x7fffffu) | 0x800000u, h, rest;
 
 		if (a < 0x33000000u) /* at most half the smallest subnormal (2^-25): zero */

@@ -12,12 +12,9 @@ static const char *const precision_names[HETSCHED_NPRECISIONS] = {"fp32", "tf32"
 static const struct alias {
 	const char *name;
 	int value;
-} dtype_aliases[] = {{"float32", HETSCHED_DTYPE_F32},
-                     {"fp32", HETSCHED_DTYPE_F32},
-                     {"bfloat16", HETSCHED_DTYPE_BF16},
-                     {"float16", HETSCHED_DTYPE_F16},
-                     {"fp16", HETSCHED_DTYPE_F16},
-                     {"half", HETSCHED_DTYPE_F16}},
+} dtype_aliases[] = {{"float32", HETSCHED_DTYPE_F32},   {"fp32", HETSCHED_DTYPE_F32},
+                     {"bfloat16", HETSCHED_DTYPE_BF16}, {"float16", HETSCHED_DTYPE_F16},
+                     {"fp16", HETSCHED_DTYPE_F16},      {"half", HETSCHED_DTYPE_F16}},
   precision_aliases[] = {{"highest", HETSCHED_PRECISION_FP32},
                          {"high", HETSCHED_PRECISION_TF32},
                          {"medium", HETSCHED_PRECISION_BF16}};
@@ -75,10 +72,11 @@ int hetsched_precision_parse(const char *name, enum hetsched_precision *precisio
 	v = lookup(name, precision_names, HETSCHED_NPRECISIONS, precision_aliases,
 	           sizeof(precision_aliases) / sizeof(precision_aliases[0]));
 	if (v < 0)
-		return hetsched__error(HETSCHED_EINVAL,
-		                       "unknown precision '%s' (known: fp32, tf32, bf16, fp16; also "
-		                       "PyTorch's highest, high, medium)",
-		                       name);
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "unknown precision '%s' (known: fp32, tf32, bf16, fp16; also "
+		    "PyTorch's highest, high, medium)",
+		    name);
 	*precision = (enum hetsched_precision)v;
 	return 0;
 }

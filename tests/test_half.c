@@ -72,12 +72,30 @@ static void check_pattern(uint32_t u, long *bad_bf, long *bad_h, uint32_t *first
 
 static void rounding(void)
 {
-	static const float edges[] = {0.0f,        -0.0f,       1.0f,         1.00390625f,
-	                              1.01171875f, 1.00048828125f, 1.00146484375f, 65504.0f,
-	                              65519.99f,   65520.0f,    0x1p-24f,     0x1p-25f,
-	                              0x1.8p-25f,  0x1p-26f,    0x1.ffcp-15f, 0x1p-14f,
-	                              3.0e38f,     0x1.fefffep127f, 0x1.ff0000p127f, 1e-40f,
-	                              INFINITY,    -INFINITY,   NAN,          -1.5f};
+	static const float edges[] = {0.0f,
+	                              -0.0f,
+	                              1.0f,
+	                              1.00390625f,
+	                              1.01171875f,
+	                              1.00048828125f,
+	                              1.00146484375f,
+	                              65504.0f,
+	                              65519.99f,
+	                              65520.0f,
+	                              0x1p-24f,
+	                              0x1p-25f,
+	                              0x1.8p-25f,
+	                              0x1p-26f,
+	                              0x1.ffcp-15f,
+	                              0x1p-14f,
+	                              3.0e38f,
+	                              0x1.fefffep127f,
+	                              0x1.ff0000p127f,
+	                              1e-40f,
+	                              INFINITY,
+	                              -INFINITY,
+	                              NAN,
+	                              -1.5f};
 	long bad_bf = 0, bad_h = 0;
 	uint32_t first_bf = 0, first_h = 0;
 
@@ -90,8 +108,9 @@ static void rounding(void)
 	}
 	tap_ok(bad_bf == 0, "FP32 -> bfloat16 rounds to nearest even (%ld differ; first %08x)",
 	       bad_bf, (unsigned)first_bf);
-	tap_ok(bad_h == 0, "FP32 -> binary16 rounds to nearest even, subnormals and overflow "
-	                   "included (%ld differ; first %08x)",
+	tap_ok(bad_h == 0,
+	       "FP32 -> binary16 rounds to nearest even, subnormals and overflow "
+	       "included (%ld differ; first %08x)",
 	       bad_h, (unsigned)first_h);
 }
 
@@ -101,12 +120,14 @@ static void widening(void)
 
 	for (uint32_t h = 0; h < 0x10000; h++) {
 		int e = (h >> 10) & 0x1f, m = h & 0x3ff;
-		double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
-		                                             : ldexp(1024 + m, e - 25);
+		double v = e == 0    ? ldexp(m, -24)
+		           : e == 31 ? (m ? NAN : INFINITY)
+		                     : ldexp(1024 + m, e - 25);
 		float got = hetsched__f32_from_f16((uint16_t)h);
 		int eb = (h >> 7) & 0xff, mb = h & 0x7f;
-		double vb = eb == 0 ? ldexp(mb, -133) : eb == 255 ? (mb ? NAN : INFINITY)
-		                                                   : ldexp(128 + mb, eb - 134);
+		double vb = eb == 0     ? ldexp(mb, -133)
+		            : eb == 255 ? (mb ? NAN : INFINITY)
+		                        : ldexp(128 + mb, eb - 134);
 		float gotb = hetsched__f32_from_bf16((uint16_t)h);
 
 		if (h & 0x8000) {
@@ -121,7 +142,8 @@ static void widening(void)
 		if (!isnan(gotb))
 			bad_bf += hetsched__bf16_from_f32(gotb) != h;
 	}
-	tap_ok(bad_h == 0, "binary16 -> FP32 exact and back, all 65536 patterns (%ld differ)", bad_h);
+	tap_ok(bad_h == 0, "binary16 -> FP32 exact and back, all 65536 patterns (%ld differ)",
+	       bad_h);
 	tap_ok(bad_bf == 0, "bfloat16 -> FP32 exact and back, all 65536 patterns (%ld differ)",
 	       bad_bf);
 }
@@ -131,9 +153,9 @@ static void names(void)
 	static const struct {
 		const char *name;
 		int dtype;
-	} dtypes[] = {{"f32", HETSCHED_DTYPE_F32},    {"float32", HETSCHED_DTYPE_F32},
-	              {"BF16", HETSCHED_DTYPE_BF16},  {"bfloat16", HETSCHED_DTYPE_BF16},
-	              {"f16", HETSCHED_DTYPE_F16},    {"float16", HETSCHED_DTYPE_F16},
+	} dtypes[] = {{"f32", HETSCHED_DTYPE_F32},   {"float32", HETSCHED_DTYPE_F32},
+	              {"BF16", HETSCHED_DTYPE_BF16}, {"bfloat16", HETSCHED_DTYPE_BF16},
+	              {"f16", HETSCHED_DTYPE_F16},   {"float16", HETSCHED_DTYPE_F16},
 	              {"half", HETSCHED_DTYPE_F16}};
 	static const struct {
 		const char *name;
