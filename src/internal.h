@@ -39,6 +39,7 @@ struct hetsched_tensor {
 	size_t rows, cols;
 	size_t tile_rows, tile_cols;
 	size_t ntile_rows, ntile_cols;
+	enum hetsched_dtype dtype; /* how its elements are stored (hetsched_conf.dtype at creation) */
 	starpu_data_handle_t handle;
 	float *home;       /* host buffer owned by the tensor (starpu_malloc), or NULL */
 	int home_borrowed; /* home belongs to the caller (a stream's pinned batch buffer) */

@@ -41,6 +41,7 @@ static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_
 	t->tile_cols = tile_cols < cols ? tile_cols : cols;
 	t->ntile_rows = (rows + t->tile_rows - 1) / t->tile_rows;
 	t->ntile_cols = (cols + t->tile_cols - 1) / t->tile_cols;
+	t->dtype = HETSCHED_DTYPE_F32; /* the only storage the codelets write yet */
 	return t;
 }
 
