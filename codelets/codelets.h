@@ -14,6 +14,19 @@
  * softmax:  buffers { scratch SCRATCH, y_0 RW, ..., y_{t-1} RW }: the t column tiles of one row
  *           tile (m rows each), scratch a vector of 2 m floats; cl_arg struct
  *           hetsched_softmax_args. Each row becomes softmax or log-softmax over all its columns.
+ * linear16: buffers { x_0 R, ..., x_{K-1} R, w_0 R, ..., w_{K-1} R, b R, y W [, vecs R],
+ *           acc SCRATCH }; cl_arg struct hetsched_linear16_args. One task per output tile for
+ *           16-bit storage (dtype BF16 or F16): the K k tiles of row tile i of x and of row tile
+ *           j of w, so that the sum over k is accumulated in FP32 (acc: an m x n FP32 matrix,
+ *           per worker) and rounded to 16 bits once: acc = sum_kt x_kt w_kt^T in order
+ *           kt = 0..K-1, then y = round16(prog(acc + b)). vecs stay FP32.
+ *
+ * Storage (args.dtype, enum hetsched_dtype): rand, linear16, epilogue and softmax buffers hold
+ * elements of that dtype (2 bytes for BF16 and F16, codelets/half.h), vecs and scratch FP32.
+ * Arithmetic (args.precision, enum hetsched_precision): a linear's inputs are rounded to it
+ * (BF16, FP16) before the products, which are accumulated in FP32; TF32 is CUDA's tensor-core
+ * mode, computed in FP32 on CPU and OpenCL workers. Every value is computed in FP32 and stored
+ * rounded to nearest even, so the bits do not depend on the worker.
  */
 #ifndef HETSCHED_CODELETS_H
 #define HETSCHED_CODELETS_H
@@ -30,6 +43,7 @@ struct hetsched_rand_args {
 	float a, b;      /* [a, b) or mean a, std b */
 	uint64_t row0;   /* global row of the tile's first element */
 	uint64_t col0;   /* global column of the tile's first element */
+	uint32_t dtype;  /* enum hetsched_dtype of out: the FP32 value, stored rounded */
 };
 
 struct hetsched_linear_args {
@@ -39,6 +53,13 @@ struct hetsched_linear_args {
 	uint32_t tile_row, tile_col, tile_k; /* coordinates, for statistics and traces */
 	double flops;                        /* 2 m n k, for statistics */
 	uint32_t footprint;                  /* the model's key of the task, for statistics */
+	uint32_t dtype;                      /* enum hetsched_dtype of x, w, b, y (linear: F32) */
+	uint32_t precision;                  /* enum hetsched_precision of the products */
+};
+
+struct hetsched_linear16_args {
+	struct hetsched_linear_args base; /* first and last are both 1; tile_k is 0 */
+	uint32_t nk;                      /* K, the k tiles in the buffers */
 };
 
 struct hetsched_ew_args {
@@ -46,6 +67,7 @@ struct hetsched_ew_args {
 	uint32_t tile_row, tile_col; /* coordinates, for statistics and traces */
 	double flops;                /* instructions x elements, for statistics */
 	uint32_t footprint;
+	uint32_t dtype; /* enum hetsched_dtype of y */
 };
 
 struct hetsched_softmax_args {
@@ -53,10 +75,12 @@ struct hetsched_softmax_args {
 	uint32_t tile_row; /* for statistics and traces */
 	double flops;      /* about 5 per element */
 	uint32_t footprint;
+	uint32_t dtype; /* enum hetsched_dtype of the y tiles */
 };
 
 extern struct starpu_codelet hetsched_cl_rand;
 extern struct starpu_codelet hetsched_cl_linear;
+extern struct starpu_codelet hetsched_cl_linear16;
 extern struct starpu_codelet hetsched_cl_epilogue;
 extern struct starpu_codelet hetsched_cl_softmax;
 

@@ -295,7 +295,7 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 		for (size_t j = 0; j < out->ntile_cols; j++) {
 			for (size_t k = 0; k < x->ntile_cols; k++) {
 				struct starpu_task *task = starpu_task_create();
-				struct hetsched_linear_args *args = malloc(sizeof(*args));
+				struct hetsched_linear_args *args = calloc(1, sizeof(*args));
 				size_t m, n, kk;
 				int rc;
 

@@ -49,7 +49,7 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 	for (size_t i = 0; i < t->ntile_rows; i++) {
 		for (size_t j = 0; j < t->ntile_cols; j++) {
 			struct starpu_task *task = starpu_task_create();
-			struct hetsched_rand_args *args = malloc(sizeof(*args));
+			struct hetsched_rand_args *args = calloc(1, sizeof(*args));
 			struct rand_note *note = malloc(sizeof(*note));
 			size_t rows, cols, row0, col0;
 			int rc;
@@ -68,6 +68,7 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 			args->b = spec->b;
 			args->row0 = row0;
 			args->col0 = col0;
+			args->dtype = (uint32_t)t->dtype;
 			note->tile_row = (uint32_t)i;
 			note->tile_col = (uint32_t)j;
 			note->elements = (double)rows * (double)cols;
