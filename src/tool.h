@@ -81,6 +81,9 @@ void hetsched__model_view(const struct hetsched_model *model, size_t *rows, size
  * Returns 0; HETSCHED_EINVAL for a NULL or empty path; HETSCHED_ENOMEM; HETSCHED_EIO
  * otherwise ("cannot write PATH: ..."). */
 int hetsched__check_writable(const char *path);
+/* io/npy_stream.c: rows \p ids[0..n) of a .npy file of \p cols columns, as float32, into \p dst
+ * (n x cols). 0; the codes of hetsched_npy_load(); HETSCHED_ESHAPE for other columns. */
+int hetsched__npy_read_rows(const char *path, const size_t *ids, size_t n, size_t cols, float *dst);
 
 /* Write \p path whole or not at all: after hetsched__check_writable(path), \p emit writes the
  * contents to \p f, a stream on a temporary file created exclusively next to the target

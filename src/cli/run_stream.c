@@ -15,8 +15,6 @@
 int run_check_stream_options(const struct run_options *o, const struct cli_problem *p)
 {
 	const char *clash = o->repeat > 1   ? "--repeat (a stream is one pass over the file)"
-	                    : o->check      ? "--check (compare the output with numpy, or run "
-	                                      "without --batch-size)"
 	                    : o->save_input ? "--save-input (the input is a file already)"
 	                                    : NULL;
 
@@ -101,8 +99,61 @@ static void stream_progress(void *ctx, size_t done, size_t total, double elapsed
 	}
 }
 
+/* The check of a stream: every batch, at rows spread over it (its first and last included; 256
+ * rows in all, at least 2 per batch), read back from the input and the written output and put
+ * through cli_problem_check, the oracle of the in-memory run. */
+static int stream_check(const struct run_options *o, struct cli_problem *p, size_t batch,
+                        struct hetsched__check_result *res)
+{
+	size_t rows = p->rows, nbatches = (rows + batch - 1) / batch, per = 256 / nbatches, n = 0;
+	size_t in = p->dims[0], out = p->dims[p->nlayers], *ids;
+	float *xs = NULL, *ys = NULL;
+	hetsched_tensor_t *y;
+	int rc = -1;
+
+	if (per < 2)
+		per = 2;
+	ids = malloc(nbatches * per * sizeof(*ids));
+	if (!ids)
+		return hetsched__error(HETSCHED_ENOMEM, "out of memory for the check's rows");
+	for (size_t b = 0; b < nbatches; b++) {
+		size_t r0 = b * batch, len = rows - r0 < batch ? rows - r0 : batch;
+		size_t k = per < len ? per : len;
+
+		for (size_t t = 0; t < k; t++)
+			ids[n++] = r0 + (k == 1 ? 0 : t * (len - 1) / (k - 1));
+	}
+	xs = malloc(n * in * sizeof(float));
+	ys = malloc(n * out * sizeof(float));
+	if (!xs || !ys) {
+		hetsched__error(HETSCHED_ENOMEM, "out of memory for the check's rows");
+		goto out;
+	}
+	if (hetsched__npy_read_rows(o->input, ids, n, in, xs) < 0 ||
+	    hetsched__npy_read_rows(o->save, ids, n, out, ys) < 0)
+		goto out;
+	/* The sample stands for the problem: its rows as x, the output's as the last layer's. */
+	y = p->net ? &p->y : &p->act[p->nlayers - 1];
+	if (hetsched_tensor_from_host(&p->x, xs, n, in, in, n, in) < 0 ||
+	    hetsched_tensor_from_host(y, ys, n, out, out, n, out) < 0 ||
+	    hetsched_tensor_to_host(*y) < 0)
+		goto out;
+	p->rows = n;
+	rc = cli_problem_check(p, res);
+	p->rows = rows;
+	/* A reference of every sampled row is still a sample of the output. */
+	if (rc == 0 && !strcmp(res->method, "full"))
+		res->method = "rows";
+out:
+	free(ids);
+	free(xs);
+	free(ys);
+	return rc;
+}
+
 int run_stream(const struct run_options *o, struct cli_problem *p)
 {
+	struct hetsched__check_result check = {0};
 	static char bus_message[4400];
 	struct hetsched_stream_conf conf;
 	struct hetsched_stream_stats st;
@@ -153,6 +204,12 @@ int run_stream(const struct run_options *o, struct cli_problem *p)
 		hetsched_shutdown();
 		return rc == HETSCHED_ESHAPE ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	if (o->check && stream_check(o, p, batch, &check) < 0) {
+		cli_error("run", "check failed to run: %s", hetsched_last_error());
+		cli_problem_free(p);
+		hetsched_shutdown();
+		return EXIT_RUNTIME;
+	}
 	elapsed = st.elapsed_s;
 	h2d = st.h2d_bytes;
 	d2h = st.d2h_bytes;
@@ -179,6 +236,7 @@ int run_stream(const struct run_options *o, struct cli_problem *p)
 		    .stream = &st,
 		    .input = o->input,
 		    .batch_rows = batch,
+		    .check = o->check ? &check : NULL,
 		};
 
 		if (o->trace && report_write_trace(o->trace) < 0)
@@ -190,5 +248,18 @@ int run_stream(const struct run_options *o, struct cli_problem *p)
 	}
 	cli_problem_free(p);
 	hetsched_shutdown();
+	if (o->check && !check.ok) {
+		if (check.nonfinite_mismatch.count)
+			cli_error(
+			    "run",
+			    "check FAILED: %zu NaN or infinite values of the sampled rows differ "
+			    "from the reference",
+			    check.nonfinite_mismatch.count);
+		else
+			cli_error("run",
+			          "check FAILED: max relative error %.3g above tolerance %.3g",
+			          check.max_rel_err, check.tolerance);
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }

@@ -84,24 +84,61 @@ static int changed(const struct hetsched__npy_reader *r, const char *when)
 	return 0;
 }
 
-int hetsched__npy_reader_rows(struct hetsched__npy_reader *r, size_t row0, size_t rows, float *dst)
+static int rows_in_file(const struct hetsched__npy_reader *r, size_t row0, size_t rows)
 {
 	const struct hetsched__npy_layout *l = &r->layout;
-	size_t row_bytes = l->cols * l->itemsize, page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t begin = l->data_offset + row0 * row_bytes, end = begin + rows * row_bytes;
-	uintptr_t drop0, drop1;
 
 	if (row0 > l->rows || rows > l->rows - row0)
 		return hetsched__error(HETSCHED_EINVAL, "%s: rows %zu..%zu asked, it has %zu",
 		                       r->path, row0, row0 + rows, l->rows);
-	HETSCHED_CALL(changed(r, "while it was streamed"));
-	hetsched__npy_convert(r->map + begin, rows * l->cols, l, dst);
-	/* The pages wholly inside the rows just read leave the resident set. */
-	drop0 = ((uintptr_t)r->map + begin + page - 1) / page * page;
-	drop1 = ((uintptr_t)r->map + end) / page * page;
+	return changed(r, "while it was streamed");
+}
+
+void hetsched__npy_reader_drop(struct hetsched__npy_reader *r, size_t row0, size_t rows)
+{
+	const struct hetsched__npy_layout *l = &r->layout;
+	size_t row_bytes = l->cols * l->itemsize, page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t begin = l->data_offset + row0 * row_bytes, end = begin + rows * row_bytes;
+	uintptr_t drop0 = ((uintptr_t)r->map + begin + page - 1) / page * page;
+	uintptr_t drop1 = ((uintptr_t)r->map + end) / page * page;
+
 	if (drop1 > drop0)
 		madvise((void *)drop0, drop1 - drop0, MADV_DONTNEED);
+}
+
+int hetsched__npy_reader_rows(struct hetsched__npy_reader *r, size_t row0, size_t rows, float *dst)
+{
+	const struct hetsched__npy_layout *l = &r->layout;
+
+	HETSCHED_CALL(rows_in_file(r, row0, rows));
+	hetsched__npy_convert(r->map + l->data_offset + row0 * l->cols * l->itemsize,
+	                      rows * l->cols, l, dst);
+	hetsched__npy_reader_drop(r, row0, rows);
 	return 0;
+}
+
+const float *hetsched__npy_reader_view(struct hetsched__npy_reader *r, size_t row0, size_t rows,
+                                       int *rc)
+{
+	const struct hetsched__npy_layout *l = &r->layout;
+	const uint16_t one = 1;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), begin, end;
+	uintptr_t a;
+
+	*rc = 0;
+	if (l->itemsize != sizeof(float) || l->big_endian || *(const unsigned char *)&one != 1 ||
+	    l->data_offset % sizeof(float))
+		return NULL;
+	*rc = rows_in_file(r, row0, rows);
+	if (*rc < 0)
+		return NULL;
+	begin = l->data_offset + row0 * l->cols * sizeof(float);
+	end = begin + rows * l->cols * sizeof(float);
+	/* A cold page cache: the disk starts reading the batch now, not at the first task's
+	 * first fault. */
+	a = (uintptr_t)r->map + begin;
+	madvise((void *)(a / page * page), end - begin + a % page, MADV_WILLNEED);
+	return (const float *)(r->map + begin);
 }
 
 int hetsched__npy_reader_check(const struct hetsched__npy_reader *r)
@@ -117,6 +154,21 @@ void hetsched__npy_reader_close(struct hetsched__npy_reader *r)
 		close(r->fd);
 	r->map = NULL;
 	r->fd = -1;
+}
+
+int hetsched__npy_read_rows(const char *path, const size_t *ids, size_t n, size_t cols, float *dst)
+{
+	struct hetsched__npy_reader r;
+	int rc = 0;
+
+	HETSCHED_CALL(hetsched__npy_reader_open(&r, path));
+	if (r.layout.cols != cols)
+		rc = hetsched__error(HETSCHED_ESHAPE, "%s has %zu columns, %zu expected", path,
+		                     r.layout.cols, cols);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = hetsched__npy_reader_rows(&r, ids[i], 1, dst + i * cols);
+	hetsched__npy_reader_close(&r);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------------------------ */

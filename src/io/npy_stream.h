@@ -23,9 +23,20 @@ int hetsched__npy_reader_open(struct hetsched__npy_reader *r, const char *path);
  * that the file has not shrunk or changed. Safe from several threads for disjoint rows.
  * Returns 0; HETSCHED_EINVAL for rows outside the file; HETSCHED_EIO when it changed. */
 int hetsched__npy_reader_rows(struct hetsched__npy_reader *r, size_t row0, size_t rows, float *dst);
+/* Rows [row0, row0 + rows) in place in the mapping, when the file holds little-endian float32
+ * at an aligned offset (NULL otherwise, or on error: hetsched_last_error() then says why, and
+ * *rc is the code), after the same checks as hetsched__npy_reader_rows(); their pages are asked
+ * from the disk ahead (MADV_WILLNEED). Read-only: the mapping is PROT_READ. */
+const float *hetsched__npy_reader_view(struct hetsched__npy_reader *r, size_t row0, size_t rows,
+                                       int *rc);
+/* The pages wholly inside rows [row0, row0 + rows) leave the resident set (they stay in the page
+ * cache): for rows read through a view, once nothing reads them any more. */
+void hetsched__npy_reader_drop(struct hetsched__npy_reader *r, size_t row0, size_t rows);
 /* HETSCHED_EIO when the file's size or modification time changed since it was opened. */
 int hetsched__npy_reader_check(const struct hetsched__npy_reader *r);
 void hetsched__npy_reader_close(struct hetsched__npy_reader *r);
+/* (Declared in tool.h, for the tool's check of a stream.) */
+int hetsched__npy_read_rows(const char *path, const size_t *ids, size_t n, size_t cols, float *dst);
 
 struct hetsched__npy_writer {
 	const char *path;
