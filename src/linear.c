@@ -266,12 +266,19 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
  * time). Instead, the tiles go by blocks: a block of rows of x (half the smallest device's
  * memory) stays while the columns of W go by, back and forth (serpentine: the panel of W last
  * used is the first used again); or a block of columns of W stays while the rows of x go by,
- * whichever moves fewer bytes. Only the order of the output tiles changes: the k tiles of each
- * still follow each other, so the results are the same bit for bit. */
+ * whichever moves fewer bytes. The order alone is not kept by StarPU: every first k task is
+ * ready at once, so a policy such as dmda would run all the k = 0 tasks, then all the k = 1
+ * ones, each step sweeping all of y through the device (on the OpenCL-on-CPU world with a
+ * quarter of the memory: 145 MiB of host-to-device traffic per pass for 32 MiB of x and W). So
+ * in that case the submission also waits while more than a few output tiles per worker are in
+ * flight, and each output tile is finished before its panels go. Only the order of the output
+ * tiles changes: the k tiles of each still follow each other, so the results are the same bit
+ * for bit. */
 struct tile_order {
 	size_t ni, nj; /* output tiles: rows, columns */
 	size_t block;  /* tiles per block (rows of x, or columns of W) */
 	int rows_stay; /* blocks of x's rows stay on the device (else blocks of W's columns) */
+	size_t window; /* output tiles in flight at most (0: no bound) */
 };
 
 /* The smallest memory of a device that may run the tasks, in bytes; 0 when none (main memory
@@ -311,6 +318,7 @@ static void tile_order_plan(struct tile_order *o, const struct hetsched_tensor *
 	/* Row after row (one block of all W's columns): everything fits, or no device. */
 	o->rows_stay = 0;
 	o->block = o->nj;
+	o->window = 0;
 	if (mem == 0 || xb + wb + yb <= mem || o->ni < 2 || o->nj < 2)
 		return;
 	brows = (size_t)(0.5 * mem / x_panel);
@@ -325,6 +333,10 @@ static void tile_order_plan(struct tile_order *o, const struct hetsched_tensor *
 	} else {
 		o->block = bcols;
 	}
+	/* Two output tiles per worker keep every worker busy. Several ranks: owners compute,
+	 * and a rank may not wait for tasks that others must first feed. */
+	if (!hetsched__mpi_active())
+		o->window = 2 * (size_t)starpu_worker_get_count();
 }
 
 /* The n-th output tile of the order. */
@@ -382,6 +394,8 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 		size_t i, j;
 
 		tile_order_at(&order, n, &i, &j);
+		if (order.window)
+			starpu_task_wait_for_n_submitted((unsigned)(order.window * x->ntile_cols));
 		{
 			for (size_t k = 0; k < x->ntile_cols; k++) {
 				struct starpu_task *task = starpu_task_create();

@@ -7,12 +7,14 @@
 #    worker alone, at least x crossed to the device and y came back;
 #  - a stream interrupted by SIGINT or SIGTERM, or whose input is truncated or rewritten while it
 #    runs, exits 1 with one line and leaves neither Y nor its temporary file;
+#  - (ocl/) with the device's memory limited to a quarter of x + W + y, y comes home once per
+#    pass (the order of the output tiles, linear.c) and the result is right;
 #  - --check with --batch-size checks rows of every batch (its first and last included) read
 #    back from the files against the double-precision oracle;
 #  - bad uses exit 2 with one line, before any work.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 need_numpy
-plan 13
+plan 14
 d=$HS_TMPDIR
 "$PYTHON_NUMPY" "$HS_TOP_SRCDIR/tests/make_model.py" "$d/m" --layers 96,64,40 --batch 1000 --seed 7
 ok $? "make_model.py wrote x (1000 x 96), a 96 -> 64 -> 40 model and numpy's reference"
@@ -92,6 +94,26 @@ PY
 	ok $? "OpenCL worker alone: output right, h2d_bytes >= x's bytes, d2h_bytes >= y's bytes"
 else
 	ok 0 "# SKIP bytes over a bus: one memory node in the CPU world (run as ocl/stream.sh)"
+fi
+
+# 3b. (Not a stream, but the same question of what crosses the bus.) Device memory limited to a
+# quarter of x + W + y (1024^2 each, 12 MiB -> 3 MiB), resident passes on the OpenCL worker
+# alone: the output tiles go in an order that finishes each before its panels leave, so y comes
+# home once per pass (4 MiB; submitted row after row it went back and forth 8 times: 32 MiB),
+# and the result is right.
+if [ "$HS_WORKERS" = opencl ]; then
+	STARPU_LIMIT_OPENCL_MEM=3 "$HETSCHED" run --batch 1024 --in 1024 --out 1024 --tile 128 \
+		--ncpu 0 --nopencl 1 --opencl-on-cpu --repeat 2 --check --json >"$d/lim.json" 2>"$d/err-lim" &&
+		"$PYTHON_NUMPY" - "$d/lim.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["passes"][-1]
+print("# limited memory, 2nd pass: h2d %d, d2h %d bytes (y is %d), check %s" % (p["h2d_bytes"], p["d2h_bytes"], 1024 * 1024 * 4, d["check"]["ok"]))
+sys.exit(0 if d["check"]["ok"] and p["d2h_bytes"] <= 1.1 * 1024 * 1024 * 4 else 1)
+PY
+	ok $? "device memory limited to a quarter: y comes home once per pass, result right"
+else
+	ok 0 "# SKIP limited device memory: no device in the CPU world (run as ocl/stream.sh)"
 fi
 
 # 4. Interrupted: no output, no temporary file. A long stream: 60000 x 256 through two hidden
