@@ -167,6 +167,10 @@ static int batch_submit(struct stream *st, struct slot *s, size_t row0, size_t r
 	if (!s->y) {
 		size_t yb = st->batch * st->out * sizeof(float);
 
+		/* Page-aligned, so that the output file takes its rows by direct writes
+		 * (io/npy_stream.c). StarPU only ever raises this alignment. */
+		starpu_malloc_set_align(4096);
+
 		/* Pinned (StarPU registers it with CUDA), so that transfers run at the bus's speed
 		 * and overlap the computation. */
 		if (starpu_malloc((void **)&s->y, yb) != 0)

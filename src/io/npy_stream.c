@@ -13,10 +13,19 @@
  * The writer creates the output under a temporary name next to it (the one atomic writer's
  * naming, io/file.c), pre-sized to its final length, writes each batch of rows in place as it
  * completes, and at the end syncs it and renames it over the output; on failure it removes it.
- * hetsched_stream_remove_partial() removes it from a signal handler. */
+ * hetsched_stream_remove_partial() removes it from a signal handler.
+ *
+ * The output's rows go to the disk by direct writes (O_DIRECT) where the file system takes them:
+ * written through the page cache, each new page of the file is allocated, and on a 2-core VM
+ * that cost 0.4-0.8 s of CPU per GB, taken from the workers (perf: copy_folio_from_iter_atomic,
+ * 6.6 % of a stream's samples); a direct write is the disk's DMA from the batch's buffer. Only
+ * whole, aligned pages go direct: the header is padded to a page, and the ends of a batch that
+ * share a page with the next batch go through the page cache. */
+#define _GNU_SOURCE /* O_DIRECT */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -187,6 +196,9 @@ void hetsched_stream_remove_partial(void)
 	}
 }
 
+#define DIRECT_ALIGN ((size_t)4096)
+#define DIRECT_MIN ((size_t)64 << 20)
+
 static int pwrite_all(int fd, const void *buf, size_t n, size_t offset, const char *path)
 {
 	const unsigned char *p = buf;
@@ -209,12 +221,13 @@ static int pwrite_all(int fd, const void *buf, size_t n, size_t offset, const ch
 int hetsched__npy_writer_open(struct hetsched__npy_writer *w, const char *path, size_t rows,
                               size_t cols)
 {
-	char header[HETSCHED__NPY_HEADER_MAX];
+	char header[HETSCHED__NPY_HEADER_MAX], big[DIRECT_ALIGN];
 	size_t total;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
+	w->direct_fd = -1;
 	w->path = path;
 	w->rows = rows;
 	w->cols = cols;
@@ -225,8 +238,22 @@ int hetsched__npy_writer_open(struct hetsched__npy_writer *w, const char *path, 
 		partial_on = 1;
 	}
 	w->data_offset = hetsched__npy_header(header, rows, cols);
+	/* Direct writes for outputs large enough to matter (tmpfs, for one, refuses them). */
+	if (rows * cols * sizeof(float) >= DIRECT_MIN)
+		w->direct_fd = open(w->tmp, O_WRONLY | O_DIRECT | O_CLOEXEC);
+	if (w->direct_fd >= 0) {
+		/* The same header padded with spaces to a page: the dict, the spaces, '\n'. */
+		memmove(big, header, w->data_offset - 1);
+		memset(big + w->data_offset - 1, ' ', DIRECT_ALIGN - w->data_offset);
+		big[DIRECT_ALIGN - 1] = '\n';
+		big[8] = (char)((DIRECT_ALIGN - 10) & 0xff);
+		big[9] = (char)((DIRECT_ALIGN - 10) >> 8);
+		w->data_offset = DIRECT_ALIGN;
+	} else {
+		memcpy(big, header, w->data_offset);
+	}
 	total = w->data_offset + rows * cols * sizeof(float);
-	HETSCHED_TRY(rc, pwrite_all(w->fd, header, w->data_offset, 0, path), fail);
+	HETSCHED_TRY(rc, pwrite_all(w->fd, big, w->data_offset, 0, path), fail);
 	/* Pre-sized: every batch lands in place, in whatever order the batches end. */
 	if (ftruncate(w->fd, (off_t)total) != 0) {
 		rc = hetsched__error(HETSCHED_EIO, "cannot write %s (%.2f GiB): %s", path,
@@ -249,8 +276,23 @@ int hetsched__npy_writer_rows(struct hetsched__npy_writer *w, size_t row0, size_
 	if (row0 > w->rows || rows > w->rows - row0)
 		return hetsched__error(HETSCHED_EINVAL, "%s: rows %zu..%zu written, it has %zu",
 		                       w->path, row0, row0 + rows, w->rows);
-	if (*(const unsigned char *)&one == 1)
-		return pwrite_all(w->fd, src, rows * w->cols * sizeof(float), offset, w->path);
+	if (*(const unsigned char *)&one == 1) {
+		size_t len = rows * w->cols * sizeof(float);
+		size_t a0 = (offset + DIRECT_ALIGN - 1) / DIRECT_ALIGN * DIRECT_ALIGN;
+		size_t a1 = (offset + len) / DIRECT_ALIGN * DIRECT_ALIGN;
+		const char *p = (const char *)src;
+
+		/* The whole pages direct, when the buffer is aligned as the file is. */
+		if (w->direct_fd >= 0 && a1 > a0 &&
+		    ((uintptr_t)p + (a0 - offset)) % DIRECT_ALIGN == 0) {
+			HETSCHED_CALL(pwrite_all(w->fd, p, a0 - offset, offset, w->path));
+			if (pwrite_all(w->direct_fd, p + (a0 - offset), a1 - a0, a0, w->path) < 0)
+				HETSCHED_CALL(
+				    pwrite_all(w->fd, p + (a0 - offset), a1 - a0, a0, w->path));
+			return pwrite_all(w->fd, p + (a1 - offset), offset + len - a1, a1, w->path);
+		}
+		return pwrite_all(w->fd, src, len, offset, w->path);
+	}
 	/* A big-endian host: '<f4' bytes, a bounded buffer at a time. */
 	for (size_t i = 0, n = rows * w->cols; i < n;) {
 		unsigned char buf[4096];
@@ -275,6 +317,9 @@ int hetsched__npy_writer_commit(struct hetsched__npy_writer *w)
 {
 	int err;
 
+	if (w->direct_fd >= 0)
+		close(w->direct_fd);
+	w->direct_fd = -1;
 	/* EINVAL: a file system that cannot sync (nothing to wait for). */
 	if ((fsync(w->fd) != 0 && errno != EINVAL) || close(w->fd) != 0) {
 		err = errno;
@@ -297,6 +342,9 @@ int hetsched__npy_writer_commit(struct hetsched__npy_writer *w)
 void hetsched__npy_writer_abort(struct hetsched__npy_writer *w)
 {
 	partial_on = 0;
+	if (w->direct_fd >= 0)
+		close(w->direct_fd);
+	w->direct_fd = -1;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;

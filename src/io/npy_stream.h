@@ -42,10 +42,13 @@ struct hetsched__npy_writer {
 	const char *path;
 	char *tmp; /* the temporary file, renamed over path by commit */
 	int fd;
+	int direct_fd; /* the same file opened O_DIRECT, or -1 */
 	size_t data_offset, rows, cols;
 };
 
-/* Create path.tmpXXXXXX holding a rows x cols '<f4' header, sized to its final length. */
+/* Create path.tmpXXXXXX holding a rows x cols '<f4' header, sized to its final length. Where
+ * the file system takes direct writes, the header is padded to 4096 bytes (still a valid .npy),
+ * so that whole pages of rows go from the caller's buffer to the disk without the page cache. */
 int hetsched__npy_writer_open(struct hetsched__npy_writer *w, const char *path, size_t rows,
                               size_t cols);
 /* Write rows [row0, row0 + rows) from \p src (contiguous). Safe from several threads for
