@@ -826,7 +826,10 @@ HETSCHED_API int hetsched_stream_run(hetsched_linear_t *layers, size_t nlayers, 
  * (output.tmpXXXXXX), each batch written in place as it completes, then synced and renamed over
  * \p output at the end; on any failure it is removed and a file already at \p output is left
  * as it was. A process ended by a signal meanwhile should call hetsched_stream_remove_partial()
- * from its handler.
+ * from its handler. When every worker is a CPU worker and the input holds little-endian float32,
+ * batches are read in place from the mapping (no pinned copy). Outputs of 64 MiB and more are
+ * written by direct writes where the file system takes them, their header then padded to 4096
+ * bytes (a valid .npy).
  * \return as hetsched_stream_run(); the codes of hetsched_npy_load() for the input;
  * HETSCHED_ESHAPE when its columns are not the first layer's in_features; HETSCHED_EIO when the
  * output cannot be written or the input changed.

@@ -11,7 +11,11 @@
  * stay valid on every device that read them: only the batches cross the bus.
  *
  * Copies in and out run on a few threads (io_threads): from the page cache, one thread copies
- * 4-10 GB/s, and a GPU consumes a batch of 16384 x 8192 floats (512 MiB) in 43 ms. */
+ * 4-10 GB/s, and a GPU consumes a batch of 16384 x 8192 floats (512 MiB) in 43 ms. With CPU
+ * workers alone nothing needs the copy: a source that can lend its rows in place (the mapped
+ * .npy file) gives the batch's tiles its own pages, which leave the resident set once the batch
+ * is written. On 2 cores the copy took the workers' time (make bench's stream_vs_inmemory 0.76
+ * with it, BENCHMARKS.md). */
 #include "config.h"
 
 #include <pthread.h>

@@ -13,7 +13,9 @@
 #  +cpu            the same two runs with every CPU worker added: >= 1.00 of GPU only (the
 #                  cold one is a first pass: >= 0.95);
 #  limited_memory  16384 resident passes with STARPU_LIMIT_CUDA_MEM a quarter of the working set
-#                  (x, W, y: 3 GiB -> 768 MiB), against unlimited (>= 0.80), checked;
+#                  (x, W, y: 3 GiB -> 768 MiB), against unlimited (>= 0.80), checked; and the
+#                  bytes of its last pass each way against y's and x + W's (the order of the
+#                  output tiles should bring y home once: <= 1.10);
 #  first_pass      a fresh process on a fresh STARPU_HOME, 16384, first pass with the CPUs
 #                  against GPU only (>= 0.95) and against a warm pass of its own (<= 1.5x).
 #
@@ -260,6 +262,10 @@ row(f"stream with the CPU workers added / {dev} only", ratio(el("stream-gpu"), e
 res_best = min(passes("resident-gpu")[1:] or [None]) if passes("resident-gpu") else None
 lim_best = min(passes("limited-gpu")[1:] or [None]) if passes("limited-gpu") else None
 row(f"resident {n}, device memory limited to 1/4 of x+W+y / unlimited", ratio(res_best, lim_best), ">= 0.80", lambda v: v >= 0.8, moved("limited-gpu"))
+# The order of the output tiles (linear.c) brings each home once: d2h of a pass / y's bytes.
+lim_last = (runs["limited-gpu"].get("passes") or [{}])[-1]
+row(f"  limited: device->host bytes of its last pass / y's bytes (1 = y home once)", ratio(lim_last.get("d2h_bytes"), 4.0 * n * n), "<= 1.10", lambda v: v <= 1.1)
+row(f"  limited: host->device bytes of its last pass / (x + W) bytes", ratio(lim_last.get("h2d_bytes"), 8.0 * n * n))
 fg, fb = passes("fresh-gpu"), passes("fresh-both")
 row(f"fresh STARPU_HOME, first pass with CPUs / {dev} only", ratio(fg[0] if fg else None, fb[0] if fb else None), ">= 0.95", lambda v: v >= 0.95)
 row(f"fresh STARPU_HOME with CPUs, first pass / its best warm pass", ratio(fb[0] if fb else None, min(fb[1:]) if len(fb) > 1 else None), "<= 1.50", lambda v: v <= 1.5)
