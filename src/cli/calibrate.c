@@ -251,8 +251,8 @@ int cli_calibrate(int argc, char **argv)
 		if (hetsched__home_models_dir(models, sizeof(models)) &&
 		    hetsched__home_host(host, sizeof(host)))
 			printf("performance models: %scodelets/45 (hetsched_rand.%s, "
-			       "hetsched_linear.%s)\n",
-			       models, host, host);
+			       "hetsched_linear%s.%s)\n",
+			       models, host, workers.dtype == HETSCHED_DTYPE_F32 ? "" : "16", host);
 	}
 	return rc;
 }
