@@ -29,6 +29,9 @@
 #include "half.h"
 #include "hetsched.h"
 
+/* Depth of the slices of a k tile widened at a time. */
+#define KSLICE 256
+
 static void shape_abort(const char *what, uint32_t kt, uint32_t rows, uint32_t cols)
 {
 	fprintf(stderr, "%s:%d: linear16: %s tile %u is %ux%u, which does not fit the task\n",
@@ -56,23 +59,30 @@ static void linear16_cpu(void *buffers[], void *cl_arg)
 		shape_abort("acc", 0, STARPU_MATRIX_GET_NY(acc), STARPU_MATRIX_GET_NX(acc));
 	if (STARPU_MATRIX_GET_NX(b) != n || (ldb && STARPU_MATRIX_GET_NY(b) != m))
 		shape_abort("b", 0, STARPU_MATRIX_GET_NY(b), STARPU_MATRIX_GET_NX(b));
+	/* Each k tile in slices of KSLICE columns, so that the FP32 copies stay small (sgemm
+	 * works in panels of about that depth anyway). */
 	for (uint32_t kt = 0; kt < nk; kt++) {
 		void *xt = buffers[kt], *wt = buffers[nk + kt];
 		const uint32_t k = STARPU_MATRIX_GET_NX(xt);
-		float *xs, *ws;
+		const size_t ldx = STARPU_MATRIX_GET_LD(xt), ldw = STARPU_MATRIX_GET_LD(wt);
+		const char *xp = (const char *)STARPU_MATRIX_GET_PTR(xt);
+		const char *wp = (const char *)STARPU_MATRIX_GET_PTR(wt);
 
 		if (STARPU_MATRIX_GET_NY(xt) != m)
 			shape_abort("x", kt, STARPU_MATRIX_GET_NY(xt), k);
 		if (STARPU_MATRIX_GET_NY(wt) != n || STARPU_MATRIX_GET_NX(wt) != k)
 			shape_abort("w", kt, STARPU_MATRIX_GET_NY(wt), STARPU_MATRIX_GET_NX(wt));
-		xs = hetsched__cpu_scratch(0, (size_t)m * k);
-		ws = hetsched__cpu_scratch(1, (size_t)n * k);
-		hetsched__cpu_widen(xs, k, (const void *)STARPU_MATRIX_GET_PTR(xt),
-		                    STARPU_MATRIX_GET_LD(xt), m, k, dtype, precision);
-		hetsched__cpu_widen(ws, k, (const void *)STARPU_MATRIX_GET_PTR(wt),
-		                    STARPU_MATRIX_GET_LD(wt), n, k, dtype, precision);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f,
-		            xs, (int)k, ws, (int)k, kt == 0 ? 0.0f : 1.0f, a, (int)lda);
+		for (uint32_t k0 = 0; k0 < k; k0 += KSLICE) {
+			const uint32_t kk = k - k0 < KSLICE ? k - k0 : KSLICE;
+			float *xs = hetsched__cpu_scratch(0, (size_t)m * kk);
+			float *ws = hetsched__cpu_scratch(1, (size_t)n * kk);
+
+			hetsched__cpu_widen(xs, kk, xp + k0 * elem, ldx, m, kk, dtype, precision);
+			hetsched__cpu_widen(ws, kk, wp + k0 * elem, ldw, n, kk, dtype, precision);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n,
+			            (int)kk, 1.0f, xs, (int)kk, ws, (int)kk,
+			            kt == 0 && k0 == 0 ? 0.0f : 1.0f, a, (int)lda);
+		}
 	}
 	/* The bias, widened exactly, row by row (the per-thread buffer holds one bias row). */
 	{

@@ -453,7 +453,8 @@ int cli_run(int argc, char **argv)
 	if (!o.quiet && hetsched_rank() == 0)
 		run_report_calibration(&p);
 	y = cli_problem_output(&p);
-	if (hetsched_rank() == 0)
+	/* Only --save reads y here (a 16-bit y is widened to FP32 when read). */
+	if (hetsched_rank() == 0 && o.save)
 		hetsched_tensor_data(y, &ydata, &ldy);
 	ranks = calloc((size_t)hetsched_nranks(), sizeof(*ranks));
 	if (!ranks) {
