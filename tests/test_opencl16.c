@@ -374,13 +374,6 @@ static void check_linear(void)
 #define NKT 3
 #define LINEAR16_CHECKS (2 * 4 * 2 + 2)
 
-static struct starpu_codelet cl_linear16_opencl = {
-    .name = "linear16_opencl",
-    .opencl_funcs = {hetsched__linear16_opencl},
-    .opencl_flags = {STARPU_OPENCL_ASYNC},
-    .nbuffers = STARPU_VARIABLE_NBUFFERS,
-};
-
 /* y (SM x SN) by linear16 from x (SM x SK), w (SN x SK), b (SM x SN, or 1 x SN when !per_row),
  * vecs (1 x SN); returns the elements off the float64 reference. */
 static size_t linear16_case(uint32_t dtype, uint32_t prec, int per_row,
@@ -435,7 +428,7 @@ static size_t linear16_case(uint32_t dtype, uint32_t prec, int per_row,
 	args.base.dtype = dtype;
 	args.base.precision = prec;
 	args.nk = NKT;
-	run_task(&cl_linear16_opencl, nb, hs, modes, &args, sizeof(args));
+	run_task(&hetsched_cl_linear16, nb, hs, modes, &args, sizeof(args));
 	release(hx, 1);
 	release(hw, 1);
 	release(hb, 0);
