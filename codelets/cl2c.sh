@@ -1,6 +1,7 @@
 #!/bin/sh
 # cl2c.sh CODELETS_SRCDIR: print, as a C file, the OpenCL program of the codelets: philox.h,
-# epilogue.h, rand.cl, linear.cl, epilogue.cl and softmax.cl, in that order, in the one string
+# epilogue.h, half.cl, rand.cl, linear.cl, epilogue.cl, softmax.cl and linear16.cl, in that order
+# (a file uses what the files before it define), in the one string
 # hetsched__opencl_source. The .cl files' own `#include "philox.h"` and `#include "epilogue.h"`
 # lines are dropped (the headers are already in front),
 # backslashes, double quotes and trigraph-like "??" are escaped, and `#line` directives keep the
@@ -11,7 +12,8 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
 	exit 2
 fi
 srcdir=$1
-for f in philox.h epilogue.h rand.cl linear.cl epilogue.cl softmax.cl; do
+files='philox.h epilogue.h half.cl rand.cl linear.cl epilogue.cl softmax.cl linear16.cl'
+for f in $files; do
 	if [ ! -r "$srcdir/$f" ]; then
 		echo "$0: cannot read $srcdir/$f" >&2
 		exit 1
@@ -27,7 +29,7 @@ cat <<'EOC'
 
 const char hetsched__opencl_source[] =
 EOC
-for f in philox.h epilogue.h rand.cl linear.cl epilogue.cl softmax.cl; do
+for f in $files; do
 	printf '"#line 1 \\"%s\\"\\n"\n' "$f"
 	sed -e 's/\r$//' \
 	    -e 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"philox\.h".*$//' \

@@ -5,6 +5,8 @@
  * x: m x k, w: n x k (the weight, out x in), b: n (or m x n: row i at b + i * ldb; ldb is 0 when
  * one row is broadcast), y: m x n; all row-major with leading dimensions ldx, ldw, ldy, each
  * starting `*off` floats into its buffer. Other epilogues run after, as epilogue.cl's kernel.
+ * rnd (precision BF16 or FP16, as a dtype of half.cl; 0: none) rounds each element of x and w to
+ * that format before the products, as half.h's hetsched__round_bf16 / _f16 do.
  *
  * hetsched_linear (GPUs): work-groups of TS x TS items compute TS x TS blocks of y (dimension 0:
  * columns j of y, dimension 1: rows i), staging TS-wide slices of x and w in local memory; the
@@ -21,7 +23,7 @@
 __kernel __attribute__((reqd_work_group_size(TS, TS, 1))) void
 hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const float *w, ulong woff,
                 uint ldw, __global const float *b, ulong boff, uint ldb, __global float *y,
-                ulong yoff, uint ldy, uint m, uint n, uint k, uint first, uint relu)
+                ulong yoff, uint ldy, uint m, uint n, uint k, uint first, uint relu, uint rnd)
 {
 	/* One column of padding keeps the transposed reads of ws off a single bank on GPUs. */
 	__local float xs[TS][TS + 1];
@@ -40,8 +42,9 @@ hetsched_linear(__global const float *x, ulong xoff, uint ldx, __global const fl
 	for (p0 = 0; p0 < k; p0 += TS) {
 		const uint p = p0 + lj;
 
-		xs[li][lj] = (i < m && p < k) ? x[(ulong)i * ldx + p] : 0.0f;
-		ws[li][lj] = (wrow < n && p < k) ? w[(ulong)wrow * ldw + p] : 0.0f;
+		xs[li][lj] = (i < m && p < k) ? hetsched__round1(x[(ulong)i * ldx + p], rnd) : 0.0f;
+		ws[li][lj] =
+		    (wrow < n && p < k) ? hetsched__round1(w[(ulong)wrow * ldw + p], rnd) : 0.0f;
 		barrier(CLK_LOCAL_MEM_FENCE);
 		for (q = 0; q < TS; q++)
 			acc += xs[li][q] * ws[lj][q];
@@ -69,7 +72,7 @@ __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
                                   __global const float *w, ulong woff, uint ldw,
                                   __global const float *b, ulong boff, uint ldb, __global float *y,
                                   ulong yoff, uint ldy, uint m, uint n, uint k, uint first,
-                                  uint relu)
+                                  uint relu, uint rnd)
 {
 	const uint j0 = (uint)get_global_id(0) * CB, i0 = (uint)get_global_id(1) * RB;
 	__global const float *xr[RB];
@@ -94,6 +97,12 @@ __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
 			xv[r] = vload8(0, xr[r] + p);
 		for (c = 0; c < CB; c++)
 			wv[c] = vload8(0, wr[c] + p);
+		if (rnd) {
+			for (r = 0; r < RB; r++)
+				xv[r] = hetsched__round8(xv[r], rnd);
+			for (c = 0; c < CB; c++)
+				wv[c] = hetsched__round8(wv[c], rnd);
+		}
 		for (r = 0; r < RB; r++)
 			for (c = 0; c < CB; c++)
 				acc[r][c] += xv[r] * wv[c];
@@ -108,7 +117,8 @@ __kernel void hetsched_linear_dot(__global const float *x, ulong xoff, uint ldx,
 	for (; p < k; p++)
 		for (r = 0; r < RB; r++)
 			for (c = 0; c < CB; c++)
-				s[r][c] += xr[r][p] * wr[c][p];
+				s[r][c] += hetsched__round1(xr[r][p], rnd) *
+				           hetsched__round1(wr[c][p], rnd);
 	for (r = 0; r < RB && i0 + r < m; r++)
 		for (c = 0; c < CB && j0 + c < n; c++) {
 			__global float *yij = y + yoff + (ulong)(i0 + r) * ldy + j0 + c;

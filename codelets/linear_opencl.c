@@ -5,7 +5,11 @@
  * Which kernel: GPUs get the local-memory tiled one (hetsched_linear); CPU devices (PoCL) get the
  * register-blocked dot-product one (hetsched_linear_dot), about 8 times faster there because a CPU
  * runtime serialises work-items around barriers. HETSCHED_OPENCL_GEMM=tiled or =dot in the
- * environment forces one, so that both can be tested on any device.
+ * environment forces one, so that both can be tested on any device (linear16_opencl.c follows
+ * the same choice).
+ *
+ * Precision BF16 or FP16 rounds each element of x and w to that format in the kernel, before the
+ * products (half.cl); FP32 and TF32 (CUDA's alone) compute in FP32.
  */
 #include "config.h"
 
@@ -16,36 +20,12 @@
 #include "hetsched.h"
 #include "opencl_programs.h"
 
-/* Work-group edge of hetsched_linear (TS in linear.cl). */
-#define LINEAR_TS 16
-/* Block of y per work-item of hetsched_linear_dot (RB x CB in linear.cl). */
-#define LINEAR_RB 4
-#define LINEAR_CB 4
-
-/* A tile as the kernel takes it: buffer, offset in floats (StarPU's is in bytes), leading dim. */
-struct cl_tile {
-	cl_mem mem;
-	cl_ulong offset;
-	cl_uint ld;
-};
-
-static struct cl_tile cl_tile(void *buffer)
-{
-	struct cl_tile t;
-
-	t.mem = (cl_mem)STARPU_MATRIX_GET_DEV_HANDLE(buffer);
-	t.offset = STARPU_MATRIX_GET_OFFSET(buffer) / sizeof(float);
-	t.ld = STARPU_MATRIX_GET_LD(buffer);
-	return t;
-}
-
 static size_t round_up(size_t v, size_t to)
 {
 	return (v + to - 1) / to * to;
 }
 
-/* 1: use the dot-product kernel on this device (see the top of the file). */
-static int use_dot_kernel(int devid)
+int hetsched__opencl_use_dot(int devid)
 {
 	const char *force = getenv("HETSCHED_OPENCL_GEMM");
 
@@ -59,14 +39,17 @@ static int use_dot_kernel(int devid)
 void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 {
 	const struct hetsched_linear_args *args = cl_arg;
-	struct cl_tile x = cl_tile(buffers[0]), w = cl_tile(buffers[1]);
-	struct cl_tile b = cl_tile(buffers[2]), y = cl_tile(buffers[3]);
+	struct hetsched__cl_tile x = hetsched__cl_tile(buffers[0]),
+	                         w = hetsched__cl_tile(buffers[1]);
+	struct hetsched__cl_tile b = hetsched__cl_tile(buffers[2]),
+	                         y = hetsched__cl_tile(buffers[3]);
 	cl_uint first = args->first != 0;
 	cl_uint relu = args->last && hetsched__ew_is_relu(&args->prog);
 	cl_uint ldb = STARPU_MATRIX_GET_NY(buffers[2]) > 1 ? b.ld : 0;
-	const size_t local[2] = {LINEAR_TS, LINEAR_TS};
+	cl_uint rnd = hetsched__opencl_rounding(args->dtype, args->precision);
+	const size_t local[2] = {HETSCHED__CL_TS, HETSCHED__CL_TS};
 	const int devid = starpu_worker_get_devid(starpu_worker_get_id());
-	const int dot = use_dot_kernel(devid);
+	const int dot = hetsched__opencl_use_dot(devid);
 	size_t global[2];
 	cl_command_queue queue;
 	cl_kernel kernel;
@@ -74,6 +57,12 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	cl_uint cm, cn, ck;
 	int arg = 0;
 
+	if (args->dtype != HETSCHED_DTYPE_F32) {
+		fprintf(stderr,
+		        "%s:%d: linear: dtype %u is not f32 (16-bit storage is linear16's)\n",
+		        __FILE__, __LINE__, (unsigned)args->dtype);
+		abort();
+	}
 	hetsched__linear_shape(buffers, &m, &n, &k);
 	cm = m;
 	cn = n;
@@ -82,11 +71,11 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	 * element in TS x TS groups (tiled), or per RB x CB block with groups left to the runtime.
 	 */
 	if (dot) {
-		global[0] = (n + LINEAR_CB - 1) / LINEAR_CB;
-		global[1] = (m + LINEAR_RB - 1) / LINEAR_RB;
+		global[0] = (n + HETSCHED__CL_CB - 1) / HETSCHED__CL_CB;
+		global[1] = (m + HETSCHED__CL_RB - 1) / HETSCHED__CL_RB;
 	} else {
-		global[0] = round_up(n, LINEAR_TS);
-		global[1] = round_up(m, LINEAR_TS);
+		global[0] = round_up(n, HETSCHED__CL_TS);
+		global[1] = round_up(m, HETSCHED__CL_TS);
 	}
 
 	HETSCHED_CL_CHECK(starpu_opencl_load_kernel(&kernel, &queue, &hetsched__opencl_program,
@@ -109,12 +98,14 @@ void hetsched__linear_opencl(void *buffers[], void *cl_arg)
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(ck), &ck));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(first), &first));
 	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(relu), &relu));
+	HETSCHED_CL_CHECK(clSetKernelArg(kernel, arg++, sizeof(rnd), &rnd));
 	HETSCHED_CL_CHECK(clEnqueueNDRangeKernel(queue, kernel, 2, NULL, global, dot ? NULL : local,
 	                                         0, NULL, NULL));
 	HETSCHED_CL_CHECK(starpu_opencl_release_kernel(kernel));
 	/* Any other epilogue: one more kernel on the same (in-order) queue. */
 	if (args->last && args->prog.n && !relu)
 		hetsched__epilogue_opencl_enqueue(queue, devid, buffers[3],
-		                                  args->prog.nvec ? buffers[4] : NULL, &args->prog);
+		                                  args->prog.nvec ? buffers[4] : NULL, &args->prog,
+		                                  HETSCHED_DTYPE_F32);
 	hetsched__opencl_cpu_wait(queue, devid);
 }
