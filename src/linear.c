@@ -128,8 +128,9 @@ int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_
 		return hetsched__error(HETSCHED_EINVAL, "epilogue: %u instructions, %u constants",
 		                       prog->n, prog->nvec);
 	if (prog->nvec)
-		HETSCHED_CALL(hetsched_tensor_from_host(&v, vecs, prog->nvec, l->out_features,
-		                                        l->out_features, prog->nvec, l->tile_out));
+		HETSCHED_CALL(hetsched__tensor_from_host_as(&v, vecs, prog->nvec, l->out_features,
+		                                            l->out_features, prog->nvec,
+		                                            l->tile_out, HETSCHED_DTYPE_F32));
 	hetsched_tensor_destroy(l->vecs);
 	l->vecs = v;
 	l->prog = *prog;
@@ -195,6 +196,14 @@ static void linear_done(void *arg)
 static int forward_where(const struct hetsched_linear *l, const struct hetsched_tensor *x,
                          int32_t *where)
 {
+	if (x->dtype != l->weight->dtype || x->dtype != l->bias->dtype)
+		return hetsched__error(
+		    HETSCHED_EDTYPE, "input is %s but the layer's weight is %s and bias %s",
+		    hetsched_dtype_name(x->dtype), hetsched_dtype_name(l->weight->dtype),
+		    hetsched_dtype_name(l->bias->dtype));
+	if (x->dtype != HETSCHED_DTYPE_F32)
+		return hetsched__error(HETSCHED_EDTYPE, "linear layers on %s tensors: not yet",
+		                       hetsched_dtype_name(x->dtype));
 	if (x->cols != l->in_features)
 		return hetsched__error(HETSCHED_ESHAPE,
 		                       "input has %zu columns but the layer has in_features %zu",
@@ -246,7 +255,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		out->written = 1;
 	} else {
 		HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features,
-		                                           x->tile_rows, l->tile_out));
+		                                           x->tile_rows, l->tile_out, x->dtype));
 	}
 	rc = hetsched__linear_forward_into(l, x, out);
 	if (rc < 0) {

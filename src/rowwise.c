@@ -52,8 +52,11 @@ int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog
 		                       "an epilogue with per-column constants runs "
 		                       "on one rank only, not under several MPI ranks");
 	HETSCHED_CALL(
-	    hetsched__task_where(sizeof(float) * t->tile_cols * (t->tile_rows + prog->nvec),
+	    hetsched__task_where(t->tile_cols * (hetsched_dtype_size(t->dtype) * t->tile_rows +
+	                                         sizeof(float) * prog->nvec),
 	                         "an epilogue task", &where));
+	HETSCHED_CALL(
+	    hetsched__numerics_where(&where, t->dtype, HETSCHED_PRECISION_FP32, "an activation"));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	if (prog->nvec)
 		HETSCHED_CALL(hetsched__tensor_tiles(vecs));
@@ -102,8 +105,11 @@ int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax)
 		return hetsched__error(HETSCHED_EINVAL, "softmax runs on one rank only, not under "
 		                                        "several MPI ranks");
 	/* A task holds a whole row tile and its scratch. */
-	HETSCHED_CALL(hetsched__task_where(sizeof(float) * t->tile_rows * (t->cols + 2),
-	                                   "a softmax task", &where));
+	HETSCHED_CALL(hetsched__task_where(
+	    t->tile_rows * (hetsched_dtype_size(t->dtype) * t->cols + 2 * sizeof(float)),
+	    "a softmax task", &where));
+	HETSCHED_CALL(
+	    hetsched__numerics_where(&where, t->dtype, HETSCHED_PRECISION_FP32, "softmax"));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	for (size_t i = 0; i < t->ntile_rows; i++) {
 		struct starpu_task *task = starpu_task_create();
