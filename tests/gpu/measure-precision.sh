@@ -162,7 +162,7 @@ hs() {
 	if [ $rc != 0 ]; then
 		FAILED=1
 		printf '{"failed": "exit %s: %s"}\n' "$rc" \
-			"$(tail -n 1 "$RES/precision-$name.err" | tr -d '"\\' | head -c 200)" >"$RES/precision-$name.json"
+			"$(grep -m 1 . "$RES/precision-$name.err" | tr -d '"\\' | head -c 200)" >"$RES/precision-$name.json"
 	fi
 	say "$name: exit $rc"
 }
