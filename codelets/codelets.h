@@ -10,6 +10,8 @@
  *           accessed W when first (its previous value is not read) and RW otherwise; vecs:
  *           nvec x n, the epilogue's per-column constants (only when prog.nvec > 0).
  *           y = (first ? b : y) + x w^T, then the epilogue program (epilogue.h) when last.
+ *           F32 storage only (16-bit storage is linear16); with precision bf16 or fp16 each
+ *           element of x and w (not b) is rounded to it before the products.
  * epilogue: buffers { y RW [, vecs R] };   cl_arg struct hetsched_ew_args: y = prog(y).
  * softmax:  buffers { scratch SCRATCH, y_0 RW, ..., y_{t-1} RW }: the t column tiles of one row
  *           tile (m rows each), scratch a vector of 2 m floats; cl_arg struct
@@ -106,6 +108,19 @@ static inline int32_t hetsched__numerics_kinds(uint32_t dtype, uint32_t precisio
 		kinds |= STARPU_CUDA;
 	return kinds;
 }
+
+/* CPU helpers of 16-bit storage and rounded products (linear16.c). A per-thread FP32 buffer of
+ * at least \p floats (slot 0 or 1; aborts when memory runs out). */
+float *hetsched__cpu_scratch(unsigned slot, size_t floats);
+/* dst (rows x cols FP32, ldd) = src (stored in \p dtype, lds elements per row) widened exactly,
+ * each value then rounded to \p precision when it is bf16 or fp16 and differs from the storage. */
+void hetsched__cpu_widen(float *dst, size_t ldd, const void *src, size_t lds, size_t rows,
+                         size_t cols, uint32_t dtype, uint32_t precision);
+/* 1 when hetsched__cpu_widen rounds values of \p dtype for \p precision. */
+int hetsched__cpu_rounds(uint32_t dtype, uint32_t precision);
+/* dst (rows x cols stored in \p dtype, ldd elements per row) = src rounded to nearest even. */
+void hetsched__cpu_store(void *dst, size_t ldd, const float *src, size_t lds, size_t rows,
+                         size_t cols, uint32_t dtype);
 
 /* The CUDA and OpenCL variants of linear16 (linear16_cuda.c, linear16_opencl.c), in the
  * codelet when the build has them (linear16.c). */

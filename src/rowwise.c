@@ -72,6 +72,7 @@ int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog
 			}
 			hetsched__tile_extent(t, i, j, &m, &n, NULL, NULL);
 			args->prog = *prog;
+			args->dtype = (uint32_t)t->dtype;
 			args->tile_row = (uint32_t)i;
 			args->tile_col = (uint32_t)j;
 			args->flops = (double)prog->n * (double)m * (double)n;
@@ -127,6 +128,7 @@ int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax)
 		/* Two floats per row, allocated on the worker's node by StarPU for the task. */
 		starpu_vector_data_register(&scratch, -1, 0, (uint32_t)(2 * m), sizeof(float));
 		args->log = log_softmax != 0;
+		args->dtype = (uint32_t)t->dtype;
 		args->tile_row = (uint32_t)i;
 		args->flops = 5.0 * (double)m * (double)t->cols;
 		task->cl = &hetsched_cl_softmax;
