@@ -42,8 +42,6 @@ _Static_assert(HETSCHED__CUDA_F32 == HETSCHED_DTYPE_F32, "f32");
 _Static_assert(HETSCHED__CUDA_BF16 == HETSCHED_DTYPE_BF16, "bf16");
 _Static_assert(HETSCHED__CUDA_F16 == HETSCHED_DTYPE_F16, "f16");
 
-void hetsched__linear16_cuda(void *buffers[], void *cl_arg);
-
 /* A bug upstream (tiling, buffer list): fatal, with what was found. */
 static void linear16_mismatch(const char *what, unsigned got, unsigned want)
 {

@@ -219,7 +219,7 @@ say "make -j$JOBS libhetsched.la hetsched (log: $WORK/make.log)"
 make -C "$BUILD" -j"$JOBS" libhetsched.la hetsched >"$WORK/make.log" 2>&1 ||
 	{ grep -E 'error|Error' "$WORK/make.log" | head -n 30 >&2; die "the build failed (see $WORK/make.log)"; }
 TESTS_BUILT=
-for t in test_cuda_kernels test_cuda_precision test_rand test_rand16 test_linear test_both; do
+for t in test_cuda_kernels test_cuda_precision test_rand test_rand16 test_precision test_linear test_both; do
 	if make -C "$BUILD/tests" -j"$JOBS" "$t" >>"$WORK/make.log" 2>&1; then
 		TESTS_BUILT="$TESTS_BUILT $t"
 	else
@@ -399,7 +399,7 @@ esac
 case " $TESTS_BUILT " in *" test_cuda_precision "*)
 	run_test test_cuda_precision "tests/test_cuda_precision" "$BUILD/tests/test_cuda_precision" ;;
 esac
-for t in test_rand test_rand16 test_linear test_both; do
+for t in test_rand test_rand16 test_precision test_linear test_both; do
 	case " $TESTS_BUILT " in *" $t "*) ;; *) continue ;; esac
 	run_test "$t" "tests/$t, HS_WORKERS=cuda" env HS_WORKERS=cuda HETSCHED="$HETSCHED" \
 		HS_TOP_SRCDIR="$SRC" HS_TOP_BUILDDIR="$BUILD" PYTHON_NUMPY="$PYTHON" STARPU_NOPENCL=0 \
