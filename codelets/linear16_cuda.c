@@ -66,9 +66,16 @@ void hetsched__linear16_cuda(void *buffers[], void *cl_arg)
 	const struct hetsched_linear16_args *args16 = cl_arg;
 	const struct hetsched_linear_args *args = &args16->base;
 	const uint32_t nk = args16->nk, dtype = args->dtype;
-	const uint32_t pdtype = product_dtype(dtype, args->precision);
 	const unsigned nvec_buf = args->prog.nvec ? 1u : 0u;
 	const unsigned nbuffers = STARPU_TASK_GET_NBUFFERS(starpu_task_get_current());
+
+	/* The buffer list first: the indices below depend on it. */
+	if (dtype != HETSCHED_DTYPE_BF16 && dtype != HETSCHED_DTYPE_F16)
+		linear16_mismatch("dtype", dtype, HETSCHED_DTYPE_BF16);
+	if (nk == 0 || nbuffers != 2 * nk + 3 + nvec_buf)
+		linear16_mismatch("the number of buffers", nbuffers, 2 * nk + 3 + nvec_buf);
+
+	const uint32_t pdtype = product_dtype(dtype, args->precision);
 	void *b_buf = buffers[2 * nk], *y_buf = buffers[2 * nk + 1];
 	void *acc_buf = buffers[2 * nk + 2 + nvec_buf];
 	cudaStream_t stream = starpu_cuda_get_local_stream();
@@ -82,16 +89,14 @@ void hetsched__linear16_cuda(void *buffers[], void *cl_arg)
 	uint16_t *xr = NULL, *wr = NULL; /* the inputs rounded to the precision, when it differs */
 	uint32_t kmax = 0;
 
-	if (dtype != HETSCHED_DTYPE_BF16 && dtype != HETSCHED_DTYPE_F16)
-		linear16_mismatch("dtype", dtype, HETSCHED_DTYPE_BF16);
-	if (nk == 0 || nbuffers != 2 * nk + 3 + nvec_buf)
-		linear16_mismatch("the number of buffers", nbuffers, 2 * nk + 3 + nvec_buf);
 	if (STARPU_MATRIX_GET_ELEMSIZE(y_buf) != 2)
 		linear16_mismatch("y's element size", STARPU_MATRIX_GET_ELEMSIZE(y_buf), 2);
 	if (STARPU_MATRIX_GET_ELEMSIZE(acc_buf) != sizeof(float))
 		linear16_mismatch("acc's element size", STARPU_MATRIX_GET_ELEMSIZE(acc_buf), 4);
-	if (STARPU_MATRIX_GET_NX(acc_buf) < n || STARPU_MATRIX_GET_NY(acc_buf) < m)
-		linear16_mismatch("acc's rows", STARPU_MATRIX_GET_NY(acc_buf), m);
+	if (STARPU_MATRIX_GET_NX(acc_buf) < n)
+		linear16_mismatch("acc's columns (at least)", STARPU_MATRIX_GET_NX(acc_buf), n);
+	if (STARPU_MATRIX_GET_NY(acc_buf) < m)
+		linear16_mismatch("acc's rows (at least)", STARPU_MATRIX_GET_NY(acc_buf), m);
 	if (STARPU_MATRIX_GET_NX(b_buf) != n)
 		linear16_mismatch("b's columns", STARPU_MATRIX_GET_NX(b_buf), n);
 	if (b_rows != 1 && b_rows != m)
