@@ -77,8 +77,9 @@ static void epilogue_cuda(void *buffers[], void *cl_arg)
 	const struct hetsched_ew_args *args = cl_arg;
 
 	hetsched__epilogue_cuda_launch(
-	    (float *)STARPU_MATRIX_GET_PTR(buffers[0]), STARPU_MATRIX_GET_NY(buffers[0]),
-	    STARPU_MATRIX_GET_NX(buffers[0]), STARPU_MATRIX_GET_LD(buffers[0]),
+	    (void *)STARPU_MATRIX_GET_PTR(buffers[0]), args->dtype,
+	    STARPU_MATRIX_GET_NY(buffers[0]), STARPU_MATRIX_GET_NX(buffers[0]),
+	    STARPU_MATRIX_GET_LD(buffers[0]),
 	    args->prog.nvec ? (const float *)STARPU_MATRIX_GET_PTR(buffers[1]) : NULL,
 	    args->prog.nvec ? STARPU_MATRIX_GET_LD(buffers[1]) : 0, &args->prog,
 	    starpu_cuda_get_local_stream());

@@ -91,7 +91,11 @@ static void linear_cpu(void *buffers[], void *cl_arg)
 
 #ifdef LINEAR_WITH_CUDA
 /* CUDA: cuBLAS is column-major, where the row-major y (m x n) is y^T (n x m); so it computes
- * y^T = w x^T + y^T with w read transposed: sgemm(T, N, n, m, k, w, ldw, x, ldx, y, ldy).
+ * y^T = w x^T + y^T with w read transposed: gemm(T, N, n, m, k, w, ldw, x, ldx, y, ldy).
+ * Precision FP32 is cublasSgemm; the others are cublasGemmEx on the same FP32 matrices with a
+ * fast compute type, which rounds x and w (not y, which holds the bias and the sum) before the
+ * tensor-core products and accumulates in FP32: TF32 (CUBLAS_COMPUTE_32F_FAST_TF32), bfloat16
+ * (_FAST_16BF) or binary16 (_FAST_16F).
  * Everything is queued on the worker's stream, to which StarPU's cuBLAS handle is bound. */
 static void linear_cuda(void *buffers[], void *cl_arg)
 {
@@ -101,10 +105,12 @@ static void linear_cuda(void *buffers[], void *cl_arg)
 	const float *b = (const float *)STARPU_MATRIX_GET_PTR(buffers[2]);
 	float *y = (float *)STARPU_MATRIX_GET_PTR(buffers[3]);
 	cudaStream_t stream = starpu_cuda_get_local_stream();
+	cublasHandle_t handle = starpu_cublas_get_local_handle();
 	const uint32_t ldx = STARPU_MATRIX_GET_LD(buffers[0]);
 	const uint32_t ldw = STARPU_MATRIX_GET_LD(buffers[1]);
 	const uint32_t ldy = STARPU_MATRIX_GET_LD(buffers[3]);
 	const float one = 1.0f;
+	cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
 	uint32_t m, n, k;
 	size_t ldv;
 	const float *vecs = epilogue_vecs(buffers, args, &ldv);
@@ -113,14 +119,33 @@ static void linear_cuda(void *buffers[], void *cl_arg)
 	if (args->first)
 		hetsched__bias_rows_cuda_launch(y, b, m, n, ldy, (uint32_t)bias_row_step(buffers),
 		                                stream);
-	HETSCHED_CUBLAS_CHECK(cublasSgemm(starpu_cublas_get_local_handle(), CUBLAS_OP_T,
-	                                  CUBLAS_OP_N, (int)n, (int)m, (int)k, &one, w, (int)ldw, x,
-	                                  (int)ldx, &one, y, (int)ldy));
+	switch (args->precision) {
+	case HETSCHED_PRECISION_TF32:
+		compute = CUBLAS_COMPUTE_32F_FAST_TF32;
+		break;
+	case HETSCHED_PRECISION_BF16:
+		compute = CUBLAS_COMPUTE_32F_FAST_16BF;
+		break;
+	case HETSCHED_PRECISION_FP16:
+		compute = CUBLAS_COMPUTE_32F_FAST_16F;
+		break;
+	default: /* HETSCHED_PRECISION_FP32 */
+		break;
+	}
+	if (compute == CUBLAS_COMPUTE_32F)
+		HETSCHED_CUBLAS_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m,
+		                                  (int)k, &one, w, (int)ldw, x, (int)ldx, &one, y,
+		                                  (int)ldy));
+	else
+		HETSCHED_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, (int)n, (int)m,
+		                                   (int)k, &one, w, CUDA_R_32F, (int)ldw, x,
+		                                   CUDA_R_32F, (int)ldx, &one, y, CUDA_R_32F,
+		                                   (int)ldy, compute, CUBLAS_GEMM_DEFAULT));
 	if (args->last && hetsched__ew_is_relu(&args->prog))
 		hetsched__relu_cuda_launch(y, m, n, ldy, stream);
 	else if (args->last && args->prog.n)
-		hetsched__epilogue_cuda_launch(y, m, n, ldy, vecs, (uint32_t)ldv, &args->prog,
-		                               stream);
+		hetsched__epilogue_cuda_launch(y, HETSCHED__CUDA_F32, m, n, ldy, vecs,
+		                               (uint32_t)ldv, &args->prog, stream);
 }
 #endif
 

@@ -219,8 +219,18 @@ HETSCHED__PHILOX_FN void hetsched__box_muller(hetsched__u32 w0, hetsched__u32 w1
 	double r = sqrt(hetsched__dmul(-2.0, log((double)hetsched__u01_open0(w0))));
 	double t = hetsched__dmul(HETSCHED__TWO_PI_D, (double)hetsched__u01(w1));
 
+#if defined(__CUDA_ARCH__)
+	/* One range reduction for both: CUDA's sincos has the reduction and polynomials of its sin
+	 * and cos (libdevice), so the values are theirs. */
+	double s, c;
+
+	sincos(t, &s, &c);
+	*z0 = hetsched__dmul(r, c);
+	*z1 = hetsched__dmul(r, s);
+#else
 	*z0 = hetsched__dmul(r, cos(t));
 	*z1 = hetsched__dmul(r, sin(t));
+#endif
 #elif defined(HETSCHED__OPENCL)
 	float r = sqrt(-2.0f * log(hetsched__u01_open0(w0)));
 	float t = HETSCHED__TWO_PI_F * hetsched__u01(w1);

@@ -79,10 +79,10 @@ static void rand_cuda(void *buffers[], void *cl_arg)
 	const struct hetsched_rand_args *args = cl_arg;
 
 	hetsched__rand_cuda_launch(
-	    (float *)STARPU_MATRIX_GET_PTR(buffers[0]), STARPU_MATRIX_GET_NX(buffers[0]),
-	    STARPU_MATRIX_GET_NY(buffers[0]), STARPU_MATRIX_GET_LD(buffers[0]), args->seed,
-	    args->stream, args->dist, args->a, args->b, args->row0, args->col0,
-	    starpu_cuda_get_local_stream());
+	    (void *)STARPU_MATRIX_GET_PTR(buffers[0]), args->dtype,
+	    STARPU_MATRIX_GET_NX(buffers[0]), STARPU_MATRIX_GET_NY(buffers[0]),
+	    STARPU_MATRIX_GET_LD(buffers[0]), args->seed, args->stream, args->dist, args->a,
+	    args->b, args->row0, args->col0, starpu_cuda_get_local_stream());
 }
 #endif
 

@@ -127,12 +127,12 @@ static void softmax_cuda(void *buffers[], void *cl_arg)
 
 	for (uint32_t phase = 0; phase < 3; phase++)
 		for (unsigned t = 0; t < ntiles; t++)
-			hetsched__softmax_cuda_launch(
-			    (float *)STARPU_MATRIX_GET_PTR(buffers[t + 1]),
-			    STARPU_MATRIX_GET_NY(buffers[t + 1]),
-			    STARPU_MATRIX_GET_NX(buffers[t + 1]),
-			    STARPU_MATRIX_GET_LD(buffers[t + 1]), scratch, phase, t == 0, args->log,
-			    stream);
+			hetsched__softmax_cuda_launch((void *)STARPU_MATRIX_GET_PTR(buffers[t + 1]),
+			                              args->dtype,
+			                              STARPU_MATRIX_GET_NY(buffers[t + 1]),
+			                              STARPU_MATRIX_GET_NX(buffers[t + 1]),
+			                              STARPU_MATRIX_GET_LD(buffers[t + 1]), scratch,
+			                              phase, t == 0, args->log, stream);
 }
 #endif
 

@@ -272,16 +272,17 @@ done
 LIBSO=$(ls "$BUILD"/.libs/libhetsched.so.* 2>/dev/null | head -n 1)
 [ -n "$LIBSO" ] || fail "no $BUILD/.libs/libhetsched.so.*"
 missing=
-for sym in starpu_cuda_get_local_stream starpu_cublas_get_local_handle cublasSgemm_v2; do
+for sym in starpu_cuda_get_local_stream starpu_cublas_get_local_handle cublasSgemm_v2 cublasGemmEx; do
 	nm -D "$LIBSO" | grep -q " $sym\(@.*\)\{0,1\}$" || missing="$missing $sym"
 done
-for sym in hetsched__rand_cuda_launch hetsched__bias_rows_cuda_launch hetsched__relu_cuda_launch; do
+for sym in hetsched__rand_cuda_launch hetsched__bias_rows_cuda_launch hetsched__relu_cuda_launch \
+	hetsched__linear16_cuda hetsched__linear16_end_cuda_launch; do
 	nm "$LIBSO" | grep -q " [Tt] $sym$" || missing="$missing $sym"
 done
 [ -z "$missing" ] || fail "libhetsched lacks the CUDA glue: no symbol$missing"
 exported=$(nm -D --defined-only "$LIBSO" | awk '$3 ~ /^hetsched__/ { print $3 }' | tr '\n' ' ')
 [ -z "$exported" ] || fail "libhetsched exports internal symbols: $exported"
-say "libhetsched: $(basename "$LIBSO") references starpu_cuda_get_local_stream, starpu_cublas_get_local_handle, cublasSgemm_v2 and holds the CUDA launchers"
+say "libhetsched: $(basename "$LIBSO") references starpu_cuda_get_local_stream, starpu_cublas_get_local_handle, cublasSgemm_v2, cublasGemmEx and holds the CUDA launchers"
 say "libhetsched needs: $(objdump -p "$LIBSO" | sed -n 's/^ *NEEDED *//p' | tr '\n' ' ')"
 [ -x "$BUILD/hetsched" ] || fail "no $BUILD/hetsched"
 note="not run: no CUDA 11 runtime here"

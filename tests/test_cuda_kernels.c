@@ -1,13 +1,17 @@
 /* test_cuda_kernels.c: checks the CUDA kernels of the codelets, without StarPU, through their
  * launchers (cuda_kernels.h), against the CPU:
  * - rand: uniform bit for bit against hetsched__ref_rand, normal within 4 ulp (the platform's
- *   logf/sinf/cosf differ), at odd tile offsets, ragged sizes and padded leading dimensions;
+ *   log/sin/cos differ in the last bits of a double), at odd tile offsets, ragged sizes, padded
+ *   leading dimensions and misaligned tile addresses, for every storage dtype: 16-bit tiles hold
+ *   the reference's FP32 values rounded as half.h rounds them (uniform: bit for bit; normal:
+ *   within one unit of the 16-bit format), and the padding around the tile is left alone;
  * - bias broadcast and ReLU, exactly, leaving the padding alone;
  * - one linear tile as linear.c's CUDA variant computes it (bias, cuBLAS sgemm with the
  *   column-major trick, ReLU) against OpenBLAS, normwise relative error <= 1e-4;
  * - the epilogue (every unary operation, SiLU's registers, scalar and per-column constants,
  *   swapped operands) and the three softmax phases over three column tiles, against the
  *   double-precision references of reference.c (relative error <= 1e-5 of the largest value).
+ * The 16-bit variants of the other kernels and the precisions are in test_cuda_precision.c.
  * Without a CUDA device it reports SKIP and exits 77.
  */
 #include "config.h"
@@ -21,45 +25,29 @@
 
 #include "codelets.h"
 #include "cuda_kernels.h"
+#include "cuda_test.h"
 #define HETSCHED_STATUS_CUDA 1
 #include "status_check.h"
 #include "hetsched.h"
 #include "reference.h"
 #include "tap.h"
 
-/* Distance in units in the last place between two finite floats. */
-static int64_t ulp_distance(float a, float b)
-{
-	int32_t ia, ib;
-	int64_t la, lb;
-
-	memcpy(&ia, &a, sizeof(ia));
-	memcpy(&ib, &b, sizeof(ib));
-	la = ia < 0 ? (int64_t)INT32_MIN - ia : ia; /* monotonic over the floats */
-	lb = ib < 0 ? (int64_t)INT32_MIN - ib : ib;
-	return la > lb ? la - lb : lb - la;
-}
-
-/* Pseudo-random test data in [-1, 1) (not the generator under test). */
-static void fill_data(float *p, size_t n, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		p[i] = (float)(seed >> 8) / 8388608.0f - 1.0f;
-	}
-}
-
-static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uint64_t row0,
-                       uint64_t col0, uint32_t rows, uint32_t cols, uint32_t pad)
+/* rand into a tile of \p dtype: rows x cols at (row0, col0) of the tensor, leading dimension
+ * cols + pad, starting \p off elements into a device buffer (off odd: the vector stores cannot be
+ * used, as for a tile inside a larger allocation). Every element outside the tile keeps a
+ * sentinel. */
+static void check_rand(cudaStream_t stream, uint32_t dtype, uint32_t dist, float a, float b,
+                       uint64_t row0, uint64_t col0, uint32_t rows, uint32_t cols, uint32_t pad,
+                       uint32_t off)
 {
 	const uint32_t ld = cols + pad;
-	const size_t size = (size_t)rows * ld;
+	const size_t es = dtype == HETSCHED_DTYPE_F32 ? sizeof(float) : sizeof(uint16_t);
+	const size_t size = off + (size_t)rows * ld;
 	struct hetsched_rand_args args;
-	float *gpu = malloc(size * sizeof(float)), *ref = malloc(size * sizeof(float));
-	float *dev;
-	size_t i, ndiff = 0, worst = 0;
+	unsigned char *gpu = malloc(size * es), *want = malloc(size * es);
+	float *ref = malloc((size_t)rows * ld * sizeof(float));
+	unsigned char *dev;
+	size_t i, ndiff = 0, nbad = 0, worst = 0;
 	int64_t max_ulp = 0;
 
 	memset(&args, 0, sizeof(args));
@@ -68,22 +56,49 @@ static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uin
 	args.dist = dist;
 	args.a = a;
 	args.b = b;
-	/* A sentinel everywhere: the kernel must overwrite the tile and leave the padding. */
-	for (i = 0; i < size; i++)
-		ref[i] = -777.0f;
-	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&dev, size * sizeof(float)));
-	HETSCHED_CUDA_CHECK(cudaMemcpy(dev, ref, size * sizeof(float), cudaMemcpyHostToDevice));
+	args.dtype = dtype;
+	/* A sentinel everywhere: the kernel must overwrite the tile and leave the rest. */
+	memset(want, 0xa5, size * es);
+	HETSCHED_CUDA_CHECK(cudaMalloc((void **)&dev, size * es));
+	HETSCHED_CUDA_CHECK(cudaMemcpy(dev, want, size * es, cudaMemcpyHostToDevice));
 	hetsched__ref_rand(ref, ld, rows, cols, row0, col0, &args);
-	hetsched__rand_cuda_launch(dev, cols, rows, ld, args.seed, args.stream, dist, a, b, row0,
-	                           col0, stream);
+	for (uint32_t r = 0; r < rows; r++)
+		for (uint32_t c = 0; c < cols; c++) {
+			size_t e = off + (size_t)r * ld + c;
+			float v = ref[(size_t)r * ld + c];
+
+			if (dtype == HETSCHED_DTYPE_F32)
+				memcpy(want + e * es, &v, sizeof(v));
+			else {
+				uint16_t h = round16(dtype, v);
+
+				memcpy(want + e * es, &h, sizeof(h));
+			}
+		}
+	hetsched__rand_cuda_launch(dev + off * es, dtype, cols, rows, ld, args.seed, args.stream,
+	                           dist, a, b, row0, col0, stream);
 	HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
-	HETSCHED_CUDA_CHECK(cudaMemcpy(gpu, dev, size * sizeof(float), cudaMemcpyDeviceToHost));
+	HETSCHED_CUDA_CHECK(cudaMemcpy(gpu, dev, size * es, cudaMemcpyDeviceToHost));
 	HETSCHED_CUDA_CHECK(cudaFree(dev));
 	for (i = 0; i < size; i++) {
-		int64_t d = ulp_distance(gpu[i], ref[i]);
+		const int inside = i >= off && (i - off) % ld < cols;
+		int64_t d;
 
-		if (isnan(gpu[i]))
-			d = INT64_MAX;
+		if (dtype == HETSCHED_DTYPE_F32) {
+			float g, w;
+
+			memcpy(&g, gpu + i * es, sizeof(g));
+			memcpy(&w, want + i * es, sizeof(w));
+			d = isnan(g) ? INT64_MAX : ulp_distance(g, w);
+		} else {
+			uint16_t g, w;
+
+			memcpy(&g, gpu + i * es, sizeof(g));
+			memcpy(&w, want + i * es, sizeof(w));
+			d = is_nan16(dtype, g) ? INT64_MAX : ulp16(g, w);
+		}
+		if (d != 0 && !inside)
+			nbad++; /* the padding or what lies before the tile was written */
 		if (d != 0)
 			ndiff++;
 		if (d > max_ulp) {
@@ -91,25 +106,32 @@ static void check_rand(cudaStream_t stream, uint32_t dist, float a, float b, uin
 			worst = i;
 		}
 	}
+	tap_ok(nbad == 0, "rand %s %s: nothing written outside the %ux%u tile (ld %u, offset %u)",
+	       hetsched_dtype_name(dtype), dist == HETSCHED_DIST_UNIFORM ? "uniform" : "normal",
+	       rows, cols, ld, off);
 	if (dist == HETSCHED_DIST_UNIFORM) {
 		if (!tap_ok(ndiff == 0,
-		            "rand uniform(%g, %g) CUDA == CPU bit for bit, %ux%u at (%" PRIu64
-		            ", %" PRIu64 "), ld %u",
-		            a, b, rows, cols, row0, col0, ld))
-			tap_diag("  %zu differ; worst at %zu: %.9g vs %.9g", ndiff, worst,
-			         gpu[worst], ref[worst]);
+		            "rand uniform(%g, %g) %s CUDA == CPU bit for bit, %ux%u at (%" PRIu64
+		            ", %" PRIu64 "), ld %u, offset %u",
+		            a, b, hetsched_dtype_name(dtype), rows, cols, row0, col0, ld, off))
+			tap_diag("  %zu differ; worst at %zu (%lld ulp)", ndiff, worst,
+			         (long long)max_ulp);
 	} else {
-		if (!tap_ok(max_ulp <= 4,
-		            "rand normal(%g, %g) CUDA within 4 ulp of CPU, %ux%u at (%" PRIu64
-		            ", %" PRIu64 "), ld %u",
-		            a, b, rows, cols, row0, col0, ld))
-			tap_diag("  %zu differ, max %lld ulp at %zu: %.9g vs %.9g", ndiff,
-			         (long long)max_ulp, worst, gpu[worst], ref[worst]);
+		const int64_t tol = dtype == HETSCHED_DTYPE_F32 ? 4 : 1;
+
+		if (!tap_ok(max_ulp <= tol,
+		            "rand normal(%g, %g) %s CUDA within %lld ulp of CPU, %ux%u at (%" PRIu64
+		            ", %" PRIu64 "), ld %u, offset %u",
+		            a, b, hetsched_dtype_name(dtype), (long long)tol, rows, cols, row0,
+		            col0, ld, off))
+			tap_diag("  %zu differ, max %lld ulp at %zu", ndiff, (long long)max_ulp,
+			         worst);
 		else
 			tap_diag("  %zu of %zu differ, max %lld ulp", ndiff, size,
 			         (long long)max_ulp);
 	}
 	free(gpu);
+	free(want);
 	free(ref);
 }
 
@@ -233,7 +255,8 @@ static void check_epilogue(cudaStream_t stream)
 		hetsched__ref_epilogue(ref, ldy, m, n, &prog, vecs, ldv);
 		HETSCHED_CUDA_CHECK(
 		    cudaMemcpy(dy, y, size * sizeof(float), cudaMemcpyHostToDevice));
-		hetsched__epilogue_cuda_launch(dy, m, n, ldy, dv, ldv, &prog, stream);
+		hetsched__epilogue_cuda_launch(dy, HETSCHED_DTYPE_F32, m, n, ldy, dv, ldv, &prog,
+		                               stream);
 		HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
 		HETSCHED_CUDA_CHECK(
 		    cudaMemcpy(out, dy, size * sizeof(float), cudaMemcpyDeviceToHost));
@@ -274,8 +297,9 @@ static void check_softmax(cudaStream_t stream)
 		}
 		for (uint32_t phase = 0; phase < 3; phase++)
 			for (int t = 0; t < 3; t++)
-				hetsched__softmax_cuda_launch(dt[t], m, widths[t], lds[t], ds,
-				                              phase, t == 0, log, stream);
+				hetsched__softmax_cuda_launch(dt[t], HETSCHED_DTYPE_F32, m,
+				                              widths[t], lds[t], ds, phase, t == 0,
+				                              log, stream);
 		HETSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
 		for (int t = 0, col = 0; t < 3; col += widths[t++]) {
 			HETSCHED_CUDA_CHECK(cudaMemcpy(h, dt[t], (size_t)m * lds[t] * sizeof(float),
@@ -383,13 +407,21 @@ int main(void)
 	HETSCHED_CUBLAS_CHECK(cublasCreate(&handle));
 	HETSCHED_CUBLAS_CHECK(cublasSetStream(handle, stream));
 
-	check_rand(stream, HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, 0, 0, 64, 256, 0);
-	check_rand(stream, HETSCHED_DIST_UNIFORM, -1.0f, 1.0f, 7, 3, 33, 129, 5);
-	check_rand(stream, HETSCHED_DIST_UNIFORM, 1.0f, 2.0f, 100, 1001, 17, 1000, 3);
-	check_rand(stream, HETSCHED_DIST_UNIFORM, -0.0625f, 0.0625f, 0xffffffffull, 2, 3, 7, 1);
-	check_rand(stream, HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, 5, (1ull << 34) - 9, 70000, 5, 0);
-	check_rand(stream, HETSCHED_DIST_NORMAL, 0.0f, 1.0f, 0, 0, 64, 256, 0);
-	check_rand(stream, HETSCHED_DIST_NORMAL, 3.0f, 0.5f, 9, 1, 31, 333, 2);
+	for (uint32_t dtype = HETSCHED_DTYPE_F32; dtype <= HETSCHED_DTYPE_F16; dtype++) {
+		const uint32_t U = HETSCHED_DIST_UNIFORM, N = HETSCHED_DIST_NORMAL;
+
+		check_rand(stream, dtype, U, 0.0f, 1.0f, 0, 0, 64, 256, 0, 0);
+		check_rand(stream, dtype, U, -1.0f, 1.0f, 7, 3, 33, 129, 5, 0);
+		check_rand(stream, dtype, U, -1.0f, 1.0f, 7, 4, 33, 129, 3, 1);
+		check_rand(stream, dtype, U, 1.0f, 2.0f, 100, 1001, 17, 1000, 3, 3);
+		check_rand(stream, dtype, U, -0.0625f, 0.0625f, 0xffffffffull, 2, 3, 7, 1, 0);
+		check_rand(stream, dtype, U, 0.0f, 1.0f, 5, (1ull << 34) - 9, 70000, 5, 0, 0);
+		check_rand(stream, dtype, U, 0.0f, 1.0f, 1, 1, 1, 1, 0, 1);
+		check_rand(stream, dtype, U, -3.0f, 5.0f, 2, 8, 40, 4100, 4, 0);
+		check_rand(stream, dtype, N, 0.0f, 1.0f, 0, 0, 64, 256, 0, 0);
+		check_rand(stream, dtype, N, 3.0f, 0.5f, 9, 1, 31, 333, 2, 1);
+		check_rand(stream, dtype, N, -1.0f, 2.0f, 3, 6, 5, 1030, 6, 0);
+	}
 
 	check_bias_relu(stream);
 	check_epilogue(stream);

@@ -9,13 +9,16 @@
 #  1. builds hetsched (library, CLI, test programs) against the bundle, CUDA in the library;
 #  2. a tiny CUDA program: cuBLAS sgemm on device-resident data (one call, N x N x N, no TF32),
 #     the device's write (cudaMemset) and copy bandwidth, and hetsched's rand kernel alone;
-#  3. tests/test_cuda_kernels, then the numerical tests with HS_WORKERS=cuda;
+#  3. tests/test_cuda_kernels and test_cuda_precision, then the numerical tests with
+#     HS_WORKERS=cuda;
 #  4. `hetsched calibrate`, then `hetsched run --check --json` for each size, policy (dmda,
 #     dmdas, eager) and worker set (GPU only: --ncpu 0; CPU only: --ncuda 0; both), the runs
 #     that the targets need first, CPU-only ones last (skipped when the budget runs out);
 #  4b. tests/gpu/measure-data.sh, before the runs of 4: issue 18's figures (cold_16384 from host
 #     files, the 131072 x 8192 stream file to file, with the CPU workers added, device memory
 #     limited to a quarter, first pass on a fresh STARPU_HOME), PyTorch measured beside them;
+#  4c. tests/gpu/measure-precision.sh, before 4b: issue 19's figures (TF32 and BF16-storage runs
+#     against cublasGemmEx alone, rand against torch.rand/randn), PyTorch beside them;
 #  5. a summary table: each figure beside its target. Targets: hetsched GPU-only (host to host)
 #     >= 0.92 x cuBLAS at 16384 and >= 0.80 x at 8192 (these passes are "resident": x and W were
 #     generated on the GPU by the warm-up, only y travels); hybrid CPU+GPU >= 1.00 x GPU-only
@@ -216,7 +219,7 @@ say "make -j$JOBS libhetsched.la hetsched (log: $WORK/make.log)"
 make -C "$BUILD" -j"$JOBS" libhetsched.la hetsched >"$WORK/make.log" 2>&1 ||
 	{ grep -E 'error|Error' "$WORK/make.log" | head -n 30 >&2; die "the build failed (see $WORK/make.log)"; }
 TESTS_BUILT=
-for t in test_cuda_kernels test_rand test_linear test_both; do
+for t in test_cuda_kernels test_cuda_precision test_rand test_rand16 test_precision test_linear test_both; do
 	if make -C "$BUILD/tests" -j"$JOBS" "$t" >>"$WORK/make.log" 2>&1; then
 		TESTS_BUILT="$TESTS_BUILT $t"
 	else
@@ -306,11 +309,11 @@ int main(int argc, char **argv) {
 		}
 #ifdef WITH_RAND
 		/* Inputs from the real generator (zeros would flatter the GEMM's power draw). */
-		hetsched__rand_cuda_launch(x, n, n, n, 1, 0, 0, 0.0f, 1.0f, 0, 0, st);
-		hetsched__rand_cuda_launch(w, n, n, n, 2, 0, 0, 0.0f, 1.0f, 0, 0, st);
-		float rms = median_ms([&] { hetsched__rand_cuda_launch(y, n, n, n, 3, 0, 0, 0.0f, 1.0f, 0, 0, st); }, 10, st);
+		hetsched__rand_cuda_launch(x, HETSCHED__CUDA_F32, n, n, n, 1, 0, 0, 0.0f, 1.0f, 0, 0, st);
+		hetsched__rand_cuda_launch(w, HETSCHED__CUDA_F32, n, n, n, 2, 0, 0, 0.0f, 1.0f, 0, 0, st);
+		float rms = median_ms([&] { hetsched__rand_cuda_launch(y, HETSCHED__CUDA_F32, n, n, n, 3, 0, 0, 0.0f, 1.0f, 0, 0, st); }, 10, st);
 		printf("rand %d uniform_gbs %.1f\n", n, sz / (rms * 1e-3) * 1e-9);
-		rms = median_ms([&] { hetsched__rand_cuda_launch(y, n, n, n, 3, 0, 1, 0.0f, 1.0f, 0, 0, st); }, 10, st);
+		rms = median_ms([&] { hetsched__rand_cuda_launch(y, HETSCHED__CUDA_F32, n, n, n, 3, 0, 1, 0.0f, 1.0f, 0, 0, st); }, 10, st);
 		printf("rand %d normal_gbs %.1f\n", n, sz / (rms * 1e-3) * 1e-9);
 #endif
 		const float one = 1.0f;
@@ -393,7 +396,10 @@ run_test() { # id label command...: TAP output into RES/id.tap
 case " $TESTS_BUILT " in *" test_cuda_kernels "*)
 	run_test test_cuda_kernels "tests/test_cuda_kernels" "$BUILD/tests/test_cuda_kernels" ;;
 esac
-for t in test_rand test_linear test_both; do
+case " $TESTS_BUILT " in *" test_cuda_precision "*)
+	run_test test_cuda_precision "tests/test_cuda_precision" "$BUILD/tests/test_cuda_precision" ;;
+esac
+for t in test_rand test_rand16 test_precision test_linear test_both; do
 	case " $TESTS_BUILT " in *" $t "*) ;; *) continue ;; esac
 	run_test "$t" "tests/$t, HS_WORKERS=cuda" env HS_WORKERS=cuda HETSCHED="$HETSCHED" \
 		HS_TOP_SRCDIR="$SRC" HS_TOP_BUILDDIR="$BUILD" PYTHON_NUMPY="$PYTHON" STARPU_NOPENCL=0 \
@@ -403,6 +409,24 @@ for t in test_rand test_linear test_both; do
 		step "tests/$t with CUDA workers" MISSING "no TAP line names a cuda worker set: the tests ran on CPU only"
 	fi
 done
+
+# ------------------------------------------------------------------ issue 19: precisions
+# TF32 and BF16-storage linear layers against cublasGemmEx alone, rand against torch.rand/randn
+# (tests/gpu/measure-precision.sh), with at most a quarter of what is left (150 s at most).
+if [ "$(left)" -gt 60 ]; then
+	pbudget=$(($(left) / 4 < 150 ? $(left) / 4 : 150))
+	say "issue 19 figures (tests/gpu/measure-precision.sh, budget $pbudget s)"
+	env STARPU_HOME="$WORK/precision-home" PYTHON="$PYTHON" NVCC="$NVCC" NVCCFLAGS="$NVCCFLAGS_GPU" \
+		bash "$SRC/tests/gpu/measure-precision.sh" --budget "$pbudget" --ncuda "$NCUDA" \
+		--build "$BUILD" --src "$SRC" --linkdir "$LINKDIR" "$HETSCHED" "$RES" \
+		>"$RES/measure-precision.log" 2>&1
+	rc=$?
+	sed 's/^/  /' "$RES/precision.txt" 2>/dev/null
+	[ $rc = 0 ] && step "issue 19 figures (measure-precision.sh)" PASS "$(elapsed) s in" ||
+		{ step "issue 19 figures (measure-precision.sh)" FAIL "exit $rc (see measure-precision.log)"; FAILED=1; }
+else
+	step "issue 19 figures (measure-precision.sh)" SKIPPED "time budget"
+fi
 
 # ------------------------------------------------------------------ issue 18: data from the host
 # cold, stream, +CPU, limited device memory, first pass on a fresh STARPU_HOME; PyTorch beside
@@ -590,6 +614,11 @@ for n in sizes:
               f"{t.get('cpu', 0):>5} {t.get('cuda', 0):>5}  {'ok' if c.get('ok') else 'FAILED'} "
               f"(rel {c.get('max_rel_err', float('nan')):.1e})")
 P("-" * 100)
+try:
+    P("issue 19: precisions and 16-bit storage (tests/gpu/measure-precision.sh)")
+    P(open(os.path.join(res, "precision.txt")).read().rstrip())
+    P("-" * 100)
+except OSError: pass
 try:
     P("issue 18: data from the host and back (tests/gpu/measure-data.sh)")
     P(open(os.path.join(res, "data.txt")).read().rstrip())
