@@ -143,7 +143,9 @@ struct hetsched_conf {
 	 * time of the whole operation on the fastest kind (speeds measured at init by one small
 	 * task per kind, which also warms cuBLAS, PoCL and OpenBLAS), so that slow workers never
 	 * lengthen a run, calibrated or not. 1: every kind may get every task, as the policy
-	 * decides (also HETSCHED_ALL_KINDS=1), e.g. to study a policy's own choices. */
+	 * decides (also HETSCHED_ALL_KINDS=1), e.g. to study a policy's own choices. Always 1
+	 * under heteroprio, which keeps slow kinds off the critical path with its own slow
+	 * factors (StarPU aborts on a task offered fewer kinds than its bucket). */
 	int all_kinds;
 	/** How tensors are stored and moved (x, weights, y, activations in between); default
 	 * HETSCHED_DTYPE_F32. Every tensor created after init takes it. */

@@ -309,7 +309,10 @@ int hetsched_init(const struct hetsched_conf *conf)
 	hetsched__set_initialized(1);
 	/* Warm every kind's libraries (cuBLAS, PoCL's compiler, OpenBLAS's buffers) and measure
 	 * its speed, so that neither the first pass nor an uncalibrated policy pays for them. */
-	hetsched__placement_set_all_kinds(conf->all_kinds);
+	/* heteroprio puts every task in a bucket that every kind computing it may take, and
+	 * StarPU aborts on a task whose allowed kinds are fewer than its bucket's: slow kinds are
+	 * kept off the critical path there by the bucket's slow factors (heteroprio.c) instead. */
+	hetsched__placement_set_all_kinds(conf->all_kinds || !strcmp(sched, "heteroprio"));
 	hetsched__probe_kinds();
 	hetsched_bus_bytes(NULL, NULL, NULL); /* the probe's transfers are not a pass's */
 	hetsched_stats_reset();
