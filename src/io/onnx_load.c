@@ -51,6 +51,7 @@ static void reset(struct hetsched__oc *c)
 	}
 	memset(m->steps, 0, (2 * c->graph->n_node + 2) * sizeof(*m->steps));
 	m->nsteps = m->nlayers = 0;
+	m->weight_dtypes = 0;
 	c->nvals = 0;
 	memset(&c->prog, 0, sizeof(c->prog));
 	free(c->vecs);
