@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hetsched.h"
+
 /* Options that select the workers, shared by every command that starts StarPU. */
 struct cli_workers {
 	const char *sched;
@@ -15,6 +17,9 @@ struct cli_workers {
 	double watchdog_s; /* --watchdog: 0 for off */
 	int verbose;       /* --verbose: StarPU's own messages on stderr */
 	int all_kinds;     /* hetsched_conf.all_kinds: calibration offers every kind every task */
+	enum hetsched_dtype
+	    dtype; /* hetsched_conf.dtype; dtype_set: given (--dtype), not a default */
+	int dtype_set;
 	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
 	const char *simulate;
 	int sim_gpus, sim_cpus;

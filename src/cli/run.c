@@ -49,6 +49,10 @@ const char cli_run_help[] =
     "wrong\n" CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
     "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
     "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
+    "  --save-dtype D     f32, bf16 or f16: the dtype of --save and --save-input (default:\n"
+    "                     the storage dtype; a model file of bf16 or f16 weights sets it\n"
+    "                     when --dtype is not given). .npy has no bf16: --save-dtype f32\n"
+    "                     or a .safetensors file\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
     "  --quiet            no summary\n"
@@ -78,6 +82,7 @@ enum {
 	OPT_TRACE,
 	OPT_QUIET,
 	OPT_BATCH_SIZE,
+	OPT_SAVE_DTYPE,
 };
 
 /* ------------------------------------------------------------------ options */
@@ -133,6 +138,7 @@ static const struct cli_binding run_bindings[] = {
     RUN(OPT_TRACE, CLI_TEXT, "trace", trace, CLI_NOT_GIVEN),
     RUN(OPT_QUIET, CLI_FLAG, "quiet", quiet, CLI_NOT_GIVEN),
     RUN(OPT_BATCH_SIZE, CLI_SIZE, "batch-size", batch_size, CLI_NOT_GIVEN),
+    RUN(OPT_SAVE_DTYPE, CLI_TEXT, "save-dtype", save_dtype_name, CLI_NOT_GIVEN),
     {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
 };
 
@@ -178,6 +184,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"trace", required_argument, NULL, OPT_TRACE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
+	    {"save-dtype", required_argument, NULL, OPT_SAVE_DTYPE},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -366,7 +373,7 @@ int cli_run(int argc, char **argv)
 	rc = EXIT_USAGE;
 
 	/* Everything that can be refused is refused before StarPU starts. */
-	if (describe_problem(&o, &p) < 0)
+	if (describe_problem(&o, &p) < 0 || run_decide_dtypes(&o, &p) < 0)
 		goto out;
 	if (o.batch_size && run_check_stream_options(&o, &p) < 0)
 		goto out;
@@ -464,7 +471,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && run_save_output(&p, o.save, ydata, ldy) < 0) {
+	if (o.save && run_save_output(&o, &p, o.save, ydata, ldy) < 0) {
 		cli_signals_block(0);
 		rc = run_fail("cannot save the result");
 		goto out;
@@ -474,7 +481,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    run_save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
+		    run_save_array(&o, o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
 			rc = run_fail("cannot save the input");
 			goto out;
@@ -511,8 +518,10 @@ int cli_run(int argc, char **argv)
 		}
 		if (o.json)
 			report_print_json(&report);
-		else if (!o.quiet)
+		else if (!o.quiet) {
 			report_print_text(&report);
+			run_report_dtype(&o);
+		}
 	}
 	cli_signals_block(0);
 	rc = o.check && !check.ok ? EXIT_RUNTIME : EXIT_OK;
