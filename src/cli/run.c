@@ -32,7 +32,7 @@ const char cli_run_help[] =
     "                     final one (one name: every gap); relu, leaky_relu, elu, selu,\n"
     "                     tanh, sigmoid, hardsigmoid, gelu, gelu_tanh, silu, softmax,\n"
     "                     log_softmax, none (random model default: relu between layers)\n"
-    "  --input x.npy      input batch (float32/float64, C order; 1-D is one row, N-D runs\n"
+    "  --input x.npy      input batch (float16/32/64, C order; 1-D is one row, N-D runs\n"
     "                     as rows of its last dimension)\n"
     "  --input NAME=F.npy another input of an ONNX graph (a Gemm's B or C)\n"
     "  --model PATH       .onnx (torch.onnx.export), .safetensors of a state_dict, or a\n"
