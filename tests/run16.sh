@@ -64,17 +64,21 @@ run() {
 
 run bf16 --model "$d/m/st_bf16.safetensors" --save "$d/y_bf16.safetensors" &&
 	grep -q "^dtype: bf16, as the weights in $d/m/st_bf16.safetensors" "$d/out" &&
+	grep -q "^saved: $d/y_bf16.safetensors (9 x 4 bfloat16)" "$d/out" &&
 	compare "$d/y_bf16.safetensors" "$d/m/st_ref_bf16" bf16
 st=$?
 [ $st -ne 0 ] && diag "$(cat "$d/out")"
-ok $st "BF16 .safetensors model, no --dtype: stored in bf16 (the summary says so), y saved as BF16"
+ok $st "BF16 .safetensors model, no --dtype: stored in bf16, y saved as BF16 (the summary says both)"
 
 run bf16-f32 --model "$d/m/st_bf16.safetensors" --save "$d/y_f32.npy" --save-dtype f32 &&
 	compare "$d/y_f32.npy" "$d/m/st_ref_bf16" f32
-ok $? "BF16 model, --save y.npy --save-dtype f32: a float32 .npy"
+st=$?
+grep -q "^saved: $d/y_f32.npy (9 x 4 float32)" "$d/out" || st=1
+ok $st "BF16 model, --save y.npy --save-dtype f32: a float32 .npy"
 
 run f16 --model "$d/m/m16" --save "$d/y_f16.npy" &&
 	grep -q "^dtype: f16, as the weights in $d/m/m16" "$d/out" &&
+	grep -q "^saved: $d/y_f16.npy (9 x 4 float16)" "$d/out" &&
 	compare "$d/y_f16.npy" "$d/m/m16/ref" f16
 ok $? "folder of float16 .npy weights: stored in f16, y saved as '<f2', numpy reads it"
 

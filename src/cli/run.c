@@ -506,6 +506,9 @@ int cli_run(int argc, char **argv)
 		    .save = o.save,
 		    .save_ndim = p.y_ndim && !run_is_safetensors(o.save) ? p.y_ndim : 0,
 		    .save_shape = p.y_shape,
+		    .save_type = o.save_dtype == HETSCHED_DTYPE_BF16  ? "bfloat16"
+		                 : o.save_dtype == HETSCHED_DTYPE_F16 ? "float16"
+		                                                      : NULL,
 		    .ranks = ranks,
 		    .nranks = (size_t)hetsched_nranks(),
 		};
