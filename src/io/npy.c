@@ -429,8 +429,8 @@ int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_mes
 }
 
 /* From a file, the header is read first and the data then go straight into the result (through
- * a bounded buffer for float16 and float64), so a large input is never held twice. Arrays of up to
- * max_ndim dimensions; their shape in shape[] when it is not NULL. */
+ * a bounded buffer for float16 and float64), so a large input is never held twice. Arrays of up
+ * to max_ndim dimensions; their shape in shape[] when it is not NULL, their dtype in *dtype. */
 static int load_file(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim,
                      size_t *shape, size_t max_ndim, enum hetsched_dtype *dtype)
 {
