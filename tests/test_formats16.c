@@ -11,7 +11,9 @@
  *  - the writers store float32 values as numpy and a bfloat16 rounding in numpy's integer
  *    arithmetic do (make_16bit.py check reads them back: np.load for .npy, struct and json for
  *    .safetensors), also from 16-bit sources (tool.h's hetsched__npy_write), and a bfloat16
- *    .npy is refused, leaving no file, no temporary file, and a file already there intact.
+ *    .npy is refused, leaving no file, no temporary file, and a file already there intact;
+ *  - with the runtime (CPU workers), hetsched_tensor_save_dtype writes what
+ *    hetsched_npy_save_dtype writes, and refuses bf16 before the gather.
  * Usage: test_formats16 DIR (written by make_16bit.py write DIR; outputs go to DIR/out).
  * Output: TAP, with the plan at the end. */
 #include "config.h"
@@ -31,6 +33,7 @@
 #include "io/file.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
+#include "hs_test.h"
 #include "tap.h"
 
 static const char *dir;
@@ -385,6 +388,36 @@ static void test_writers(void)
 	free(y);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* A tensor saved in 16 bits */
+
+static void test_tensor_save(void)
+{
+	hetsched_tensor_t t = NULL;
+	float *y = NULL;
+	unsigned char *a = NULL, *b = NULL;
+	size_t rows, cols, alen = 0, blen = 0;
+	int rc = hetsched_npy_load(path_of("y_src.npy"), &y, &rows, &cols);
+
+	hs_start("eager", HS_CPU_ONLY);
+	rc = rc ? rc : hetsched_tensor_from_host(&t, y, rows, cols, cols, 16, 16);
+	rc = rc ? rc : hetsched_tensor_save_dtype(t, path_of("out/t_f16.npy"), HETSCHED_DTYPE_F16);
+	rc = rc ? rc : hetsched__read_file(path_of("out/t_f16.npy"), &a, &alen);
+	rc = rc ? rc : hetsched__read_file(path_of("out/y_f16.npy"), &b, &blen);
+	if (rc)
+		tap_diag("%s", hetsched_last_error());
+	tap_ok(rc == 0 && alen == blen && !memcmp(a, b, alen),
+	       "hetsched_tensor_save_dtype f16: the bytes of hetsched_npy_save_dtype's y_f16.npy");
+	rc = hetsched_tensor_save_dtype(t, path_of("out/t_bf16.npy"), HETSCHED_DTYPE_BF16);
+	tap_ok(rc == HETSCHED_EDTYPE && !exists(path_of("out/t_bf16.npy")),
+	       "hetsched_tensor_save_dtype bf16: HETSCHED_EDTYPE, no file");
+	hetsched_tensor_destroy(t);
+	hetsched_shutdown();
+	free(a);
+	free(b);
+	free(y);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -400,5 +433,6 @@ int main(int argc, char **argv)
 	test_roundtrip16();
 	test_models();
 	test_writers();
+	test_tensor_save();
 	return tap_done();
 }
