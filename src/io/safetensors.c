@@ -472,7 +472,7 @@ int hetsched__safetensors_write(const char *path, const char *name, const void *
 		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: unknown dtype %d", path,
 		                       (unsigned)data_dtype >= HETSCHED_NDTYPES ? (int)data_dtype
 		                                                                : (int)file_dtype);
-	bytes = (uint64_t)rows * cols * hetsched_dtype_size(file_dtype);
+	bytes = (uint64_t)rows * cols * (file_dtype == HETSCHED_DTYPE_F32 ? 4 : 2);
 	/* {"__metadata__": {"format": "pt"}, NAME: {"dtype": "F32", "shape": [rows, cols],
 	 * "data_offsets": [0, bytes]}}, as safetensors.torch.save_file writes it. */
 	root = json_object();
