@@ -20,8 +20,9 @@ OUTDIR then holds:
   st_ref_bf16/, st_ref_f16/        float32 views of the BF16 / F16 tensors (.npy)
   onnx_<kind>.onnx, onnx_<kind>/   Gemm(transB=1) -> Relu -> Gemm with initializers of data type
                                    FLOAT16 or BFLOAT16 as raw_data or int32_data (the 16 bits in
-                                   each int32, as onnx.proto says), and onnx_mixed (one of each);
-                                   the folder holds the float32 views of the weights and biases
+                                   each int32, as onnx.proto says), input and output of that type,
+                                   and onnx_mixed (one of each, float32 input); the folder holds
+                                   the float32 views of the weights and biases
   y_src.npy                        float32 values for the writers: 1000 uniform in [-3e5, 3e5)
                                    with specials (ties, overflows, subnormals, inf, NaN)
 Values are rounded to 16 bits by numpy itself (astype(np.float16)) and, for bfloat16, which
@@ -195,10 +196,14 @@ def write_onnx(outdir, lay):
         nodes = [helper.make_node("Gemm", ["x", "w0", "b0"], ["h"], transB=1),
                  helper.make_node("Relu", ["h"], ["a"]),
                  helper.make_node("Gemm", ["a", "w1", "b1"], ["y"], transB=1)]
+        # As torch.onnx.export writes a model.half() or .bfloat16(): the input and output in
+        # the weights' type (the mixed model keeps float32).
+        io_type = {"f16": TensorProto.FLOAT16, "bf16": TensorProto.BFLOAT16}[k0] \
+            if k0 == k1 else TensorProto.FLOAT
         graph = helper.make_graph(
             nodes, "mlp16",
-            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", SIZES[0]])],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", SIZES[2]])], inits)
+            [helper.make_tensor_value_info("x", io_type, ["N", SIZES[0]])],
+            [helper.make_tensor_value_info("y", io_type, ["N", SIZES[2]])], inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         onnx.save(model, os.path.join(outdir, "onnx_%s.onnx" % name))
 

@@ -15,7 +15,7 @@ np.save('$d/x.npy', np.random.default_rng(3).uniform(-1, 1, (9, 8)).astype(np.fl
 	{ echo "Bail out! numpy failed"; exit 1; }
 workers="--ncpu 1"
 [ "$HS_WORKERS" = opencl ] && workers="--ncpu 1 --nopencl 1"
-plan 9
+plan 11
 
 # compare Y REFDIR DTYPE: y (a .npy, or a .safetensors decoded by hand) has dtype DTYPE and
 # matches relu(x W0^T + b0) W2^T + b2 in float64 from REFDIR's float32 views of the weights,
@@ -26,7 +26,9 @@ import json, struct, sys
 import numpy as np
 x, y_path, ref, dtype = np.load(sys.argv[1]).astype(np.float64), sys.argv[2], sys.argv[3], sys.argv[4]
 w = lambda n: np.load("%s/%s.npy" % (ref, n)).astype(np.float64)
-want = np.maximum(x @ w("0.weight").T + w("0.bias"), 0) @ w("2.weight").T + w("2.bias")
+names = ("w0", "b0", "w1", "b1") if ref.split("/")[-1].startswith("onnx_") else \
+    ("0.weight", "0.bias", "2.weight", "2.bias")
+want = np.maximum(x @ w(names[0]).T + w(names[1]), 0) @ w(names[2]).T + w(names[3])
 if y_path.endswith(".npy"):
     y = np.load(y_path)
     got = {np.dtype("<f2"): "f16", np.dtype("<f4"): "f32"}.get(y.dtype, str(y.dtype))
@@ -56,13 +58,13 @@ run() {
 	what=$1
 	shift
 	# shellcheck disable=SC2086
-	"$HETSCHED" run --input "$d/x.npy" --activation relu $workers "$@" >"$d/out" 2>"$d/err"
+	"$HETSCHED" run --input "$d/x.npy" $workers "$@" >"$d/out" 2>"$d/err"
 	rc=$?
 	[ $rc -ne 0 ] && diag "$what: exit $rc: $(cat "$d/err")"
 	return $rc
 }
 
-run bf16 --model "$d/m/st_bf16.safetensors" --save "$d/y_bf16.safetensors" &&
+run bf16 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_bf16.safetensors" &&
 	grep -q "^dtype: bf16, as the weights in $d/m/st_bf16.safetensors" "$d/out" &&
 	grep -q "^saved: $d/y_bf16.safetensors (9 x 4 bfloat16)" "$d/out" &&
 	compare "$d/y_bf16.safetensors" "$d/m/st_ref_bf16" bf16
@@ -70,21 +72,36 @@ st=$?
 [ $st -ne 0 ] && diag "$(cat "$d/out")"
 ok $st "BF16 .safetensors model, no --dtype: stored in bf16, y saved as BF16 (the summary says both)"
 
-run bf16-f32 --model "$d/m/st_bf16.safetensors" --save "$d/y_f32.npy" --save-dtype f32 &&
+run bf16-f32 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_f32.npy" --save-dtype f32 &&
 	compare "$d/y_f32.npy" "$d/m/st_ref_bf16" f32
 st=$?
 grep -q "^saved: $d/y_f32.npy (9 x 4 float32)" "$d/out" || st=1
 ok $st "BF16 model, --save y.npy --save-dtype f32: a float32 .npy"
 
-run f16 --model "$d/m/m16" --save "$d/y_f16.npy" &&
+run f16 --activation relu --model "$d/m/m16" --save "$d/y_f16.npy" &&
 	grep -q "^dtype: f16, as the weights in $d/m/m16" "$d/out" &&
 	grep -q "^saved: $d/y_f16.npy (9 x 4 float16)" "$d/out" &&
 	compare "$d/y_f16.npy" "$d/m/m16/ref" f16
 ok $? "folder of float16 .npy weights: stored in f16, y saved as '<f2', numpy reads it"
 
-run f16-st --model "$d/m/st_f16.safetensors" --save "$d/y_f16.safetensors" &&
+run f16-st --activation relu --model "$d/m/st_f16.safetensors" --save "$d/y_f16.safetensors" &&
 	compare "$d/y_f16.safetensors" "$d/m/st_ref_f16" f16
 ok $? "F16 .safetensors model: y saved as F16 .safetensors"
+
+if grep -q '^#define HETSCHED_HAVE_ONNX 1' "$HS_TOP_BUILDDIR/config.h" &&
+	[ -f "$d/m/onnx_bf16_int32.onnx" ]; then
+	run onnx-bf16 --model "$d/m/onnx_bf16_int32.onnx" --save "$d/y_onnx.safetensors" &&
+		grep -q "^dtype: bf16, as the weights in" "$d/out" &&
+		compare "$d/y_onnx.safetensors" "$d/m/onnx_bf16_int32" bf16
+	ok $? "ONNX model of BFLOAT16 initializers (int32_data) and input: stored in bf16, y BF16"
+	run onnx-f16 --model "$d/m/onnx_f16_raw.onnx" --save "$d/y_onnx.npy" &&
+		grep -q "^dtype: f16, as the weights in" "$d/out" &&
+		compare "$d/y_onnx.npy" "$d/m/onnx_f16_raw" f16
+	ok $? "ONNX model of FLOAT16 initializers (raw_data) and input: stored in f16, y '<f2'"
+else
+	ok 0 "# SKIP no ONNX support in this build, or no Python onnx module"
+	ok 0 "# SKIP no ONNX support in this build, or no Python onnx module"
+fi
 
 # refused ARGS...: exit 2, one line holding WORD, no output file, no temporary
 refused() {
