@@ -15,7 +15,7 @@ np.save('$d/x.npy', np.random.default_rng(3).uniform(-1, 1, (9, 8)).astype(np.fl
 	{ echo "Bail out! numpy failed"; exit 1; }
 workers="--ncpu 1"
 [ "$HS_WORKERS" = opencl ] && workers="--ncpu 1 --nopencl 1"
-plan 11
+plan 12
 
 # compare Y REFDIR DTYPE: y (a .npy, or a .safetensors decoded by hand) has dtype DTYPE and
 # matches relu(x W0^T + b0) W2^T + b2 in float64 from REFDIR's float32 views of the weights,
@@ -125,4 +125,9 @@ refused "--save-dtype is bf16" "$d/y.npy" --model "$d/m/m16" --save "$d/y.npy" -
 refused "unknown dtype 'f8'" "$d/y.npy" --model "$d/m/m16" --save "$d/y.npy" --save-dtype f8
 refused "stream.*writes f32" "$d/y.npy" --model "$d/m/m16" --save "$d/y.npy" --save-dtype f16 \
 	--batch-size 4
+
+# A stream runs f32 tensors, whatever the weights' dtype: y is float32.
+run stream --activation relu --model "$d/m/m16" --save "$d/y_stream.npy" --batch-size 4 &&
+	compare "$d/y_stream.npy" "$d/m/m16/ref" f32
+ok $? "a stream (--batch-size) of the float16 model: f32 tensors, y float32"
 finish

@@ -26,8 +26,9 @@ int run_decide_dtypes(struct run_options *o, const struct cli_problem *p)
 	enum hetsched_dtype model = p->model ? hetsched_model_dtype(p->model) : HETSCHED_DTYPE_F32;
 
 	/* A model stored in 16 bits runs in that dtype unless told otherwise: its values are
-	 * exact there, and it takes half the memory and bandwidth. */
-	if (!o->workers.dtype_set && model != HETSCHED_DTYPE_F32) {
+	 * exact there, and it takes half the memory and bandwidth. A stream (--batch-size) runs
+	 * f32 tensors only. */
+	if (!o->workers.dtype_set && !o->batch_size && model != HETSCHED_DTYPE_F32) {
 		o->workers.dtype = model;
 		o->dtype_from = o->model;
 	}
