@@ -8,18 +8,66 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "half.h"
 #include "hetsched.h"
 #include "reference.h"
+
+/* A value stored in dtype (FP32, then rounded to nearest even, as the kernels store). */
+static double stored(const struct hetsched__check_mode *mode, double v)
+{
+	if (mode->dtype == HETSCHED_DTYPE_BF16)
+		return hetsched__round_bf16((float)v);
+	if (mode->dtype == HETSCHED_DTYPE_F16)
+		return hetsched__round_f16((float)v);
+	return (float)v;
+}
+
+/* An input of the products as the precision rounds it (bf16 and fp16; tf32 is not modelled: its
+ * rounding, on CUDA only, is in the tolerance). */
+static double product_input(const struct hetsched__check_mode *mode, double v)
+{
+	if (mode->precision == HETSCHED_PRECISION_BF16)
+		return hetsched__round_bf16((float)v);
+	if (mode->precision == HETSCHED_PRECISION_FP16)
+		return hetsched__round_f16((float)v);
+	return v;
+}
+
+static const struct hetsched__check_mode f32_mode = {HETSCHED_DTYPE_F32, HETSCHED_PRECISION_FP32};
+
+/* Unit roundoff of a storage format: the relative error of one rounding to it. */
+static double unit_roundoff(uint32_t dtype)
+{
+	return dtype == HETSCHED_DTYPE_BF16 ? 0x1p-8 : dtype == HETSCHED_DTYPE_F16 ? 0x1p-11 : 0;
+}
+
+double hetsched__check_tolerance(int projection, size_t in, const struct hetsched__check_mode *mode)
+{
+	/* Accumulation in FP32: in * 2^-24 against the product's own magnitudes (projection);
+	 * 1e-4 against the row's largest value (full and rows). */
+	double tol = projection ? (double)in * 0x1p-24 : 1e-4;
+
+	/* TF32 rounds both inputs to 11 significand bits (2^-11 each) on CUDA. */
+	if (mode->precision == HETSCHED_PRECISION_TF32)
+		tol += projection ? 2 * 0x1p-11 : 1e-2;
+	/* The output is stored rounded: one unit roundoff of |y|. A chain of steps stores its
+	 * activations too, as the oracle does; but where FP32 and double fall on either side of a
+	 * rounding boundary, the two differ by an ulp (two unit roundoffs) there, and a softmax
+	 * or a sharp activation carries that on: one more unit roundoff for the full and rows
+	 * methods. */
+	return tol + (projection ? 1 : 2) * unit_roundoff(mode->dtype);
+}
 
 /* Forward row i through the chain in double, ping-ponging between the scratch rows a and b
  * (each as wide as the widest step); returns the one holding the output. */
 static const double *forward_row(const float *xrow, size_t i, const struct hetsched__step *steps,
-                                 size_t nsteps, double *a, double *b)
+                                 size_t nsteps, double *a, double *b,
+                                 const struct hetsched__check_mode *mode)
 {
 	double *cur = a, *next = b, vec[HETSCHED_EW_MAX_VECS] = {0};
 
 	for (size_t c = 0; c < steps[0].in; c++)
-		cur[c] = xrow[c];
+		cur[c] = stored(mode, xrow[c]);
 	for (size_t s = 0; s < nsteps; s++) {
 		const struct hetsched__step *S = &steps[s];
 		double *tmp, mx = -INFINITY, sum = 0;
@@ -31,9 +79,11 @@ static const double *forward_row(const float *xrow, size_t i, const struct hetsc
 				double acc = 0;
 
 				if (S->b)
-					acc = S->b[(S->bias_rows > 1 ? i * S->out : 0) + o];
+					acc = stored(mode,
+					             S->b[(S->bias_rows > 1 ? i * S->out : 0) + o]);
 				for (size_t c = 0; c < S->in; c++)
-					acc += cur[c] * (double)w[c];
+					acc += product_input(mode, cur[c]) *
+					       product_input(mode, stored(mode, w[c]));
 				next[o] = acc;
 			}
 			break;
@@ -58,6 +108,11 @@ static const double *forward_row(const float *xrow, size_t i, const struct hetsc
 					vec[v] = S->vecs[v * S->out + o];
 				next[o] = hetsched__ref_ew_value(&S->prog, next[o], vec);
 			}
+		/* What a step stores, the next reads: 16-bit activations in between (the last
+		 * output is left unrounded: its rounding is in the tolerance). */
+		for (size_t o = 0;
+		     mode->dtype != HETSCHED_DTYPE_F32 && s + 1 < nsteps && o < S->out; o++)
+			next[o] = stored(mode, next[o]);
 		tmp = cur;
 		cur = next;
 		next = tmp;
@@ -99,6 +154,16 @@ int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *
                           const struct hetsched__step *steps, size_t nsteps, const size_t *row_ids,
                           size_t nrow_ids, struct hetsched__check_result *res)
 {
+	return hetsched__check_chain_mode(x, ldx, rows, y, ldy, steps, nsteps, row_ids, nrow_ids,
+	                                  &f32_mode, res);
+}
+
+int hetsched__check_chain_mode(const float *x, size_t ldx, size_t rows, const float *y, size_t ldy,
+                               const struct hetsched__step *steps, size_t nsteps,
+                               const size_t *row_ids, size_t nrow_ids,
+                               const struct hetsched__check_mode *mode,
+                               struct hetsched__check_result *res)
+{
 	size_t width = steps[0].in, out = steps[nsteps - 1].out;
 	size_t n = row_ids ? nrow_ids : rows;
 	double *a, *b;
@@ -113,7 +178,7 @@ int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *
 		return HETSCHED_ENOMEM;
 	}
 	/* Float accumulation over the longest layer, with margin for the layers in between. */
-	check_init(res, row_ids ? "rows" : "full", 1e-4);
+	check_init(res, row_ids ? "rows" : "full", hetsched__check_tolerance(0, width, mode));
 	for (size_t r = 0; r < n; r++) {
 		size_t i = row_ids ? row_ids[r] : r;
 		const double *ref;
@@ -122,7 +187,7 @@ int hetsched__check_chain(const float *x, size_t ldx, size_t rows, const float *
 		for (size_t c = 0; c < steps[0].in; c++)
 			if (!isfinite(x[i * ldx + c]))
 				spot(&res->input_nonfinite, i, c);
-		ref = forward_row(x + i * ldx, i, steps, nsteps, a, b);
+		ref = forward_row(x + i * ldx, i, steps, nsteps, a, b, mode);
 		for (size_t o = 0; o < out; o++)
 			if (isfinite(ref[o]))
 				scale = fabs(ref[o]) > scale ? fabs(ref[o]) : scale;
@@ -182,6 +247,14 @@ int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const fl
                                const struct hetsched__check_layer *L, uint64_t seed,
                                struct hetsched__check_result *res)
 {
+	return hetsched__check_projection_mode(x, ldx, rows, y, ldy, L, seed, &f32_mode, res);
+}
+
+int hetsched__check_projection_mode(const float *x, size_t ldx, size_t rows, const float *y,
+                                    size_t ldy, const struct hetsched__check_layer *L,
+                                    uint64_t seed, const struct hetsched__check_mode *mode,
+                                    struct hetsched__check_result *res)
+{
 	double *t = malloc(L->out * sizeof(double)), *wt = malloc(L->in * sizeof(double));
 	double *awt = malloc(L->in * sizeof(double));
 	double bt = 0, abt = 0;
@@ -202,13 +275,15 @@ int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const fl
 		const float *w = L->w + o * L->in;
 
 		for (size_t c = 0; c < L->in; c++) {
-			wt[c] += (double)w[c] * t[o];
-			awt[c] += fabs((double)w[c]) * fabs(t[o]);
+			double wc = product_input(mode, stored(mode, w[c]));
+
+			wt[c] += wc * t[o];
+			awt[c] += fabs(wc) * fabs(t[o]);
 		}
-		bt += L->b ? L->b[o] * t[o] : 0;
-		abt += L->b ? fabs(L->b[o] * t[o]) : 0;
+		bt += L->b ? stored(mode, L->b[o]) * t[o] : 0;
+		abt += L->b ? fabs(stored(mode, L->b[o]) * t[o]) : 0;
 	}
-	check_init(res, "projection", (double)L->in * ldexp(1.0, -24));
+	check_init(res, "projection", hetsched__check_tolerance(1, L->in, mode));
 	res->checked = rows * L->out;
 	for (size_t i = 0; i < rows; i++) {
 		const float *xi = x + i * ldx, *yi = y + i * ldy;
@@ -220,8 +295,10 @@ int hetsched__check_projection(const float *x, size_t ldx, size_t rows, const fl
 				spot(&res->output_nonfinite, i, o);
 		}
 		for (size_t c = 0; c < L->in; c++) {
-			ref += (double)xi[c] * wt[c];
-			scale += fabs((double)xi[c]) * awt[c];
+			double xc = product_input(mode, stored(mode, xi[c]));
+
+			ref += xc * wt[c];
+			scale += fabs(xc) * awt[c];
 			if (!isfinite(xi[c]))
 				spot(&res->input_nonfinite, i, c);
 		}

@@ -10,6 +10,8 @@
  *           accessed W when first (its previous value is not read) and RW otherwise; vecs:
  *           nvec x n, the epilogue's per-column constants (only when prog.nvec > 0).
  *           y = (first ? b : y) + x w^T, then the epilogue program (epilogue.h) when last.
+ *           F32 storage only (16-bit storage is linear16); with precision bf16 or fp16 each
+ *           element of x and w (not b) is rounded to it before the products.
  * epilogue: buffers { y RW [, vecs R] };   cl_arg struct hetsched_ew_args: y = prog(y).
  * softmax:  buffers { scratch SCRATCH, y_0 RW, ..., y_{t-1} RW }: the t column tiles of one row
  *           tile (m rows each), scratch a vector of 2 m floats; cl_arg struct
@@ -27,6 +29,12 @@
  * (BF16, FP16) before the products, which are accumulated in FP32; TF32 is CUDA's tensor-core
  * mode, computed in FP32 on CPU and OpenCL workers. Every value is computed in FP32 and stored
  * rounded to nearest even, so the bits do not depend on the worker.
+ *
+ * Which device variants honour dtype and precision: HETSCHED_OPENCL_NUMERICS and
+ * HETSCHED_CUDA_NUMERICS (1 once that backend's rand, linear, epilogue and softmax kernels read
+ * them and linear16 has its variant). Until then src/ sends the tasks of any other mode than F32
+ * storage with FP32 (or TF32) products to CPU workers only (hetsched__numerics_kinds), and a
+ * worker set without CPUs gets HETSCHED_ENODEV with a sentence, never a wrong value.
  */
 #ifndef HETSCHED_CODELETS_H
 #define HETSCHED_CODELETS_H
@@ -77,6 +85,47 @@ struct hetsched_softmax_args {
 	uint32_t footprint;
 	uint32_t dtype; /* enum hetsched_dtype of the y tiles */
 };
+
+#ifndef HETSCHED_OPENCL_NUMERICS
+#define HETSCHED_OPENCL_NUMERICS 0
+#endif
+#ifndef HETSCHED_CUDA_NUMERICS
+#define HETSCHED_CUDA_NUMERICS 0
+#endif
+
+/* The kinds of worker (a STARPU_CPU | STARPU_CUDA | STARPU_OPENCL mask) whose variants compute
+ * tasks of storage \p dtype and products \p precision (enum hetsched_dtype, enum
+ * hetsched_precision) as this header says. F32 with FP32 products runs everywhere; TF32 too (CPU
+ * and OpenCL compute it in FP32, which is its contract there). */
+static inline int32_t hetsched__numerics_kinds(uint32_t dtype, uint32_t precision)
+{
+	const int plain = dtype == 0 && (precision == 0 || precision == 1);
+	int32_t kinds = STARPU_CPU;
+
+	if (plain || HETSCHED_OPENCL_NUMERICS)
+		kinds |= STARPU_OPENCL;
+	if (plain || HETSCHED_CUDA_NUMERICS)
+		kinds |= STARPU_CUDA;
+	return kinds;
+}
+
+/* CPU helpers of 16-bit storage and rounded products (linear16.c). A per-thread FP32 buffer of
+ * at least \p floats (slot 0 or 1; aborts when memory runs out). */
+float *hetsched__cpu_scratch(unsigned slot, size_t floats);
+/* dst (rows x cols FP32, ldd) = src (stored in \p dtype, lds elements per row) widened exactly,
+ * each value then rounded to \p precision when it is bf16 or fp16 and differs from the storage. */
+void hetsched__cpu_widen(float *dst, size_t ldd, const void *src, size_t lds, size_t rows,
+                         size_t cols, uint32_t dtype, uint32_t precision);
+/* 1 when hetsched__cpu_widen rounds values of \p dtype for \p precision. */
+int hetsched__cpu_rounds(uint32_t dtype, uint32_t precision);
+/* dst (rows x cols stored in \p dtype, ldd elements per row) = src rounded to nearest even. */
+void hetsched__cpu_store(void *dst, size_t ldd, const float *src, size_t lds, size_t rows,
+                         size_t cols, uint32_t dtype);
+
+/* The CUDA and OpenCL variants of linear16 (linear16_cuda.c, linear16_opencl.c), in the
+ * codelet when the build has them (linear16.c). */
+void hetsched__linear16_cuda(void *buffers[], void *cl_arg);
+void hetsched__linear16_opencl(void *buffers[], void *cl_arg);
 
 extern struct starpu_codelet hetsched_cl_rand;
 extern struct starpu_codelet hetsched_cl_linear;

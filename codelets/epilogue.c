@@ -48,6 +48,22 @@ static void epilogue_cpu(void *buffers[], void *cl_arg)
 {
 	const struct hetsched_ew_args *args = cl_arg;
 
+	/* 16-bit storage: widened into a per-thread FP32 copy, computed, stored rounded. */
+	if (args->dtype != HETSCHED_DTYPE_F32) {
+		const size_t m = STARPU_MATRIX_GET_NY(buffers[0]),
+		             n = STARPU_MATRIX_GET_NX(buffers[0]);
+		const size_t ld = STARPU_MATRIX_GET_LD(buffers[0]);
+		void *y = (void *)STARPU_MATRIX_GET_PTR(buffers[0]);
+		float *f = hetsched__cpu_scratch(0, m * n);
+
+		hetsched__cpu_widen(f, n, y, ld, m, n, args->dtype, HETSCHED_PRECISION_FP32);
+		hetsched__epilogue_cpu(
+		    f, n, m, n, &args->prog,
+		    args->prog.nvec ? (const float *)STARPU_MATRIX_GET_PTR(buffers[1]) : NULL,
+		    args->prog.nvec ? STARPU_MATRIX_GET_LD(buffers[1]) : 0);
+		hetsched__cpu_store(y, ld, f, n, m, n, args->dtype);
+		return;
+	}
 	hetsched__epilogue_cpu(
 	    (float *)STARPU_MATRIX_GET_PTR(buffers[0]), STARPU_MATRIX_GET_LD(buffers[0]),
 	    STARPU_MATRIX_GET_NY(buffers[0]), STARPU_MATRIX_GET_NX(buffers[0]), &args->prog,
@@ -73,8 +89,11 @@ static void epilogue_cuda(void *buffers[], void *cl_arg)
 static uint32_t epilogue_footprint(struct starpu_task *task)
 {
 	const struct hetsched_ew_args *args = task->cl_arg;
+	uint32_t h = starpu_task_data_footprint(task);
 
-	return hetsched__ew_prog_hash(&args->prog, starpu_task_data_footprint(task));
+	if (args->dtype != HETSCHED_DTYPE_F32)
+		h = starpu_hash_crc32c_be(args->dtype, h);
+	return hetsched__ew_prog_hash(&args->prog, h);
 }
 
 static struct starpu_perfmodel epilogue_model = {

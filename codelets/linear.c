@@ -72,8 +72,19 @@ static void linear_cpu(void *buffers[], void *cl_arg)
 	if (args->first)
 		for (i = 0; i < m; i++)
 			memcpy(y + i * ldy, b + i * ldb, n * sizeof(float));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f, x,
-	            (int)ldx, w, (int)ldw, 1.0f, y, (int)ldy);
+	/* Products in bf16 or fp16: x and w rounded into per-thread FP32 copies first (tf32 has
+	 * no CPU form: FP32). */
+	if (hetsched__cpu_rounds(args->dtype, args->precision)) {
+		float *xs = hetsched__cpu_scratch(0, (size_t)m * k);
+		float *ws = hetsched__cpu_scratch(1, (size_t)n * k);
+
+		hetsched__cpu_widen(xs, k, x, ldx, m, k, args->dtype, args->precision);
+		hetsched__cpu_widen(ws, k, w, ldw, n, k, args->dtype, args->precision);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f,
+		            xs, (int)k, ws, (int)k, 1.0f, y, (int)ldy);
+	} else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f,
+		            x, (int)ldx, w, (int)ldw, 1.0f, y, (int)ldy);
 	if (args->last && args->prog.n)
 		hetsched__epilogue_cpu(y, ldy, m, n, &args->prog, vecs, ldv);
 }
@@ -124,6 +135,11 @@ static uint32_t linear_footprint(struct starpu_task *task)
 
 	h = starpu_hash_crc32c_be(args->first, h);
 	h = starpu_hash_crc32c_be(args->last, h);
+	/* Another precision runs at another speed (F32 + FP32 keeps its key). */
+	if (args->dtype != HETSCHED_DTYPE_F32 || args->precision != HETSCHED_PRECISION_FP32) {
+		h = starpu_hash_crc32c_be(args->dtype, h);
+		h = starpu_hash_crc32c_be(args->precision, h);
+	}
 	return args->last && args->prog.n ? hetsched__ew_prog_hash(&args->prog, h)
 	                                  : starpu_hash_crc32c_be(HETSCHED_ACT_NONE, h);
 }

@@ -26,12 +26,63 @@
 #include "cuda_kernels.h"
 #endif
 
+/* 16-bit storage: each row of the row tile (every column tile) widened into a per-thread FP32
+ * row, computed as below, stored rounded to nearest even. */
+static void softmax_cpu16(void *buffers[], const struct hetsched_softmax_args *args,
+                          unsigned ntiles, size_t m)
+{
+	size_t cols = 0;
+	float *row;
+
+	for (unsigned t = 0; t < ntiles; t++)
+		cols += STARPU_MATRIX_GET_NX(buffers[t + 1]);
+	row = hetsched__cpu_scratch(0, cols);
+	for (size_t i = 0; i < m; i++) {
+		float mx = -INFINITY;
+		double sum = 0;
+		float lse;
+		size_t c = 0;
+
+		for (unsigned t = 0; t < ntiles; t++) {
+			const size_t n = STARPU_MATRIX_GET_NX(buffers[t + 1]);
+
+			hetsched__cpu_widen(
+			    row + c, n,
+			    (const uint16_t *)STARPU_MATRIX_GET_PTR(buffers[t + 1]) +
+			        i * STARPU_MATRIX_GET_LD(buffers[t + 1]),
+			    n, 1, n, args->dtype, HETSCHED_PRECISION_FP32);
+			c += n;
+		}
+		for (c = 0; c < cols; c++)
+			mx = row[c] > mx ? row[c] : mx;
+		for (c = 0; c < cols; c++)
+			sum += expf(row[c] - mx);
+		lse = (float)log(sum);
+		for (c = 0; c < cols; c++)
+			row[c] = args->log ? row[c] - mx - lse : (float)(expf(row[c] - mx) / sum);
+		c = 0;
+		for (unsigned t = 0; t < ntiles; t++) {
+			const size_t n = STARPU_MATRIX_GET_NX(buffers[t + 1]);
+
+			hetsched__cpu_store((uint16_t *)STARPU_MATRIX_GET_PTR(buffers[t + 1]) +
+			                        i * STARPU_MATRIX_GET_LD(buffers[t + 1]),
+			                    n, row + c, n, 1, n, args->dtype);
+			c += n;
+		}
+	}
+}
+
 /* CPU: row by row across the tiles; the sum is kept in double (one row may be very wide). */
 static void softmax_cpu(void *buffers[], void *cl_arg)
 {
 	const struct hetsched_softmax_args *args = cl_arg;
 	const unsigned ntiles = STARPU_TASK_GET_NBUFFERS(starpu_task_get_current()) - 1;
 	const size_t m = STARPU_MATRIX_GET_NY(buffers[1]);
+
+	if (args->dtype != HETSCHED_DTYPE_F32) {
+		softmax_cpu16(buffers, args, ntiles, m);
+		return;
+	}
 
 	for (size_t i = 0; i < m; i++) {
 		float mx = -INFINITY;
@@ -89,7 +140,9 @@ static uint32_t softmax_footprint(struct starpu_task *task)
 {
 	const struct hetsched_softmax_args *args = task->cl_arg;
 
-	return starpu_hash_crc32c_be(args->log, starpu_task_data_footprint(task));
+	uint32_t h = starpu_hash_crc32c_be(args->log, starpu_task_data_footprint(task));
+
+	return args->dtype == HETSCHED_DTYPE_F32 ? h : starpu_hash_crc32c_be(args->dtype, h);
 }
 
 static struct starpu_perfmodel softmax_model = {

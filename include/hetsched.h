@@ -330,12 +330,19 @@ HETSCHED_API int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, 
                                         size_t tile_rows, size_t tile_cols);
 
 /**
- * \brief Create a tensor from a host array, copied in (row-major, leading dimension \p ld >= cols).
+ * \brief Create a tensor from a host array, copied in (row-major, leading dimension \p ld >= cols),
+ * stored in hetsched_conf.dtype: with 16-bit storage each value is rounded to nearest even.
  * \return as hetsched_tensor_create(); HETSCHED_EINVAL for ld < cols.
  */
 HETSCHED_API int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data,
                                            size_t rows, size_t cols, size_t ld, size_t tile_rows,
                                            size_t tile_cols);
+
+/** \brief How \p tensor's elements are stored: hetsched_conf.dtype when it was created (the
+ * epilogue constants of a model stay HETSCHED_DTYPE_F32). Whatever it is, the API reads and
+ * writes FP32 arrays: hetsched_tensor_from_host() rounds to it (nearest even),
+ * hetsched_tensor_data() gives the stored values widened to FP32. */
+HETSCHED_API enum hetsched_dtype hetsched_tensor_dtype(hetsched_const_tensor_t tensor);
 
 /** \brief Wait for the tasks that use \p tensor and release it (NULL is accepted). */
 HETSCHED_API void hetsched_tensor_destroy(hetsched_tensor_t tensor);
@@ -390,13 +397,17 @@ HETSCHED_API int hetsched_tensor_evict(hetsched_tensor_t tensor);
  * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
  * the tasks that write it. Read it with hetsched_tensor_data(). With several MPI ranks every rank
  * calls it and the tensor is gathered on rank 0 only. \return 0; HETSCHED_ESTATE for a tensor
- * that holds no values; HETSCHED_ESTARPU.
+ * that holds no values; HETSCHED_ESTARPU; HETSCHED_ENOMEM for the FP32 copy of a 16-bit
+ * tensor.
  */
 HETSCHED_API int hetsched_tensor_to_host(hetsched_tensor_t tensor);
 
 /**
  * \brief The host array gathered by hetsched_tensor_to_host(), valid until the tensor is used by
- * another operation or destroyed. \return 0; HETSCHED_ESTATE when not gathered.
+ * another operation or destroyed. Always FP32: a 16-bit tensor (hetsched_tensor_dtype()) is
+ * gathered in its dtype and widened (exactly) into an FP32 copy made by
+ * hetsched_tensor_to_host(), whose \p ld is cols. \return 0; HETSCHED_ESTATE when not
+ * gathered.
  */
 HETSCHED_API int hetsched_tensor_data(hetsched_const_tensor_t tensor, const float **data,
                                       size_t *ld);

@@ -39,9 +39,11 @@ struct hetsched_tensor {
 	size_t rows, cols;
 	size_t tile_rows, tile_cols;
 	size_t ntile_rows, ntile_cols;
-	enum hetsched_dtype dtype; /* how its elements are stored (hetsched_conf.dtype at creation) */
+	enum hetsched_dtype
+	    dtype; /* how its elements are stored (hetsched_conf.dtype at creation) */
 	starpu_data_handle_t handle;
-	float *home;       /* host buffer owned by the tensor (starpu_malloc), or NULL */
+	void *home;        /* host buffer owned by the tensor (starpu_malloc), or NULL */
+	float *host32;     /* 16-bit tensors: the FP32 copy that hetsched_tensor_data() gives */
 	int home_borrowed; /* home belongs to the caller (a stream's pinned batch buffer) */
 	int requested;     /* every tile asked home already (hetsched__tensor_request_host) */
 	int partitioned;   /* tiles are the handles in use */
@@ -54,14 +56,24 @@ struct hetsched_tensor {
 /* Create a tensor with a pinned host buffer of its own (tiles computed by CPU workers are
  * written in place, and to_host needs no extra copy). */
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
-                                 size_t tile_rows, size_t tile_cols);
-/* A tensor over a pinned host buffer that stays the caller's (\p buf, rows x cols, contiguous,
- * holding values): a stream's batch. Destroying the tensor leaves the buffer. */
+                                 size_t tile_rows, size_t tile_cols, enum hetsched_dtype dtype);
+/* hetsched_tensor_from_host() into a tensor of \p dtype instead of the conf's (the epilogue's
+ * constants stay FP32 whatever the storage). */
+int hetsched__tensor_from_host_as(hetsched_tensor_t *tensor, const float *data, size_t rows,
+                                  size_t cols, size_t ld, size_t tile_rows, size_t tile_cols,
+                                  enum hetsched_dtype dtype);
+/* A tensor over a pinned host buffer that stays the caller's (\p buf, rows x cols FP32,
+ * contiguous, holding values): a stream's batch. Its dtype is F32 whatever the conf's.
+ * Destroying the tensor leaves the buffer. */
 int hetsched__tensor_wrap(hetsched_tensor_t *tensor, float *buf, size_t rows, size_t cols,
                           size_t tile_rows, size_t tile_cols);
 /* Ask every tile home now, each to come as soon as its last writer ends (returns at once);
  * hetsched_tensor_to_host() then only waits. */
 int hetsched__tensor_request_host(struct hetsched_tensor *t);
+/* Keep in *where only the kinds of worker whose kernels compute \p dtype storage with
+ * \p precision products (codelets.h); HETSCHED_ENODEV naming \p what when none is left. */
+int hetsched__numerics_where(int32_t *where, enum hetsched_dtype dtype,
+                             enum hetsched_precision precision, const char *what);
 /* Split into tiles (after releasing a host view): the state every operation needs. */
 int hetsched__tensor_tiles(struct hetsched_tensor *t);
 /* Tile (i, j): i-th tile row, j-th tile column. Valid while partitioned. */

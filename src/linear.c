@@ -2,6 +2,7 @@
  * element-wise epilogue fused into the last k tile, and a softmax after it when asked. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,9 @@ int hetsched__linear_set_epilogue(hetsched_linear_t l, const struct hetsched_ew_
 		return hetsched__error(HETSCHED_EINVAL, "epilogue: %u instructions, %u constants",
 		                       prog->n, prog->nvec);
 	if (prog->nvec)
-		HETSCHED_CALL(hetsched_tensor_from_host(&v, vecs, prog->nvec, l->out_features,
-		                                        l->out_features, prog->nvec, l->tile_out));
+		HETSCHED_CALL(hetsched__tensor_from_host_as(&v, vecs, prog->nvec, l->out_features,
+		                                            l->out_features, prog->nvec,
+		                                            l->tile_out, HETSCHED_DTYPE_F32));
 	hetsched_tensor_destroy(l->vecs);
 	l->vecs = v;
 	l->prog = *prog;
@@ -195,6 +197,11 @@ static void linear_done(void *arg)
 static int forward_where(const struct hetsched_linear *l, const struct hetsched_tensor *x,
                          int32_t *where)
 {
+	if (x->dtype != l->weight->dtype || x->dtype != l->bias->dtype)
+		return hetsched__error(
+		    HETSCHED_EDTYPE, "input is %s but the layer's weight is %s and bias %s",
+		    hetsched_dtype_name(x->dtype), hetsched_dtype_name(l->weight->dtype),
+		    hetsched_dtype_name(l->bias->dtype));
 	if (x->cols != l->in_features)
 		return hetsched__error(HETSCHED_ESHAPE,
 		                       "input has %zu columns but the layer has in_features %zu",
@@ -219,13 +226,32 @@ static int forward_where(const struct hetsched_linear *l, const struct hetsched_
 		    "this layer's epilogue (%s) runs on one rank only, not under "
 		    "several MPI ranks",
 		    l->rowwise ? "softmax" : "per-column constants or bias");
-	/* A task holds an x tile, a weight tile, a bias tile, a y tile and the constants. */
-	HETSCHED_CALL(hetsched__task_where(
-	    sizeof(float) * (x->tile_rows * l->tile_in + l->tile_out * l->tile_in +
-	                     (l->bias_rows > 1 ? x->tile_rows : 1) * l->tile_out +
-	                     x->tile_rows * l->tile_out + l->prog.nvec * l->tile_out),
-	    "a linear task", where));
-	return 0;
+	if (hetsched__mpi_active() && x->dtype != HETSCHED_DTYPE_F32)
+		return hetsched__error(
+		    HETSCHED_EINVAL,
+		    "linear layers on %s tensors run on one rank only, not under "
+		    "several MPI ranks",
+		    hetsched_dtype_name(x->dtype));
+	if (x->dtype == HETSCHED_DTYPE_F32) {
+		/* A task holds an x tile, a weight tile, a bias tile, a y tile and the constants.
+		 */
+		HETSCHED_CALL(hetsched__task_where(
+		    sizeof(float) * (x->tile_rows * l->tile_in + l->tile_out * l->tile_in +
+		                     (l->bias_rows > 1 ? x->tile_rows : 1) * l->tile_out +
+		                     x->tile_rows * l->tile_out + l->prog.nvec * l->tile_out),
+		    "a linear task", where));
+	} else {
+		/* linear16: a row tile of x, one of the weight (every k tile), a bias tile, a y
+		 * tile, then the FP32 constants and accumulator. */
+		HETSCHED_CALL(hetsched__task_where(
+		    hetsched_dtype_size(x->dtype) *
+		            (x->tile_rows * l->in_features + l->tile_out * l->in_features +
+		             (l->bias_rows > 1 ? x->tile_rows : 1) * l->tile_out +
+		             x->tile_rows * l->tile_out) +
+		        sizeof(float) * (l->prog.nvec + x->tile_rows) * l->tile_out,
+		    "a linear task", where));
+	}
+	return hetsched__numerics_where(where, x->dtype, hetsched__precision(), "a linear layer");
 }
 
 int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t *y)
@@ -246,7 +272,7 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 		out->written = 1;
 	} else {
 		HETSCHED_CALL(hetsched__tensor_create_home(&out, x->rows, l->out_features,
-		                                           x->tile_rows, l->tile_out));
+		                                           x->tile_rows, l->tile_out, x->dtype));
 	}
 	rc = hetsched__linear_forward_into(l, x, out);
 	if (rc < 0) {
@@ -255,6 +281,96 @@ int hetsched_linear_forward(hetsched_linear_t l, hetsched_tensor_t x, hetsched_t
 	}
 	*y = out;
 	return 0;
+}
+
+/* The tasks of a layer on 16-bit tensors: one linear16 task per output tile (i, j), holding
+ * every k tile of row tile i of x and of row tile j of the weight, so that the whole sum is
+ * accumulated in FP32 (in a scratch matrix that StarPU gives each worker) and rounded to 16 bits
+ * once. */
+static int submit_linear16(const struct hetsched_linear *l, struct hetsched_tensor *x,
+                           struct hetsched_tensor *out, struct hetsched__placement *plan)
+{
+	const size_t nk = x->ntile_cols;
+	const unsigned nbuffers = (unsigned)(2 * nk + 3 + (l->vecs ? 1 : 0));
+	starpu_data_handle_t acc;
+	int rc = 0;
+
+	starpu_matrix_data_register(&acc, -1, 0, (uint32_t)out->tile_cols, (uint32_t)out->tile_cols,
+	                            (uint32_t)out->tile_rows, sizeof(float));
+	for (size_t i = 0; i < out->ntile_rows && rc == 0; i++)
+		for (size_t j = 0; j < out->ntile_cols && rc == 0; j++) {
+			struct starpu_task *task = starpu_task_create();
+			struct hetsched_linear16_args *args = calloc(1, sizeof(*args));
+			unsigned b = 0;
+			size_t m, n;
+
+			if (!args ||
+			    (nbuffers > STARPU_NMAXBUFS &&
+			     (!(task->dyn_handles =
+			            malloc(nbuffers * sizeof(*task->dyn_handles))) ||
+			      !(task->dyn_modes = malloc(nbuffers * sizeof(*task->dyn_modes)))))) {
+				free(task->dyn_handles);
+				free(task->dyn_modes);
+				task->dyn_handles = NULL;
+				task->dyn_modes = NULL;
+				free(args);
+				starpu_task_destroy(task);
+				rc = hetsched__error(HETSCHED_ENOMEM, "out of memory for a task");
+				break;
+			}
+			hetsched__tile_extent(out, i, j, &m, &n, NULL, NULL);
+			args->base.first = 1;
+			args->base.last = 1;
+			args->base.prog = l->prog;
+			args->base.tile_row = (uint32_t)i;
+			args->base.tile_col = (uint32_t)j;
+			args->base.flops = 2.0 * (double)m * (double)n * (double)l->in_features;
+			args->base.dtype = (uint32_t)x->dtype;
+			args->base.precision = (uint32_t)hetsched__precision();
+			args->nk = (uint32_t)nk;
+			/* STARPU_TASK_SET_MODE reads the codelet: it comes first. */
+			task->cl = &hetsched_cl_linear16;
+			for (size_t k = 0; k < nk; k++, b++) {
+				STARPU_TASK_SET_HANDLE(task, hetsched__tensor_tile(x, i, k),
+				                       (int)b);
+				STARPU_TASK_SET_MODE(task, STARPU_R, (int)b);
+			}
+			for (size_t k = 0; k < nk; k++, b++) {
+				STARPU_TASK_SET_HANDLE(task, hetsched__tensor_tile(l->weight, j, k),
+				                       (int)b);
+				STARPU_TASK_SET_MODE(task, STARPU_R, (int)b);
+			}
+			STARPU_TASK_SET_HANDLE(
+			    task, hetsched__tensor_tile(l->bias, l->bias_rows > 1 ? i : 0, j),
+			    (int)b);
+			STARPU_TASK_SET_MODE(task, STARPU_R, (int)b++);
+			STARPU_TASK_SET_HANDLE(task, hetsched__tensor_tile(out, i, j), (int)b);
+			STARPU_TASK_SET_MODE(task, STARPU_W, (int)b++);
+			if (l->vecs) {
+				STARPU_TASK_SET_HANDLE(task, hetsched__tensor_tile(l->vecs, 0, j),
+				                       (int)b);
+				STARPU_TASK_SET_MODE(task, STARPU_R, (int)b++);
+			}
+			STARPU_TASK_SET_HANDLE(task, acc, (int)b);
+			STARPU_TASK_SET_MODE(task, STARPU_SCRATCH, (int)b++);
+			task->nbuffers = (int)nbuffers;
+			task->where = hetsched__placement_next(plan);
+			task->cl_arg = args;
+			task->cl_arg_size = sizeof(*args);
+			task->cl_arg_free = 1;
+			task->callback_func = linear_done;
+			task->callback_arg = &args->base;
+			args->base.footprint = hetsched_cl_linear16.model->footprint(task);
+			hetsched__placement_note(args->base.footprint, plan->where);
+			rc = starpu_task_submit(task);
+			if (rc != 0)
+				rc = hetsched__error(
+				    HETSCHED_ESTARPU, "cannot submit a linear task: %s",
+				    rc == -ENODEV ? "no worker can run it" : strerror(-rc));
+		}
+	/* StarPU frees the scratch once the tasks are done with it. */
+	starpu_data_unregister_submit(acc);
+	return rc;
 }
 
 int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hetsched_tensor_t out)
@@ -267,12 +383,18 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 	HETSCHED_CALL(forward_where(l, x, &where));
 	/* No tile to a kind of worker that would take longer over it than the fastest kind over
 	 * the whole pass, and few to a slower one (placement.c). */
-	hetsched__placement_plan(
-	    &plan, where, 2.0 * (double)x->tile_rows * (double)l->tile_out * (double)l->tile_in,
-	    2.0 * (double)x->rows * (double)l->out_features * (double)l->in_features,
-	    (size_t)((x->rows + x->tile_rows - 1) / x->tile_rows) *
-	        ((l->out_features + l->tile_out - 1) / l->tile_out) *
-	        ((l->in_features + l->tile_in - 1) / l->tile_in));
+	{
+		/* linear16 tasks hold every k tile of their output tile. */
+		const int whole_k = x->dtype != HETSCHED_DTYPE_F32;
+		const size_t task_k = whole_k ? l->in_features : l->tile_in;
+
+		hetsched__placement_plan(
+		    &plan, where, 2.0 * (double)x->tile_rows * (double)l->tile_out * (double)task_k,
+		    2.0 * (double)x->rows * (double)l->out_features * (double)l->in_features,
+		    (size_t)((x->rows + x->tile_rows - 1) / x->tile_rows) *
+		        ((l->out_features + l->tile_out - 1) / l->tile_out) *
+		        (whole_k ? 1 : (l->in_features + l->tile_in - 1) / l->tile_in));
+	}
 	if (out->rows != x->rows || out->cols != l->out_features ||
 	    out->tile_rows != x->tile_rows || out->tile_cols != l->tile_out)
 		return hetsched__error(
@@ -288,6 +410,10 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 	if (l->vecs)
 		HETSCHED_CALL(hetsched__tensor_tiles(l->vecs));
 
+	if (x->dtype != HETSCHED_DTYPE_F32) {
+		HETSCHED_CALL(submit_linear16(l, x, out, &plan));
+		goto rowwise;
+	}
 	/* One task per (row tile, column tile, k tile); the k tiles of one output tile are
 	 * submitted in order, so StarPU's sequential consistency chains them: the first writes
 	 * the tile (bias + partial product), the last applies the activation. */
@@ -307,6 +433,8 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 				args->first = k == 0;
 				args->last = k + 1 == x->ntile_cols;
 				args->prog = l->prog;
+				args->dtype = (uint32_t)x->dtype;
+				args->precision = (uint32_t)hetsched__precision();
 				args->tile_row = (uint32_t)i;
 				args->tile_col = (uint32_t)j;
 				args->tile_k = (uint32_t)k;
@@ -344,6 +472,7 @@ int hetsched__linear_forward_into(hetsched_linear_t l, hetsched_tensor_t x, hets
 			}
 		}
 	}
+rowwise:
 	/* A softmax after the layer: one task per row tile, once its tiles are all written. */
 	if (l->rowwise)
 		HETSCHED_CALL(hetsched__softmax_submit(out, l->rowwise == 2));

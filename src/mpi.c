@@ -257,20 +257,21 @@ int hetsched__mpi_register_tiles(struct hetsched_tensor *t)
 
 #ifdef HETSCHED_HAVE_MPI_BUILD
 /* Copy a tile between its main-memory copy and a contiguous buffer (to_tile: buffer into tile). */
-static int copy_tile(starpu_data_handle_t tile, float *buf, size_t rows, size_t cols, int to_tile)
+static int copy_tile(starpu_data_handle_t tile, char *buf, size_t rows, size_t cols, size_t elem,
+                     int to_tile)
 {
-	float *p;
+	char *p;
 	size_t ld;
 
 	if (starpu_data_acquire(tile, to_tile ? STARPU_W : STARPU_R) != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "cannot acquire a tile on the host");
-	p = (float *)starpu_matrix_get_local_ptr(tile);
+	p = (char *)starpu_matrix_get_local_ptr(tile);
 	ld = starpu_matrix_get_local_ld(tile);
 	for (size_t r = 0; r < rows; r++) {
 		if (to_tile)
-			memcpy(p + r * ld, buf + r * cols, cols * sizeof(float));
+			memcpy(p + r * ld * elem, buf + r * cols * elem, cols * elem);
 		else
-			memcpy(buf + r * cols, p + r * ld, cols * sizeof(float));
+			memcpy(buf + r * cols * elem, p + r * ld * elem, cols * elem);
 	}
 	starpu_data_release(tile);
 	return 0;
@@ -316,27 +317,27 @@ int hetsched__mpi_gather(struct hetsched_tensor *t)
 			int owner = hetsched__mpi_owner(t, i, j), rc = 0;
 			starpu_mpi_tag_t tag = ((starpu_mpi_tag_t)1 << 51) + t->mpi_tag +
 			                       (starpu_mpi_tag_t)(i * t->ntile_cols + j);
-			size_t rows, cols;
-			float *buf;
+			size_t rows, cols, elem = hetsched_dtype_size(t->dtype);
+			char *buf;
 
 			if (owner == 0 || (mpi.rank != 0 && mpi.rank != owner))
 				continue;
 			hetsched__tile_extent(t, i, j, &rows, &cols, NULL, NULL);
-			buf = malloc(rows * cols * sizeof(float));
+			buf = malloc(rows * cols * elem);
 			if (!buf)
 				return hetsched__error(
 				    HETSCHED_ENOMEM, "out of memory for a %zu x %zu tile to gather",
 				    rows, cols);
 			if (mpi.rank == owner) {
-				rc = copy_tile(tile, buf, rows, cols, 0);
+				rc = copy_tile(tile, buf, rows, cols, elem, 0);
 				if (rc == 0)
-					rc = transfer(buf, rows * cols * sizeof(float),
-					              sizeof(float), 0, tag, 1, "a tile");
+					rc = transfer(buf, rows * cols * elem, elem, 0, tag, 1,
+					              "a tile");
 			} else {
-				rc = transfer(buf, rows * cols * sizeof(float), sizeof(float),
-				              owner, tag, 0, "a tile");
+				rc = transfer(buf, rows * cols * elem, elem, owner, tag, 0,
+				              "a tile");
 				if (rc == 0)
-					rc = copy_tile(tile, buf, rows, cols, 1);
+					rc = copy_tile(tile, buf, rows, cols, elem, 1);
 			}
 			free(buf);
 			if (rc < 0)

@@ -87,8 +87,9 @@ int hetsched_net_create(hetsched_net_t *net, const struct hetsched_model *model,
 		} else if (s->kind == HETSCHED_STEP_EPILOGUE) {
 			ns->prog = s->prog;
 			if (s->prog.nvec)
-				rc = hetsched_tensor_from_host(&ns->vecs, s->vecs, s->prog.nvec,
-				                               s->out, s->out, s->prog.nvec, tile);
+				rc = hetsched__tensor_from_host_as(&ns->vecs, s->vecs, s->prog.nvec,
+				                                   s->out, s->out, s->prog.nvec,
+				                                   tile, HETSCHED_DTYPE_F32);
 		}
 	}
 	if (rc == 0)
@@ -116,8 +117,8 @@ static int copy_tensor(hetsched_tensor_t x, hetsched_tensor_t *copy)
 	if (hetsched__mpi_active())
 		return hetsched__error(HETSCHED_EINVAL, "a model that does not start with a linear "
 		                                        "layer runs on one rank only");
-	HETSCHED_CALL(
-	    hetsched__tensor_create_home(&c, x->rows, x->cols, x->tile_rows, x->tile_cols));
+	HETSCHED_CALL(hetsched__tensor_create_home(&c, x->rows, x->cols, x->tile_rows, x->tile_cols,
+	                                           x->dtype));
 	HETSCHED_CALL(hetsched__tensor_tiles(x));
 	for (size_t i = 0; i < x->ntile_rows; i++)
 		for (size_t j = 0; j < x->ntile_cols; j++)

@@ -42,8 +42,9 @@ int hetsched_tensor_rand(hetsched_tensor_t t, const struct hetsched_rand_spec *s
 		                       (double)spec->b);
 	if (spec->dist != HETSCHED_DIST_UNIFORM && spec->dist != HETSCHED_DIST_NORMAL)
 		return hetsched__error(HETSCHED_EINVAL, "unknown distribution %d", (int)spec->dist);
-	HETSCHED_CALL(hetsched__task_where(t->tile_rows * t->tile_cols * sizeof(float),
-	                                   "a rand task", &where));
+	HETSCHED_CALL(hetsched__task_where(
+	    t->tile_rows * t->tile_cols * hetsched_dtype_size(t->dtype), "a rand task", &where));
+	HETSCHED_CALL(hetsched__numerics_where(&where, t->dtype, HETSCHED_PRECISION_FP32, "rand"));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	t->written = 1;
 	for (size_t i = 0; i < t->ntile_rows; i++) {

@@ -52,8 +52,11 @@ int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog
 		                       "an epilogue with per-column constants runs "
 		                       "on one rank only, not under several MPI ranks");
 	HETSCHED_CALL(
-	    hetsched__task_where(sizeof(float) * t->tile_cols * (t->tile_rows + prog->nvec),
+	    hetsched__task_where(t->tile_cols * (hetsched_dtype_size(t->dtype) * t->tile_rows +
+	                                         sizeof(float) * prog->nvec),
 	                         "an epilogue task", &where));
+	HETSCHED_CALL(
+	    hetsched__numerics_where(&where, t->dtype, HETSCHED_PRECISION_FP32, "an activation"));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	if (prog->nvec)
 		HETSCHED_CALL(hetsched__tensor_tiles(vecs));
@@ -69,6 +72,7 @@ int hetsched__epilogue_submit(hetsched_tensor_t t, const struct hetsched_ew_prog
 			}
 			hetsched__tile_extent(t, i, j, &m, &n, NULL, NULL);
 			args->prog = *prog;
+			args->dtype = (uint32_t)t->dtype;
 			args->tile_row = (uint32_t)i;
 			args->tile_col = (uint32_t)j;
 			args->flops = (double)prog->n * (double)m * (double)n;
@@ -102,8 +106,11 @@ int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax)
 		return hetsched__error(HETSCHED_EINVAL, "softmax runs on one rank only, not under "
 		                                        "several MPI ranks");
 	/* A task holds a whole row tile and its scratch. */
-	HETSCHED_CALL(hetsched__task_where(sizeof(float) * t->tile_rows * (t->cols + 2),
-	                                   "a softmax task", &where));
+	HETSCHED_CALL(hetsched__task_where(
+	    t->tile_rows * (hetsched_dtype_size(t->dtype) * t->cols + 2 * sizeof(float)),
+	    "a softmax task", &where));
+	HETSCHED_CALL(
+	    hetsched__numerics_where(&where, t->dtype, HETSCHED_PRECISION_FP32, "softmax"));
 	HETSCHED_CALL(hetsched__tensor_tiles(t));
 	for (size_t i = 0; i < t->ntile_rows; i++) {
 		struct starpu_task *task = starpu_task_create();
@@ -121,6 +128,7 @@ int hetsched__softmax_submit(hetsched_tensor_t t, int log_softmax)
 		/* Two floats per row, allocated on the worker's node by StarPU for the task. */
 		starpu_vector_data_register(&scratch, -1, 0, (uint32_t)(2 * m), sizeof(float));
 		args->log = log_softmax != 0;
+		args->dtype = (uint32_t)t->dtype;
 		args->tile_row = (uint32_t)i;
 		args->flops = 5.0 * (double)m * (double)t->cols;
 		task->cl = &hetsched_cl_softmax;

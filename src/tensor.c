@@ -8,6 +8,7 @@
 #include <starpu.h>
 
 #include "codelets.h"
+#include "half.h"
 #include "internal.h"
 
 static int check_shape(size_t rows, size_t cols, size_t tile_rows, size_t tile_cols)
@@ -28,7 +29,7 @@ static int check_shape(size_t rows, size_t cols, size_t tile_rows, size_t tile_c
 }
 
 static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_rows,
-                                          size_t tile_cols)
+                                          size_t tile_cols, enum hetsched_dtype dtype)
 {
 	struct hetsched_tensor *t = calloc(1, sizeof(*t));
 
@@ -41,8 +42,21 @@ static struct hetsched_tensor *tensor_new(size_t rows, size_t cols, size_t tile_
 	t->tile_cols = tile_cols < cols ? tile_cols : cols;
 	t->ntile_rows = (rows + t->tile_rows - 1) / t->tile_rows;
 	t->ntile_cols = (cols + t->tile_cols - 1) / t->tile_cols;
-	t->dtype = HETSCHED_DTYPE_F32; /* the only storage the codelets write yet */
+	t->dtype = dtype;
 	return t;
+}
+
+/* Bytes of one element of \p t in its handle and home buffer. */
+static size_t elem(const struct hetsched_tensor *t)
+{
+	return hetsched_dtype_size(t->dtype);
+}
+
+/* The FP32 copy of a 16-bit tensor is stale once another operation uses the tensor. */
+static void drop_host32(struct hetsched_tensor *t)
+{
+	free(t->host32);
+	t->host32 = NULL;
 }
 
 int hetsched__tensor_tiles(struct hetsched_tensor *t)
@@ -51,6 +65,7 @@ int hetsched__tensor_tiles(struct hetsched_tensor *t)
 
 	t->gathered = 0;
 	t->requested = 0;
+	drop_host32(t);
 	if (t->acquired) {
 		starpu_data_release(t->handle);
 		t->acquired = 0;
@@ -72,38 +87,39 @@ int hetsched_tensor_create(hetsched_tensor_t *tensor, size_t rows, size_t cols, 
 	if (!tensor)
 		return hetsched__error(HETSCHED_EINVAL, "tensor pointer is NULL");
 	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
-	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	t = tensor_new(rows, cols, tile_rows, tile_cols, hetsched__dtype());
 	if (!t)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
 	/* No home buffer: each tile is allocated on the memory node of its first writer. The
 	 * handle is split into tiles when first used: a handle that never held values cannot be
 	 * unpartitioned (StarPU would try to gather them). */
 	starpu_matrix_data_register(&t->handle, -1, 0, (uint32_t)cols, (uint32_t)cols,
-	                            (uint32_t)rows, sizeof(float));
+	                            (uint32_t)rows, elem(t));
 	*tensor = t;
 	return 0;
 }
 
 int hetsched__tensor_create_home(hetsched_tensor_t *tensor, size_t rows, size_t cols,
-                                 size_t tile_rows, size_t tile_cols)
+                                 size_t tile_rows, size_t tile_cols, enum hetsched_dtype dtype)
 {
 	struct hetsched_tensor *t;
 	int rc;
 
 	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
-	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	t = tensor_new(rows, cols, tile_rows, tile_cols, dtype);
 	if (!t)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
 	/* Pinned, so that devices can copy tiles to and from it asynchronously. */
-	t->home = hetsched__hostbuf_alloc(rows * cols * sizeof(float));
+	t->home = hetsched__hostbuf_alloc(rows * cols * elem(t));
 	if (!t->home) {
 		free(t);
-		return hetsched__error(HETSCHED_ENOMEM,
-		                       "cannot allocate %zu x %zu floats (%.1f MiB)", rows, cols,
-		                       rows * cols * 4.0 / (1 << 20));
+		return hetsched__error(HETSCHED_ENOMEM, "cannot allocate %zu x %zu %s (%.1f MiB)",
+		                       rows, cols, hetsched_dtype_name(dtype),
+		                       (double)(rows * cols * hetsched_dtype_size(dtype)) /
+		                           (1 << 20));
 	}
 	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)t->home, (uint32_t)cols,
-	                            (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	                            (uint32_t)cols, (uint32_t)rows, elem(t));
 	t->written = 1;
 	rc = hetsched__tensor_tiles(t);
 	if (rc < 0) {
@@ -121,14 +137,59 @@ int hetsched__tensor_wrap(hetsched_tensor_t *tensor, float *buf, size_t rows, si
 	int rc;
 
 	HETSCHED_CALL(check_shape(rows, cols, tile_rows, tile_cols));
-	t = tensor_new(rows, cols, tile_rows, tile_cols);
+	t = tensor_new(rows, cols, tile_rows, tile_cols, HETSCHED_DTYPE_F32);
 	if (!t)
 		return hetsched__error(HETSCHED_ENOMEM, "out of memory for a tensor");
 	t->home = buf;
 	t->home_borrowed = 1;
 	starpu_matrix_data_register(&t->handle, STARPU_MAIN_RAM, (uintptr_t)buf, (uint32_t)cols,
-	                            (uint32_t)cols, (uint32_t)rows, sizeof(float));
+	                            (uint32_t)cols, (uint32_t)rows, elem(t));
 	t->written = 1;
+	rc = hetsched__tensor_tiles(t);
+	if (rc < 0) {
+		hetsched_tensor_destroy(t);
+		return rc;
+	}
+	*tensor = t;
+	return 0;
+}
+
+int hetsched__tensor_from_host_as(hetsched_tensor_t *tensor, const float *data, size_t rows,
+                                  size_t cols, size_t ld, size_t tile_rows, size_t tile_cols,
+                                  enum hetsched_dtype dtype)
+{
+	struct hetsched_tensor *t;
+	int rc;
+
+	if (!tensor || !data)
+		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
+	if (ld < cols)
+		return hetsched__error(HETSCHED_EINVAL, "ld must be >= cols (%zu), got %zu", cols,
+		                       ld);
+	HETSCHED_CALL(hetsched__tensor_create_home(&t, rows, cols, tile_rows, tile_cols, dtype));
+	/* Nothing reads the tiles yet: write the home buffer while the handle is partitioned.
+	 * 16-bit storage keeps each value rounded to nearest even, as the codelets store. */
+	starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
+	t->partitioned = 0;
+	starpu_data_acquire(t->handle, STARPU_W);
+	for (size_t r = 0; r < rows; r++) {
+		const float *src = data + r * ld;
+
+		if (dtype == HETSCHED_DTYPE_BF16) {
+			uint16_t *dst = (uint16_t *)t->home + r * cols;
+
+			for (size_t c = 0; c < cols; c++)
+				dst[c] = hetsched__bf16_from_f32(src[c]);
+		} else if (dtype == HETSCHED_DTYPE_F16) {
+			uint16_t *dst = (uint16_t *)t->home + r * cols;
+
+			for (size_t c = 0; c < cols; c++)
+				dst[c] = hetsched__f16_from_f32(src[c]);
+		} else {
+			memcpy((float *)t->home + r * cols, src, cols * sizeof(float));
+		}
+	}
+	starpu_data_release(t->handle);
 	rc = hetsched__tensor_tiles(t);
 	if (rc < 0) {
 		hetsched_tensor_destroy(t);
@@ -141,29 +202,31 @@ int hetsched__tensor_wrap(hetsched_tensor_t *tensor, float *buf, size_t rows, si
 int hetsched_tensor_from_host(hetsched_tensor_t *tensor, const float *data, size_t rows,
                               size_t cols, size_t ld, size_t tile_rows, size_t tile_cols)
 {
-	struct hetsched_tensor *t;
-	int rc;
+	if (!hetsched__initialized())
+		return hetsched__error(HETSCHED_ESTATE, "hetsched_init must come first");
+	return hetsched__tensor_from_host_as(tensor, data, rows, cols, ld, tile_rows, tile_cols,
+	                                     hetsched__dtype());
+}
 
-	if (!tensor || !data)
-		return hetsched__error(HETSCHED_EINVAL, "tensor or data pointer is NULL");
-	if (ld < cols)
-		return hetsched__error(HETSCHED_EINVAL, "ld must be >= cols (%zu), got %zu", cols,
-		                       ld);
-	HETSCHED_CALL(hetsched__tensor_create_home(&t, rows, cols, tile_rows, tile_cols));
-	/* Nothing reads the tiles yet: write the home buffer while the handle is partitioned. */
-	starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
-	t->partitioned = 0;
-	starpu_data_acquire(t->handle, STARPU_W);
-	for (size_t r = 0; r < rows; r++)
-		memcpy(t->home + r * cols, data + r * ld, cols * sizeof(float));
-	starpu_data_release(t->handle);
-	rc = hetsched__tensor_tiles(t);
-	if (rc < 0) {
-		hetsched_tensor_destroy(t);
-		return rc;
-	}
-	*tensor = t;
+int hetsched__numerics_where(int32_t *where, enum hetsched_dtype dtype,
+                             enum hetsched_precision precision, const char *what)
+{
+	int32_t kinds = *where & hetsched__numerics_kinds((uint32_t)dtype, (uint32_t)precision);
+
+	if (!kinds)
+		return hetsched__error(
+		    HETSCHED_ENODEV,
+		    "%s with %s storage and %s products needs a CPU worker: this "
+		    "build's OpenCL and CUDA kernels compute f32 storage with "
+		    "fp32 products only",
+		    what, hetsched_dtype_name(dtype), hetsched_precision_name(precision));
+	*where = kinds;
 	return 0;
+}
+
+enum hetsched_dtype hetsched_tensor_dtype(hetsched_const_tensor_t t)
+{
+	return t ? t->dtype : HETSCHED_DTYPE_F32;
 }
 
 void hetsched_tensor_destroy(hetsched_tensor_t t)
@@ -190,7 +253,8 @@ void hetsched_tensor_destroy(hetsched_tensor_t t)
 		starpu_data_unpartition(t->handle, STARPU_MAIN_RAM);
 	starpu_data_unregister_no_coherency(t->handle);
 	if (t->home && !t->home_borrowed)
-		hetsched__hostbuf_release(t->home, t->rows * t->cols * sizeof(float));
+		hetsched__hostbuf_release(t->home, t->rows * t->cols * elem(t));
+	drop_host32(t);
 	free(t);
 }
 
@@ -266,6 +330,35 @@ int hetsched_tensor_evict(hetsched_tensor_t t)
 	return 0;
 }
 
+/* A 16-bit tensor gathered on the host: its FP32 copy (contiguous), which the API hands out. */
+static int widen_host(struct hetsched_tensor *t)
+{
+	const uint16_t *src = (const uint16_t *)starpu_matrix_get_local_ptr(t->handle);
+	size_t ld = starpu_matrix_get_local_ld(t->handle);
+
+	drop_host32(t);
+	t->host32 = malloc(t->rows * t->cols * sizeof(float));
+	if (!t->host32) {
+		starpu_data_release(t->handle);
+		t->acquired = 0;
+		return hetsched__error(HETSCHED_ENOMEM,
+		                       "out of memory for the FP32 copy of a %zu x %zu %s tensor",
+		                       t->rows, t->cols, hetsched_dtype_name(t->dtype));
+	}
+	for (size_t r = 0; r < t->rows; r++) {
+		const uint16_t *row = src + r * ld;
+		float *dst = t->host32 + r * t->cols;
+
+		if (t->dtype == HETSCHED_DTYPE_BF16)
+			for (size_t c = 0; c < t->cols; c++)
+				dst[c] = hetsched__f32_from_bf16(row[c]);
+		else
+			for (size_t c = 0; c < t->cols; c++)
+				dst[c] = hetsched__f32_from_f16(row[c]);
+	}
+	return 0;
+}
+
 int hetsched_tensor_to_host(hetsched_tensor_t t)
 {
 	if (!t)
@@ -303,7 +396,7 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 	if (starpu_data_acquire(t->handle, STARPU_R) != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "cannot acquire the tensor on the host");
 	t->acquired = 1;
-	return 0;
+	return t->dtype == HETSCHED_DTYPE_F32 ? 0 : widen_host(t);
 }
 
 int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *ld)
@@ -318,6 +411,12 @@ int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *
 		return hetsched__error(
 		    HETSCHED_ESTATE,
 		    "tensor is not on the host: call hetsched_tensor_to_host first");
+	if (t->host32) {
+		*data = t->host32;
+		if (ld)
+			*ld = t->cols;
+		return 0;
+	}
 	*data = (const float *)starpu_matrix_get_local_ptr(t->handle);
 	if (ld)
 		*ld = starpu_matrix_get_local_ld(t->handle);

@@ -42,7 +42,7 @@ static float *make(const struct hetsched_rand_spec *spec, size_t rows, size_t co
 static void reference(const struct hetsched_rand_spec *spec, float *out, size_t rows, size_t cols)
 {
 	struct hetsched_rand_args args = {
-	    spec->seed, spec->stream, (uint32_t)spec->dist, spec->a, spec->b, 0, 0};
+	    spec->seed, spec->stream, (uint32_t)spec->dist, spec->a, spec->b, 0, 0, 0};
 
 	hetsched__ref_rand(out, cols, rows, cols, 0, 0, &args);
 }
