@@ -17,14 +17,16 @@ workers="--ncpu 1"
 [ "$HS_WORKERS" = opencl ] && workers="--ncpu 1 --nopencl 1"
 plan 12
 
-# compare Y REFDIR DTYPE: y (a .npy, or a .safetensors decoded by hand) has dtype DTYPE and
-# matches relu(x W0^T + b0) W2^T + b2 in float64 from REFDIR's float32 views of the weights,
-# within the 16-bit rounding of y and of the hidden layer (bf16: 2^-8 relative, each).
+# compare Y REFDIR DTYPE [STORAGE]: y (a .npy, or a .safetensors decoded by hand) has dtype
+# DTYPE and matches relu(x W0^T + b0) W2^T + b2 in float64 from REFDIR's float32 views of the
+# weights, within the rounding of the storage dtype (default DTYPE) of x, the hidden layer and
+# y (bf16: 2^-9 relative, each).
 compare() {
-	"$PYTHON_NUMPY" - "$d/x.npy" "$1" "$2" "$3" <<'PY'
+	"$PYTHON_NUMPY" - "$d/x.npy" "$1" "$2" "$3" "${4:-$3}" <<'PY'
 import json, struct, sys
 import numpy as np
 x, y_path, ref, dtype = np.load(sys.argv[1]).astype(np.float64), sys.argv[2], sys.argv[3], sys.argv[4]
+storage = sys.argv[5]
 w = lambda n: np.load("%s/%s.npy" % (ref, n)).astype(np.float64)
 names = ("w0", "b0", "w1", "b1") if ref.split("/")[-1].startswith("onnx_") else \
     ("0.weight", "0.bias", "2.weight", "2.bias")
@@ -47,7 +49,7 @@ if got != dtype or y.shape != want.shape:
     print("# %s: %s %s, want %s %s" % (y_path, got, y.shape, dtype, want.shape))
     sys.exit(1)
 err = np.abs(y.astype(np.float64) - want).max() / np.abs(want).max()
-tol = {"bf16": 2e-2, "f16": 3e-3, "f32": 1e-5}[dtype]
+tol = {"bf16": 2e-2, "f16": 3e-3, "f32": 1e-5}[storage]
 print("# %s (%s): max |y - ref| / max |ref| = %.3g (tolerance %g)" % (y_path, dtype, err, tol))
 sys.exit(0 if err <= tol else 1)
 PY
@@ -73,10 +75,20 @@ st=$?
 ok $st "BF16 .safetensors model, no --dtype: stored in bf16, y saved as BF16 (the summary says both)"
 
 run bf16-f32 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_f32.npy" --save-dtype f32 &&
-	compare "$d/y_f32.npy" "$d/m/st_ref_bf16" f32
+	compare "$d/y_f32.npy" "$d/m/st_ref_bf16" f32 bf16 &&
+	"$PYTHON_NUMPY" - "$d/y_f32.npy" "$d/y_bf16.safetensors" <<'PY'
+import json, struct, sys
+import numpy as np
+u = np.load(sys.argv[1]).view("<u4")
+data = open(sys.argv[2], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+b = np.frombuffer(data[8 + n:], "<u2").reshape(u.shape)
+# The same y: widened exactly from the bf16 it was stored in, the other file's bits.
+sys.exit(0 if ((u & 0xFFFF) == 0).all() and ((u >> 16) == b).all() else 1)
+PY
 st=$?
 grep -q "^saved: $d/y_f32.npy (9 x 4 float32)" "$d/out" || st=1
-ok $st "BF16 model, --save y.npy --save-dtype f32: a float32 .npy"
+ok $st "BF16 model, --save y.npy --save-dtype f32: a float32 .npy, the BF16 y widened bit for bit"
 
 run f16 --activation relu --model "$d/m/m16" --save "$d/y_f16.npy" &&
 	grep -q "^dtype: f16, as the weights in $d/m/m16" "$d/out" &&
