@@ -29,6 +29,11 @@
 #include "half.h"
 #include "hetsched.h"
 
+/* Depth of the slices of a k tile widened at a time, and rows of the panels of an output tile
+ * computed at a time (CPU). */
+#define KSLICE 256
+#define PANEL 256
+
 static void shape_abort(const char *what, uint32_t kt, uint32_t rows, uint32_t cols)
 {
 	fprintf(stderr, "%s:%d: linear16: %s tile %u is %ux%u, which does not fit the task\n",
@@ -36,63 +41,90 @@ static void shape_abort(const char *what, uint32_t kt, uint32_t rows, uint32_t c
 	abort();
 }
 
-/* CPU: each k tile widened (and rounded) into per-thread FP32 buffers, then one sgemm into acc;
- * OpenBLAS on one thread, as for linear. */
-static void linear16_cpu(void *buffers[], void *cl_arg)
+/* One panel of at most PANEL rows of the output tile (rows r0 .. r0 + mp - 1), accumulated in
+ * the first mp rows of acc: each k tile in slices of KSLICE columns widened (and rounded) into
+ * per-thread FP32 buffers, one sgemm per slice; then bias, epilogue and the rounded store. */
+static void linear16_panel(void *buffers[], const struct hetsched_linear16_args *a16, uint32_t r0,
+                           uint32_t mp, float *a, size_t lda)
 {
-	const struct hetsched_linear16_args *a16 = cl_arg;
 	const struct hetsched_linear_args *args = &a16->base;
 	const uint32_t nk = a16->nk, dtype = args->dtype, precision = args->precision;
 	void *b = buffers[2 * nk], *y = buffers[2 * nk + 1];
 	void *vecs = args->prog.nvec ? buffers[2 * nk + 2] : NULL;
-	void *acc = buffers[2 * nk + 2 + (args->prog.nvec ? 1 : 0)];
-	const uint32_t m = STARPU_MATRIX_GET_NY(y), n = STARPU_MATRIX_GET_NX(y);
-	const size_t lda = STARPU_MATRIX_GET_LD(acc);
-	float *a = (float *)STARPU_MATRIX_GET_PTR(acc);
+	const uint32_t n = STARPU_MATRIX_GET_NX(y);
 	const size_t ldb = STARPU_MATRIX_GET_NY(b) > 1 ? STARPU_MATRIX_GET_LD(b) : 0;
 	const size_t elem = dtype == HETSCHED_DTYPE_F32 ? 4 : 2;
+	const size_t ldy = STARPU_MATRIX_GET_LD(y);
 
-	if (STARPU_MATRIX_GET_NY(acc) < m || STARPU_MATRIX_GET_NX(acc) < n)
-		shape_abort("acc", 0, STARPU_MATRIX_GET_NY(acc), STARPU_MATRIX_GET_NX(acc));
-	if (STARPU_MATRIX_GET_NX(b) != n || (ldb && STARPU_MATRIX_GET_NY(b) != m))
-		shape_abort("b", 0, STARPU_MATRIX_GET_NY(b), STARPU_MATRIX_GET_NX(b));
 	for (uint32_t kt = 0; kt < nk; kt++) {
 		void *xt = buffers[kt], *wt = buffers[nk + kt];
 		const uint32_t k = STARPU_MATRIX_GET_NX(xt);
-		float *xs, *ws;
+		const size_t ldx = STARPU_MATRIX_GET_LD(xt), ldw = STARPU_MATRIX_GET_LD(wt);
+		const char *xp = (const char *)STARPU_MATRIX_GET_PTR(xt) + r0 * ldx * elem;
+		const char *wp = (const char *)STARPU_MATRIX_GET_PTR(wt);
 
-		if (STARPU_MATRIX_GET_NY(xt) != m)
-			shape_abort("x", kt, STARPU_MATRIX_GET_NY(xt), k);
-		if (STARPU_MATRIX_GET_NY(wt) != n || STARPU_MATRIX_GET_NX(wt) != k)
-			shape_abort("w", kt, STARPU_MATRIX_GET_NY(wt), STARPU_MATRIX_GET_NX(wt));
-		xs = hetsched__cpu_scratch(0, (size_t)m * k);
-		ws = hetsched__cpu_scratch(1, (size_t)n * k);
-		hetsched__cpu_widen(xs, k, (const void *)STARPU_MATRIX_GET_PTR(xt),
-		                    STARPU_MATRIX_GET_LD(xt), m, k, dtype, precision);
-		hetsched__cpu_widen(ws, k, (const void *)STARPU_MATRIX_GET_PTR(wt),
-		                    STARPU_MATRIX_GET_LD(wt), n, k, dtype, precision);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)k, 1.0f,
-		            xs, (int)k, ws, (int)k, kt == 0 ? 0.0f : 1.0f, a, (int)lda);
+		for (uint32_t k0 = 0; k0 < k; k0 += KSLICE) {
+			const uint32_t kk = k - k0 < KSLICE ? k - k0 : KSLICE;
+			float *xs = hetsched__cpu_scratch(0, (size_t)mp * kk);
+			float *ws = hetsched__cpu_scratch(1, (size_t)n * kk);
+
+			hetsched__cpu_widen(xs, kk, xp + k0 * elem, ldx, mp, kk, dtype, precision);
+			hetsched__cpu_widen(ws, kk, wp + k0 * elem, ldw, n, kk, dtype, precision);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mp, (int)n,
+			            (int)kk, 1.0f, xs, (int)kk, ws, (int)kk,
+			            kt == 0 && k0 == 0 ? 0.0f : 1.0f, a, (int)lda);
+		}
 	}
 	/* The bias, widened exactly, row by row (the per-thread buffer holds one bias row). */
 	{
 		float *brow = hetsched__cpu_scratch(0, n);
 		const char *bp = (const char *)STARPU_MATRIX_GET_PTR(b);
 
-		for (uint32_t i = 0; i < m; i++) {
+		for (uint32_t i = 0; i < mp; i++) {
 			if (i == 0 || ldb)
-				hetsched__cpu_widen(brow, n, bp + i * ldb * elem, n, 1, n, dtype,
-				                    HETSCHED_PRECISION_FP32);
+				hetsched__cpu_widen(brow, n, bp + (r0 + i) * ldb * elem, n, 1, n,
+				                    dtype, HETSCHED_PRECISION_FP32);
 			for (uint32_t j = 0; j < n; j++)
 				a[i * lda + j] += brow[j];
 		}
 	}
 	if (args->prog.n)
-		hetsched__epilogue_cpu(a, lda, m, n, &args->prog,
+		hetsched__epilogue_cpu(a, lda, mp, n, &args->prog,
 		                       vecs ? (const float *)STARPU_MATRIX_GET_PTR(vecs) : NULL,
 		                       vecs ? STARPU_MATRIX_GET_LD(vecs) : 0);
-	hetsched__cpu_store((void *)STARPU_MATRIX_GET_PTR(y), STARPU_MATRIX_GET_LD(y), a, lda, m, n,
+	hetsched__cpu_store((char *)STARPU_MATRIX_GET_PTR(y) + r0 * ldy * elem, ldy, a, lda, mp, n,
 	                    dtype);
+}
+
+/* CPU: the output tile in panels of PANEL rows, each accumulated in the same first rows of acc,
+ * so that the pages of acc, and the per-thread copies, that a worker touches stay few (the rest
+ * of acc is never written on a CPU: it costs address space, not memory). OpenBLAS on one
+ * thread, as for linear. */
+static void linear16_cpu(void *buffers[], void *cl_arg)
+{
+	const struct hetsched_linear16_args *a16 = cl_arg;
+	const uint32_t nk = a16->nk;
+	void *b = buffers[2 * nk], *y = buffers[2 * nk + 1];
+	void *acc = buffers[2 * nk + 2 + (a16->base.prog.nvec ? 1 : 0)];
+	const uint32_t m = STARPU_MATRIX_GET_NY(y), n = STARPU_MATRIX_GET_NX(y);
+
+	if (STARPU_MATRIX_GET_NY(acc) < (m < PANEL ? m : PANEL) || STARPU_MATRIX_GET_NX(acc) < n)
+		shape_abort("acc", 0, STARPU_MATRIX_GET_NY(acc), STARPU_MATRIX_GET_NX(acc));
+	if (STARPU_MATRIX_GET_NX(b) != n ||
+	    (STARPU_MATRIX_GET_NY(b) > 1 && STARPU_MATRIX_GET_NY(b) != m))
+		shape_abort("b", 0, STARPU_MATRIX_GET_NY(b), STARPU_MATRIX_GET_NX(b));
+	for (uint32_t kt = 0; kt < nk; kt++) {
+		void *xt = buffers[kt], *wt = buffers[nk + kt];
+
+		if (STARPU_MATRIX_GET_NY(xt) != m)
+			shape_abort("x", kt, STARPU_MATRIX_GET_NY(xt), STARPU_MATRIX_GET_NX(xt));
+		if (STARPU_MATRIX_GET_NY(wt) != n ||
+		    STARPU_MATRIX_GET_NX(wt) != STARPU_MATRIX_GET_NX(xt))
+			shape_abort("w", kt, STARPU_MATRIX_GET_NY(wt), STARPU_MATRIX_GET_NX(wt));
+	}
+	for (uint32_t r0 = 0; r0 < m; r0 += PANEL)
+		linear16_panel(buffers, a16, r0, m - r0 < PANEL ? m - r0 : PANEL,
+		               (float *)STARPU_MATRIX_GET_PTR(acc), STARPU_MATRIX_GET_LD(acc));
 }
 
 /* The tile shapes of every buffer are in StarPU's footprint; the program, the dtype and the

@@ -397,17 +397,16 @@ HETSCHED_API int hetsched_tensor_evict(hetsched_tensor_t tensor);
  * \brief Gather \p tensor into one row-major host array (the tutorial's .to("cpu")), waiting for
  * the tasks that write it. Read it with hetsched_tensor_data(). With several MPI ranks every rank
  * calls it and the tensor is gathered on rank 0 only. \return 0; HETSCHED_ESTATE for a tensor
- * that holds no values; HETSCHED_ESTARPU; HETSCHED_ENOMEM for the FP32 copy of a 16-bit
- * tensor.
+ * that holds no values; HETSCHED_ESTARPU.
  */
 HETSCHED_API int hetsched_tensor_to_host(hetsched_tensor_t tensor);
 
 /**
  * \brief The host array gathered by hetsched_tensor_to_host(), valid until the tensor is used by
  * another operation or destroyed. Always FP32: a 16-bit tensor (hetsched_tensor_dtype()) is
- * gathered in its dtype and widened (exactly) into an FP32 copy made by
- * hetsched_tensor_to_host(), whose \p ld is cols. \return 0; HETSCHED_ESTATE when not
- * gathered.
+ * gathered in its dtype and widened (exactly) into an FP32 copy made at the first call, whose
+ * \p ld is cols. \return 0; HETSCHED_ESTATE when not gathered; HETSCHED_ENOMEM for the FP32
+ * copy of a 16-bit tensor.
  */
 HETSCHED_API int hetsched_tensor_data(hetsched_const_tensor_t tensor, const float **data,
                                       size_t *ld);

@@ -29,8 +29,9 @@ struct task_class {
 static struct starpu_perfmodel *model_of(enum hetsched_op op)
 {
 	switch (op) {
-	case HETSCHED_OP_LINEAR:
-		return hetsched_cl_linear.model;
+	case HETSCHED_OP_LINEAR: /* 16-bit storage: every linear task is a linear16 one */
+		return hetsched__dtype() == HETSCHED_DTYPE_F32 ? hetsched_cl_linear.model
+		                                               : hetsched_cl_linear16.model;
 	case HETSCHED_OP_EPILOGUE:
 		return hetsched_cl_epilogue.model;
 	case HETSCHED_OP_SOFTMAX:

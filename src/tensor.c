@@ -330,17 +330,15 @@ int hetsched_tensor_evict(hetsched_tensor_t t)
 	return 0;
 }
 
-/* A 16-bit tensor gathered on the host: its FP32 copy (contiguous), which the API hands out. */
+/* A 16-bit tensor gathered on the host: its FP32 copy (contiguous), which the API hands out,
+ * made when first asked for (a run that only times its passes never pays for it). */
 static int widen_host(struct hetsched_tensor *t)
 {
 	const uint16_t *src = (const uint16_t *)starpu_matrix_get_local_ptr(t->handle);
 	size_t ld = starpu_matrix_get_local_ld(t->handle);
 
-	drop_host32(t);
 	t->host32 = malloc(t->rows * t->cols * sizeof(float));
 	if (!t->host32) {
-		starpu_data_release(t->handle);
-		t->acquired = 0;
 		return hetsched__error(HETSCHED_ENOMEM,
 		                       "out of memory for the FP32 copy of a %zu x %zu %s tensor",
 		                       t->rows, t->cols, hetsched_dtype_name(t->dtype));
@@ -396,7 +394,7 @@ int hetsched_tensor_to_host(hetsched_tensor_t t)
 	if (starpu_data_acquire(t->handle, STARPU_R) != 0)
 		return hetsched__error(HETSCHED_ESTARPU, "cannot acquire the tensor on the host");
 	t->acquired = 1;
-	return t->dtype == HETSCHED_DTYPE_F32 ? 0 : widen_host(t);
+	return 0;
 }
 
 int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *ld)
@@ -411,6 +409,9 @@ int hetsched_tensor_data(hetsched_const_tensor_t t, const float **data, size_t *
 		return hetsched__error(
 		    HETSCHED_ESTATE,
 		    "tensor is not on the host: call hetsched_tensor_to_host first");
+	/* The FP32 copy is a cache of the gathered values: making it does not change the tensor. */
+	if (t->dtype != HETSCHED_DTYPE_F32 && !t->host32)
+		HETSCHED_CALL(widen_host((struct hetsched_tensor *)t));
 	if (t->host32) {
 		*data = t->host32;
 		if (ld)

@@ -30,6 +30,11 @@ const char *hetsched__notices(void);
  * codelets word nothing): the caller words it, e.g. "out of memory for the reference check". */
 
 /* ------------------------------------------------------------------------------------------ */
+/* lib: numerics (src/state.c): the dtype and precision hetsched_init() was given. */
+enum hetsched_dtype hetsched__dtype(void);
+enum hetsched_precision hetsched__precision(void);
+
+/* ------------------------------------------------------------------------------------------ */
 /* lib: pass deadline (src/watchdog.c), the one watchdog of the tool (bench --pass-timeout) */
 
 /* In \p seconds (> 0, at most 1e8; fractions count), unless disarmed first: run the

@@ -20,7 +20,8 @@ scheds = scheds.split(","); sizes = [int(s) for s in sizes.split(",")]
 tiles = [int(t) for t in tiles.split(",")]; repeat = int(repeat); layers = int(layers)
 header = ("timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,batch,in,out,"
           "layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,busy_cpu,"
-          "busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,simulated")
+          "busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,simulated,"
+          "dtype,precision")
 lines = open(path).read().splitlines()
 fails = []
 if lines[0] != header:
@@ -57,6 +58,7 @@ for r in rows:
          and int(r["h2d_bytes"]) + int(r["d2h_bytes"]) <= int(r["bytes_moved"]),
          "h2d_bytes + d2h_bytes <= bytes_moved"),
         (r["simulated"] == "0", "simulated"),
+        (r["dtype"] == "f32" and r["precision"] == "fp32", "dtype f32, precision fp32 (defaults)"),
     ]
     if workers == "cpu":
         checks += [(nkind["cpu"] > 0 and nkind["opencl"] == 0, "cpu workers only"),

@@ -15,7 +15,7 @@ np.save('$d/x.npy', np.random.default_rng(3).uniform(-1, 1, (9, 8)).astype(np.fl
 	{ echo "Bail out! numpy failed"; exit 1; }
 workers="--ncpu 1"
 [ "$HS_WORKERS" = opencl ] && workers="--ncpu 1 --nopencl 1"
-plan 12
+plan 13
 
 # compare Y REFDIR DTYPE [STORAGE]: y (a .npy, or a .safetensors decoded by hand) has dtype
 # DTYPE and matches relu(x W0^T + b0) W2^T + b2 in float64 from REFDIR's float32 views of the
@@ -89,6 +89,12 @@ PY
 st=$?
 grep -q "^saved: $d/y_f32.npy (9 x 4 float32)" "$d/out" || st=1
 ok $st "BF16 model, --save y.npy --save-dtype f32: a float32 .npy, the BF16 y widened bit for bit"
+
+run bf16-dtype-f32 --activation relu --model "$d/m/st_bf16.safetensors" --dtype f32 \
+	--save "$d/y_given.npy" &&
+	! grep -q "^dtype:" "$d/out" && grep -q "^numerics: f32 storage" "$d/out" &&
+	compare "$d/y_given.npy" "$d/m/st_ref_bf16" f32
+ok $? "BF16 model with --dtype f32: stored and saved in f32 (the model's dtype is a default)"
 
 run f16 --activation relu --model "$d/m/m16" --save "$d/y_f16.npy" &&
 	grep -q "^dtype: f16, as the weights in $d/m/m16" "$d/out" &&

@@ -4,14 +4,14 @@
  * mode's documented tolerance, with the activations that run fused (relu, gelu), as a step of
  * their own (tanh through the epilogue codelet) and row-wise (softmax); and the same oracle
  * refuses y once one element of it is off by a tenth of its row's largest value. A worker set
- * whose devices cannot compute the mode yet (codelets.h) must get HETSCHED_ENODEV. */
+ * whose devices cannot compute the mode yet (codelets.h) must get HETSCHED_ENODEV. Row tiles
+ * of 16 rows, or one of 530 (the CPU kernel's panels); k tiles of 64 or 290. */
 #include "config.h"
 
 #include "check.h"
 #include "hs_numerics.h"
 #include "internal.h"
 
-#define ROWS 37
 #define IN 300
 #define OUT 45
 
@@ -19,17 +19,18 @@ static const enum hetsched_activation acts[] = {HETSCHED_ACT_NONE, HETSCHED_ACT_
                                                 HETSCHED_ACT_GELU, HETSCHED_ACT_SOFTMAX};
 
 /* One forward pass through the library: 0, or the error of the forward call. */
-static int forward(enum hetsched_activation act, int tanh_step, float **x, float **w, float **b,
-                   float **y)
+static int forward(enum hetsched_activation act, int tanh_step, size_t rows, size_t tile_rows,
+                   size_t tile_in, float **x, float **w, float **b, float **y)
 {
 	hetsched_linear_t l;
 	hetsched_tensor_t xt, yt;
 	const struct hetsched_rand_spec spec = {HETSCHED_DIST_NORMAL, 0.5f, 1.0f, 11, 40};
 	int rc;
 
-	/* Tiles of 16 x 64 (k tiles of 64 and 44), output tiles of 32 (and 13). */
-	HS_CHECK(hetsched_linear_create(&l, IN, OUT, act, 32, 64));
-	HS_CHECK(hetsched_tensor_create(&xt, ROWS, IN, 16, 64));
+	/* Tiles of 16 x tile_in (k tiles of 64 and 44, or 290, across the CPU kernel's slices
+	 * of 256, and 10), output tiles of 32 (and 13). */
+	HS_CHECK(hetsched_linear_create(&l, IN, OUT, act, 32, tile_in));
+	HS_CHECK(hetsched_tensor_create(&xt, rows, IN, tile_rows, tile_in));
 	/* rand on 16-bit storage and the forward pass may both be refused. */
 	rc = hetsched_tensor_rand(xt, &spec);
 	if (rc == 0)
@@ -69,6 +70,8 @@ int main(void)
 			for (int p = 0; p < HETSCHED_NPRECISIONS; p++) {
 				const enum hetsched_activation act = acts[(d + p) % 4];
 				const int tanh_step = (d + p) % 3 == 0;
+				/* One tile of 530 rows: the CPU kernel's panels of 256 rows. */
+				const size_t rows = (d + p) % 3 == 1 ? 530 : 37;
 				const struct hetsched__check_mode mode = {(uint32_t)d, (uint32_t)p};
 				struct hetsched__step steps[3];
 				struct hetsched__check_result res;
@@ -86,7 +89,8 @@ int main(void)
 				                                    : "softmax",
 				         tanh_step ? " then tanh" : "");
 				hs_start_numerics("dmda", sets[s], d, p);
-				rc = forward(act, tanh_step, &x, &w, &b, &y);
+				rc = forward(act, tanh_step, rows, rows > 37 ? rows : 16,
+				             (d + p) % 2 ? 290 : 64, &x, &w, &b, &y);
 				if (hs_numerics_nodev(sets[s], d, p)) {
 					tap_ok(rc == HETSCHED_ENODEV, "%s: refused (%s)", name,
 					       hetsched_last_error());
@@ -114,7 +118,7 @@ int main(void)
 					                                   &steps[nsteps].prog));
 					nsteps++;
 				}
-				HS_CHECK(hetsched__check_chain_mode(x, IN, ROWS, y, OUT, steps,
+				HS_CHECK(hetsched__check_chain_mode(x, IN, rows, y, OUT, steps,
 				                                    nsteps, NULL, 0, &mode, &res));
 				tap_ok(res.ok, "%s: max rel err %.3g <= %.3g (max abs %.3g)", name,
 				       res.max_rel_err, res.tolerance, res.max_abs_err);
@@ -127,7 +131,7 @@ int main(void)
 						         ? fabsf(y[5 * OUT + c])
 						         : mx;
 					y[5 * OUT + 7] += 0.1f * mx;
-					HS_CHECK(hetsched__check_chain_mode(x, IN, ROWS, y, OUT,
+					HS_CHECK(hetsched__check_chain_mode(x, IN, rows, y, OUT,
 					                                    steps, nsteps, NULL, 0,
 					                                    &mode, &res));
 					tap_ok(!res.ok,

@@ -76,7 +76,8 @@ const char cli_calibrate_help[] =
     "                     --simulate NODE.tar.gz in a simulation build): the models, StarPU's\n"
     "                     bus files and platform, the hetsched and StarPU versions, the\n"
     "                     footprint scheme, and each kind of worker's per-task overhead (median\n"
-    "                     gap between two of its tasks in these passes)\n" CLI_WORKER_HELP;
+    "                     gap between two of its tasks in these passes)\n" CLI_NUMERICS_HELP
+        CLI_WORKER_HELP;
 
 enum { OPT_SIZES = OPT_FIRST_COMMAND_OPTION, OPT_TILE, OPT_QUIET, OPT_EXPORT };
 
@@ -176,6 +177,7 @@ int cli_calibrate(int argc, char **argv)
 	    {"tile", required_argument, NULL, OPT_TILE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"export", required_argument, NULL, OPT_EXPORT},
+	    CLI_NUMERICS_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -249,8 +251,8 @@ int cli_calibrate(int argc, char **argv)
 		if (hetsched__home_models_dir(models, sizeof(models)) &&
 		    hetsched__home_host(host, sizeof(host)))
 			printf("performance models: %scodelets/45 (hetsched_rand.%s, "
-			       "hetsched_linear.%s)\n",
-			       models, host, host);
+			       "hetsched_linear%s.%s)\n",
+			       models, host, workers.dtype == HETSCHED_DTYPE_F32 ? "" : "16", host);
 	}
 	return rc;
 }

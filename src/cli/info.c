@@ -153,6 +153,17 @@ workers:
 		printf("  %3d  %-6s  memory node %d  %s\n", w.id, hetsched_kind_name(w.kind),
 		       w.memory_node, w.name);
 	}
+	/* What each kind's linear kernels compute natively (--precision); every kind accumulates
+	 * in FP32 and stores every --dtype. */
+	printf("\nprecisions of linear layers (products; FP32 accumulation everywhere):\n");
+	if (hetsched_worker_count_kind(HETSCHED_KIND_CPU) > 0)
+		printf("  cpu     fp32 native; bf16, fp16: inputs rounded, then FP32 sgemm; tf32: "
+		       "computed as fp32\n");
+	if (ncuda > 0)
+		printf("  cuda    fp32, tf32, bf16, fp16 native (cuBLAS, tensor cores)\n");
+	if (hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0)
+		printf("  opencl  fp32 native; bf16, fp16: inputs rounded in the kernel; tf32: "
+		       "computed as fp32\n");
 	printf("\nmemory nodes (%d):\n", nnodes);
 	for (int i = 0; i < nnodes; i++) {
 		struct hetsched_memnode_info m;

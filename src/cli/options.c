@@ -33,6 +33,8 @@ static void workers_init(struct cli_workers *w)
 	memset(w, 0, sizeof(*w));
 	w->ncpu = w->ncuda = w->nopencl = -1;
 	w->sim_gpus = w->sim_cpus = -1;
+	w->dtype = HETSCHED_DTYPE_F32;
+	w->precision = HETSCHED_PRECISION_FP32;
 }
 
 int cli_bind(const struct cli_binding *table, int opt, const char *arg, void *options)
@@ -66,7 +68,16 @@ int cli_bind(const struct cli_binding *table, int opt, const char *arg, void *op
 	case CLI_TILE:
 		rc = cli_parse_tile(arg, (size_t *)(base + table->offset));
 		break;
+	case CLI_DTYPE:
+		rc = hetsched_dtype_parse(arg, (enum hetsched_dtype *)(base + table->offset));
+		break;
+	case CLI_PRECISION:
+		rc = hetsched_precision_parse(arg,
+		                              (enum hetsched_precision *)(base + table->offset));
+		break;
 	}
+	if (rc < 0 && (table->kind == CLI_DTYPE || table->kind == CLI_PRECISION))
+		fprintf(stderr, "hetsched: --%s: %s\n", table->name, hetsched_last_error());
 	if (table->given != CLI_NOT_GIVEN)
 		*(int *)(base + table->given) = 1;
 	return rc < 0 ? CLI_BAD_VALUE : CLI_PARSED;
@@ -87,6 +98,9 @@ static const struct cli_binding worker_options[] = {
     WORKER(OPT_SIMULATE, CLI_TEXT, "simulate", simulate),
     WORKER(OPT_GPUS, CLI_COUNT, "gpus", sim_gpus),
     WORKER(OPT_CPUS, CLI_COUNT, "cpus", sim_cpus),
+    {OPT_DTYPE, CLI_DTYPE, "dtype", offsetof(struct cli_workers, dtype),
+     (ptrdiff_t)offsetof(struct cli_workers, dtype_set)},
+    WORKER(OPT_PRECISION, CLI_PRECISION, "precision", precision),
     {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
 };
 

@@ -17,12 +17,13 @@ struct cli_workers {
 	double watchdog_s; /* --watchdog: 0 for off */
 	int verbose;       /* --verbose: StarPU's own messages on stderr */
 	int all_kinds;     /* hetsched_conf.all_kinds: calibration offers every kind every task */
-	enum hetsched_dtype
-	    dtype; /* hetsched_conf.dtype; dtype_set: given (--dtype), not a default */
-	int dtype_set;
 	/* --simulate NODE.tar.gz (a simulation build only), --gpus, --cpus: -1 for the node's. */
 	const char *simulate;
 	int sim_gpus, sim_cpus;
+	/* --dtype and --precision (run, bench, calibrate): hetsched_conf.dtype and .precision. */
+	enum hetsched_dtype dtype;
+	enum hetsched_precision precision;
+	int dtype_set; /* --dtype given: run's default from a 16-bit model file does not apply */
 };
 
 /* Long option ids above the ASCII range, shared by the commands; each command numbers its own
@@ -38,6 +39,8 @@ enum {
 	OPT_SIMULATE,
 	OPT_GPUS,
 	OPT_CPUS,
+	OPT_DTYPE,
+	OPT_PRECISION,
 	OPT_HELP,
 	OPT_FIRST_COMMAND_OPTION
 };
@@ -55,6 +58,20 @@ enum {
 	{                                                                                          \
 		"watchdog", required_argument, NULL, OPT_WATCHDOG                                  \
 	}
+
+/* --dtype and --precision, in the tables of the commands that compute (run, bench, calibrate). */
+#define CLI_NUMERICS_OPTIONS                                                                       \
+	{"dtype", required_argument, NULL, OPT_DTYPE},                                             \
+	{                                                                                          \
+		"precision", required_argument, NULL, OPT_PRECISION                                \
+	}
+#define CLI_NUMERICS_HELP                                                                          \
+	"numerics:\n"                                                                              \
+	"  --dtype D          how x, W, y and activations are stored and moved: f32 (default),\n"  \
+	"                     bf16, f16 (16-bit values rounded to nearest even)\n"                 \
+	"  --precision P      products of linear layers, accumulated in FP32: fp32 (default,\n"    \
+	"                     highest), tf32 (high: CUDA tensor cores; CPU and OpenCL compute\n"   \
+	"                     FP32), bf16 (medium), fp16: inputs rounded to it first\n"
 
 /* The help of the worker options, ending every command's help. */
 #define CLI_WORKER_HELP                                                                            \
@@ -87,13 +104,15 @@ enum cli_parsed {
 
 /* How cli_bind stores an option's value in a field of a command's options structure. */
 enum cli_kind {
-	CLI_FLAG,    /* int, set to 1 (an option without a value) */
-	CLI_TEXT,    /* const char *, the argument itself */
-	CLI_SIZE,    /* size_t, 1 .. 2^32 - 1 (cli_parse_size) */
-	CLI_U64,     /* uint64_t (cli_parse_u64) */
-	CLI_COUNT,   /* int, 0 .. 4096 (cli_parse_count) */
-	CLI_SECONDS, /* double, seconds > 0 (cli_parse_seconds) */
-	CLI_TILE,    /* size_t, "auto" as 0 or a size (cli_parse_tile) */
+	CLI_FLAG,      /* int, set to 1 (an option without a value) */
+	CLI_TEXT,      /* const char *, the argument itself */
+	CLI_SIZE,      /* size_t, 1 .. 2^32 - 1 (cli_parse_size) */
+	CLI_U64,       /* uint64_t (cli_parse_u64) */
+	CLI_COUNT,     /* int, 0 .. 4096 (cli_parse_count) */
+	CLI_SECONDS,   /* double, seconds > 0 (cli_parse_seconds) */
+	CLI_TILE,      /* size_t, "auto" as 0 or a size (cli_parse_tile) */
+	CLI_DTYPE,     /* enum hetsched_dtype (hetsched_dtype_parse) */
+	CLI_PRECISION, /* enum hetsched_precision (hetsched_precision_parse) */
 };
 #define CLI_NOT_GIVEN ((ptrdiff_t)-1)
 

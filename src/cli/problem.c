@@ -412,6 +412,9 @@ int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 	const float *xdata, *ydata;
 	size_t ldx, ldy, rows = p->rows, nsteps;
 	double flops = 0;
+	/* The oracle stores and rounds as the run's dtype and precision do. */
+	const struct hetsched__check_mode mode = {(uint32_t)hetsched__dtype(),
+	                                          (uint32_t)hetsched__precision()};
 
 	/* Gathering is collective under MPI: every rank takes part, rank 0 alone checks. */
 	if (hetsched_tensor_to_host(p->x) < 0)
@@ -441,15 +444,15 @@ int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 		nsteps = 1;
 	}
 	if (flops <= 4e8)
-		return oracle(hetsched__check_chain(xdata, ldx, rows, ydata, ldy, steps, nsteps,
-		                                    NULL, 0, res));
+		return oracle(hetsched__check_chain_mode(xdata, ldx, rows, ydata, ldy, steps,
+		                                         nsteps, NULL, 0, &mode, res));
 	if (nsteps == 1 && steps[0].kind == HETSCHED_STEP_LINEAR && steps[0].prog.n == 0 &&
 	    steps[0].bias_rows == 1) {
 		struct hetsched__check_layer L = {steps[0].in, steps[0].out, steps[0].w, steps[0].b,
 		                                  0};
 
-		return oracle(hetsched__check_projection(xdata, ldx, rows, ydata, ldy, &L,
-		                                         p->seed ^ 0x5eed, res));
+		return oracle(hetsched__check_projection_mode(xdata, ldx, rows, ydata, ldy, &L,
+		                                              p->seed ^ 0x5eed, &mode, res));
 	}
 	{
 		/* Rows spread over the batch, the first and the last included. */
@@ -457,8 +460,8 @@ int cli_problem_check(struct cli_problem *p, struct hetsched__check_result *res)
 
 		for (size_t i = 0; i < n; i++)
 			ids[i] = n == 1 ? 0 : i * (rows - 1) / (n - 1);
-		return oracle(hetsched__check_chain(xdata, ldx, rows, ydata, ldy, steps, nsteps,
-		                                    ids, n, res));
+		return oracle(hetsched__check_chain_mode(xdata, ldx, rows, ydata, ldy, steps,
+		                                         nsteps, ids, n, &mode, res));
 	}
 }
 
@@ -483,5 +486,11 @@ int cli_problem_check_projection(struct cli_problem *p, uint64_t seed,
 	} else if (hetsched_tensor_data(cli_problem_output(p), &y, &ldy) < 0) {
 		return -1;
 	}
-	return oracle(hetsched__check_projection(x, ldx, p->rows, y, ldy, &layer, seed, res));
+	{
+		const struct hetsched__check_mode mode = {(uint32_t)hetsched__dtype(),
+		                                          (uint32_t)hetsched__precision()};
+
+		return oracle(hetsched__check_projection_mode(x, ldx, p->rows, y, ldy, &layer, seed,
+		                                              &mode, res));
+	}
 }

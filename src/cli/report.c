@@ -97,6 +97,9 @@ void report_print_text(const struct run_report *r)
 	printf(" (%zu layer%s), tile %zu%s, policy %s, seed %llu\n", r->nlayers,
 	       r->nlayers == 1 ? "" : "s", r->tile, r->tile_auto ? " (auto)" : "",
 	       hetsched_sched_name(), (unsigned long long)r->seed);
+	printf("numerics: %s storage, %s products, FP32 accumulation\n",
+	       hetsched_dtype_name(hetsched__dtype()),
+	       hetsched_precision_name(hetsched__precision()));
 	printf("workers: %d cpu, %d cuda, %d opencl; OpenBLAS core %s%s%s%s\n",
 	       hetsched_worker_count_kind(HETSCHED_KIND_CPU),
 	       hetsched_worker_count_kind(HETSCHED_KIND_CUDA),
@@ -180,6 +183,9 @@ void report_print_json(const struct run_report *r)
 	json_object_set_new(root, "starpu_version", json_string(hetsched_starpu_version()));
 	json_object_set_new(root, "sched", json_string(hetsched_sched_name()));
 	json_object_set_new(root, "blas_core", json_string(hetsched_blas_corename()));
+	json_object_set_new(root, "dtype", json_string(hetsched_dtype_name(hetsched__dtype())));
+	json_object_set_new(root, "precision",
+	                    json_string(hetsched_precision_name(hetsched__precision())));
 	json_object_set_new(shape, "batch", json_integer((json_int_t)r->batch));
 	json_object_set_new(shape, "in", json_integer((json_int_t)r->dims[0]));
 	json_object_set_new(shape, "out", json_integer((json_int_t)r->dims[r->nlayers]));

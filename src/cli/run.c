@@ -46,7 +46,7 @@ const char cli_run_help[] =
     "  --tile T|auto      square tile size (default auto)\n"
     "  --repeat R         run the forward pass R times (default 1)\n"
     "  --check            verify y against an independent reference; exit 1 if "
-    "wrong\n" CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
+    "wrong\n" CLI_NUMERICS_HELP CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
     "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
     "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
     "  --save-dtype D     f32, bf16 or f16: the dtype of --save and --save-input (default:\n"
@@ -185,6 +185,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
 	    {"save-dtype", required_argument, NULL, OPT_SAVE_DTYPE},
+	    CLI_NUMERICS_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -375,6 +376,13 @@ int cli_run(int argc, char **argv)
 	/* Everything that can be refused is refused before StarPU starts. */
 	if (describe_problem(&o, &p) < 0 || run_decide_dtypes(&o, &p) < 0)
 		goto out;
+	if (o.batch_size && o.workers.dtype != HETSCHED_DTYPE_F32) {
+		cli_error("run",
+		          "--batch-size streams f32 tensors only, not --dtype %s: drop one of the "
+		          "two",
+		          hetsched_dtype_name(o.workers.dtype));
+		goto out;
+	}
 	if (o.batch_size && run_check_stream_options(&o, &p) < 0)
 		goto out;
 	if (o.tile && cli_check_tile("run", o.tile, cli_problem_largest(&p)) < 0)
@@ -411,6 +419,14 @@ int cli_run(int argc, char **argv)
 	/* Under MPI only rank 0 speaks. */
 	if (hetsched_rank() != 0)
 		o.quiet = 1, o.json = 0, o.trace = NULL;
+	/* TF32 is CUDA's: say once where it is not what runs. */
+	if (o.workers.precision == HETSCHED_PRECISION_TF32 && hetsched_rank() == 0 &&
+	    (hetsched_worker_count_kind(HETSCHED_KIND_CPU) > 0 ||
+	     hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0))
+		fprintf(stderr,
+		        "hetsched: run: --precision tf32: the tiles of CPU%s workers compute "
+		        "in FP32 (TF32 is CUDA's tensor-core mode)\n",
+		        hetsched_worker_count_kind(HETSCHED_KIND_OPENCL) > 0 ? " and OpenCL" : "");
 	if (cli_problem_create(&p, o.tile, &what) < 0) {
 		rc = run_fail(what);
 		goto out;
@@ -444,7 +460,8 @@ int cli_run(int argc, char **argv)
 	if (!o.quiet && hetsched_rank() == 0)
 		run_report_calibration(&p);
 	y = cli_problem_output(&p);
-	if (hetsched_rank() == 0)
+	/* Only --save reads y here (a 16-bit y is widened to FP32 when read). */
+	if (hetsched_rank() == 0 && o.save)
 		hetsched_tensor_data(y, &ydata, &ldy);
 	ranks = calloc((size_t)hetsched_nranks(), sizeof(*ranks));
 	if (!ranks) {

@@ -38,6 +38,7 @@ int cli_start(const struct cli_workers *w, int quiet)
 	conf.watchdog_s = w->watchdog_s;
 	conf.all_kinds = w->all_kinds;
 	conf.dtype = w->dtype;
+	conf.precision = w->precision;
 	rc = hetsched_init(&conf);
 	/* What the library has to say (a damaged model file moved aside, fewer workers than asked
 	 * for, idle cores): one line each, even when quiet; bench starts StarPU once per policy,

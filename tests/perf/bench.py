@@ -277,6 +277,30 @@ def main():
         bench("tensor_bytes_%d" % N, data / 2**20, "MiB")
         ratio("peak_memory_%d" % N, statistics.median(peaks) / data, "<=", 1.3)
 
+    if wanted("bf16_cpu_vs_fp32"):
+        # The same shape on the CPU workers, bf16 storage (linear16: each k tile widened to
+        # FP32, then sgemm into an FP32 accumulator) against f32 storage (sgemm per k tile).
+        (bf16, fp32), series = rounds(lambda: hetsched_gflops(N, *cpu_only, "--dtype", "bf16"),
+                                      lambda: hetsched_gflops(N, *cpu_only))
+        bench("hetsched_linear_bf16_%d_gflops" % N, bf16, "GFLOP/s")
+        bench("hetsched_linear_f32_%d_gflops" % N, fp32, "GFLOP/s")
+        ratio("bf16_cpu_vs_fp32", paired(lambda a, b: a / b, series), ">=", 0.85)
+
+    if wanted("bf16_peak_memory"):
+        # Peak RSS of the same run in bf16 and in f32 storage, each less the peak of a 64 x 64
+        # run (StarPU, OpenBLAS, the libraries and their threads): the memory the problem adds.
+        def peak(*args):
+            return statistics.median(peak_rss([HETSCHED, "run", "--quiet", *cpu_only, *args])
+                                     for _ in range(3))
+        shape = ["--batch", str(N), "--in", str(N), "--out", str(N)]
+        base = peak("--batch", "64", "--in", "64", "--out", "64")
+        f32, bf16 = peak(*shape), peak(*shape, "--dtype", "bf16")
+        bench("peak_rss_baseline_64", base / 2**20, "MiB")
+        bench("peak_rss_f32_%d" % N, f32 / 2**20, "MiB")
+        bench("peak_rss_bf16_%d" % N, bf16 / 2**20, "MiB")
+        bench("tensor_bytes_bf16_over_f32", 0.5, "(x, W, b, y: 2 bytes against 4)")
+        ratio("bf16_peak_memory", (bf16 - base) / (f32 - base), "<=", 0.55)
+
     if wanted("stream_vs_inmemory") or wanted("stream_peak_memory"):
         stream_benches(cpu_only)
 

@@ -10,7 +10,7 @@
 static const char csv_header[] =
     "timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,batch,in,out,"
     "layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,busy_cpu,busy_cuda,"
-    "busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,simulated";
+    "busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,simulated,dtype,precision";
 
 /* A CSV field, quoted when it holds a comma, a quote or a line break. */
 static void csv_field(FILE *f, const char *s)
@@ -56,8 +56,9 @@ int bench_csv_print(FILE *f, void *ctx)
 		/* A simulated pass computed nothing: its check is not made, not passed. */
 		if (r->check_ok >= 0)
 			fprintf(f, "%d", r->check_ok);
-		fprintf(f, ",%s,%lld,%lld,%d\n", b->o.scenario, r->h2d_bytes, r->d2h_bytes,
-		        hetsched_is_simulation());
+		fprintf(f, ",%s,%lld,%lld,%d,%s,%s\n", b->o.scenario, r->h2d_bytes, r->d2h_bytes,
+		        hetsched_is_simulation(), hetsched_dtype_name(b->o.workers.dtype),
+		        hetsched_precision_name(b->o.workers.precision));
 	}
 	return ferror(f) ? -1 : 0;
 }

@@ -52,8 +52,8 @@ const char cli_bench_help[] =
     "  --ncpu N           CPU workers (default: StarPU's, or $STARPU_NCPU)\n"
     "  --ncuda N          CUDA workers\n"
     "  --nopencl N        OpenCL workers\n"
-    "  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n" CLI_SIMULATE_HELP
-    "output:\n"
+    "  --opencl-on-cpu    use OpenCL CPU devices (PoCL) as accelerators\n" CLI_NUMERICS_HELP
+        CLI_SIMULATE_HELP "output:\n"
     "  --csv FILE         one row per timed pass (default: the CSV on stdout)\n"
     "  --plot DIR         gflops.png, share.png, a Gantt chart per traced pass and index.html\n"
     "                     (needs gnuplot)\n"
@@ -64,7 +64,7 @@ const char cli_bench_help[] =
     "CSV columns: timestamp,host,hetsched_version,starpu_version,sched,ncpu,ncuda,nopencl,\n"
     "batch,in,out,layers,tile,repeat,elapsed_s,gflops,tasks_cpu,tasks_cuda,tasks_opencl,\n"
     "busy_cpu,busy_cuda,busy_opencl,bytes_moved,check_ok,scenario,h2d_bytes,d2h_bytes,\n"
-    "simulated (see README.md).\n";
+    "simulated,dtype,precision (see README.md).\n";
 
 enum {
 	OPT_SIZES = OPT_FIRST_COMMAND_OPTION,
@@ -234,6 +234,7 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 	    {"pass-timeout", required_argument, NULL, OPT_PASS_TIMEOUT},
 	    {"scenario", required_argument, NULL, OPT_SCENARIO},
 	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
+	    CLI_NUMERICS_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
@@ -261,6 +262,11 @@ int bench_parse_options(int argc, char **argv, struct bench_options *o)
 		          "--scenario stream runs one layer (its check reads the layer's "
 		          "input), got --layers %zu",
 		          o->layers);
+		return CLI_BAD_VALUE;
+	}
+	if (!strcmp(o->scenario, "stream") && o->workers.dtype != HETSCHED_DTYPE_F32) {
+		cli_error("bench", "--scenario stream streams f32 tensors only, not --dtype %s",
+		          hetsched_dtype_name(o->workers.dtype));
 		return CLI_BAD_VALUE;
 	}
 	if (o->batch_size && strcmp(o->scenario, "stream")) {
