@@ -3,7 +3,8 @@
 # dtype (BF16 .safetensors, f16 .npy) or in --save-dtype, read back here by numpy (struct-level
 # for bfloat16: bits << 16) against numpy's float64 forward pass of the same weights; a bf16
 # y into a .npy file, a bad --save-dtype, and a 16-bit --save-dtype for a stream are refused
-# (exit 2, one line, no file).
+# (exit 2, one line, no file); --dtype f32 overrides the model's dtype; a stream stays f32;
+# --check passes in bf16 and f16 storage.
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 need_numpy
 d=$HS_TMPDIR
@@ -66,13 +67,14 @@ run() {
 	return $rc
 }
 
-run bf16 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_bf16.safetensors" &&
+run bf16 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_bf16.safetensors" \
+	--check && grep -q "^check: OK" "$d/out" &&
 	grep -q "^dtype: bf16, as the weights in $d/m/st_bf16.safetensors" "$d/out" &&
 	grep -q "^saved: $d/y_bf16.safetensors (9 x 4 bfloat16)" "$d/out" &&
 	compare "$d/y_bf16.safetensors" "$d/m/st_ref_bf16" bf16
 st=$?
 [ $st -ne 0 ] && diag "$(cat "$d/out")"
-ok $st "BF16 .safetensors model, no --dtype: stored in bf16, y saved as BF16 (the summary says both)"
+ok $st "BF16 .safetensors model, no --dtype: stored in bf16, y saved as BF16 (the summary says both), --check OK"
 
 run bf16-f32 --activation relu --model "$d/m/st_bf16.safetensors" --save "$d/y_f32.npy" --save-dtype f32 &&
 	compare "$d/y_f32.npy" "$d/m/st_ref_bf16" f32 bf16 &&
@@ -108,11 +110,13 @@ ok $? "F16 .safetensors model: y saved as F16 .safetensors"
 
 if grep -q '^#define HETSCHED_HAVE_ONNX 1' "$HS_TOP_BUILDDIR/config.h" &&
 	[ -f "$d/m/onnx_bf16_int32.onnx" ]; then
-	run onnx-bf16 --model "$d/m/onnx_bf16_int32.onnx" --save "$d/y_onnx.safetensors" &&
+	run onnx-bf16 --model "$d/m/onnx_bf16_int32.onnx" --save "$d/y_onnx.safetensors" --check &&
+		grep -q "^check: OK" "$d/out" &&
 		grep -q "^dtype: bf16, as the weights in" "$d/out" &&
 		compare "$d/y_onnx.safetensors" "$d/m/onnx_bf16_int32" bf16
 	ok $? "ONNX model of BFLOAT16 initializers (int32_data) and input: stored in bf16, y BF16"
-	run onnx-f16 --model "$d/m/onnx_f16_raw.onnx" --save "$d/y_onnx.npy" &&
+	run onnx-f16 --model "$d/m/onnx_f16_raw.onnx" --save "$d/y_onnx.npy" --check &&
+		grep -q "^check: OK" "$d/out" &&
 		grep -q "^dtype: f16, as the weights in" "$d/out" &&
 		compare "$d/y_onnx.npy" "$d/m/onnx_f16_raw" f16
 	ok $? "ONNX model of FLOAT16 initializers (raw_data) and input: stored in f16, y '<f2'"
