@@ -85,23 +85,78 @@ static __attribute__((target("avx,f16c"))) void widen_f16_f16c(float *dst, const
 }
 #endif
 
+#ifdef LINEAR16_F16C
+/* bfloat16 to FP32 is a shift of the bits: 16 (AVX-512) or 8 (AVX2) at a time. */
+static __attribute__((target("avx512f"))) void widen_bf16_avx512(float *dst, const uint16_t *src,
+                                                                 size_t n)
+{
+	size_t c = 0;
+
+	for (; c + 16 <= n; c += 16)
+		_mm512_storeu_si512(
+		    dst + c,
+		    _mm512_slli_epi32(
+		        _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(src + c))), 16));
+	for (; c < n; c++)
+		dst[c] = hetsched__f32_from_bits((uint32_t)src[c] << 16);
+}
+
+static __attribute__((target("avx2"))) void widen_bf16_avx2(float *dst, const uint16_t *src,
+                                                            size_t n)
+{
+	size_t c = 0;
+
+	for (; c + 8 <= n; c += 8)
+		_mm256_storeu_si256(
+		    (__m256i *)(dst + c),
+		    _mm256_slli_epi32(
+		        _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(src + c))), 16));
+	for (; c < n; c++)
+		dst[c] = hetsched__f32_from_bits((uint32_t)src[c] << 16);
+}
+#endif
+
+/* What this CPU has, asked once: 1 AVX2 (and F16C), 2 AVX-512F too; 0 neither. */
+static int simd_level(void)
+{
+	static int level = -1;
+
+#ifdef LINEAR16_F16C
+	if (level < 0) {
+		__builtin_cpu_init();
+		level = !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c") ? 0
+		        : __builtin_cpu_supports("avx512f")                                ? 2
+		                                                                           : 1;
+	}
+#else
+	level = 0;
+#endif
+	return level;
+}
+
 /* One row: n stored values to FP32. */
 static void widen_row(float *dst, const void *src, size_t n, uint32_t dtype)
 {
+	const int simd = simd_level();
+
 	if (dtype == HETSCHED_DTYPE_BF16) {
 		const uint16_t *s = src;
 
+#ifdef LINEAR16_F16C
+		if (simd == 2) {
+			widen_bf16_avx512(dst, s, n);
+			return;
+		}
+		if (simd == 1) {
+			widen_bf16_avx2(dst, s, n);
+			return;
+		}
+#endif
 		for (size_t c = 0; c < n; c++)
 			dst[c] = hetsched__f32_from_bits((uint32_t)s[c] << 16);
 	} else if (dtype == HETSCHED_DTYPE_F16) {
 #ifdef LINEAR16_F16C
-		static int f16c = -1;
-
-		if (f16c < 0) {
-			__builtin_cpu_init();
-			f16c = __builtin_cpu_supports("f16c");
-		}
-		if (f16c) {
+		if (simd) {
 			widen_f16_f16c(dst, src, n);
 			return;
 		}

@@ -32,7 +32,7 @@
 /* Depth of the slices of a k tile widened at a time, and rows of the panels of an output tile
  * computed at a time (CPU). */
 #define KSLICE 256
-#define PANEL 256
+#define PANEL 512
 
 static void shape_abort(const char *what, uint32_t kt, uint32_t rows, uint32_t cols)
 {

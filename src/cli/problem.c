@@ -158,8 +158,12 @@ size_t cli_auto_tile(size_t rows, const size_t *dims, size_t nlayers)
 {
 	int ncuda = hetsched_worker_count_kind(HETSCHED_KIND_CUDA);
 	int nopencl = hetsched_worker_count_kind(HETSCHED_KIND_OPENCL);
-	size_t want =
-	    ncuda ? 16 * (size_t)ncuda : (nopencl ? 16 : 4) * (size_t)hetsched_worker_count();
+	/* 16-bit storage runs one task per output tile with every k tile in it (linear16), in/tile
+	 * times longer than a task of f32: 16 output tiles per worker, so that the last tasks
+	 * do not leave the other workers idle. */
+	const int whole_k = hetsched__dtype() != HETSCHED_DTYPE_F32;
+	size_t want = ncuda ? 16 * (size_t)ncuda
+	                    : (nopencl || whole_k ? 16 : 4) * (size_t)hetsched_worker_count();
 	size_t largest = rows, tile = ncuda ? 4096 : 1024;
 
 	for (size_t l = 0; l <= nlayers; l++)

@@ -111,7 +111,7 @@ static int rand_throughput(size_t n)
 static int submit(size_t n, int rounds)
 {
 	struct hetsched_rand_spec spec = {HETSCHED_DIST_UNIFORM, 0.0f, 1.0f, 1, 0};
-	struct hetsched_rand_args args = {1, 0, 0, 0.0f, 1.0f, 0, 0};
+	struct hetsched_rand_args args = {1, 0, 0, 0.0f, 1.0f, 0, 0, 0};
 	double *ours = calloc(rounds, sizeof(double)), *raw = calloc(rounds, sizeof(double));
 	hetsched_tensor_t t;
 
