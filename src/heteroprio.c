@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codelets.h"
 #include "internal.h"
 
 struct kind_of_worker {
@@ -121,12 +122,25 @@ static double slowdown(const struct history *slow, const struct history *fast)
 	return n ? exp(sum / n) : NAN;
 }
 
+/* StarPU's mask of a worker type (task->where). */
+static int32_t kind_mask(enum starpu_worker_archtype type)
+{
+	return type == STARPU_CUDA_WORKER     ? STARPU_CUDA
+	       : type == STARPU_OPENCL_WORKER ? STARPU_OPENCL
+	                                      : STARPU_CPU;
+}
+
 static void configure(unsigned ctx)
 {
 	int present[NKINDS] = {0}, fastest = -1;
 
 	for (size_t k = 0; k < NKINDS; k++) {
-		present[k] = starpu_worker_get_by_type(kinds[k].type, 0) >= 0;
+		/* A kind whose kernels do not compute the run's dtype and precision gets no
+		 * bucket: its tasks are offered the other kinds only (codelets.h). */
+		present[k] = starpu_worker_get_by_type(kinds[k].type, 0) >= 0 &&
+		             (hetsched__numerics_kinds((uint32_t)hetsched__dtype(),
+		                                       (uint32_t)hetsched__precision()) &
+		              kind_mask(kinds[k].type));
 		if (present[k]) {
 			starpu_heteroprio_set_nb_prios(ctx, kinds[k].index, 1);
 			starpu_heteroprio_set_mapping(ctx, kinds[k].index, 0, 0);

@@ -196,7 +196,8 @@ int hetsched_init(const struct hetsched_conf *conf)
 	if ((unsigned)conf->dtype >= HETSCHED_NDTYPES)
 		return hetsched__error(HETSCHED_EINVAL, "unknown dtype %d", (int)conf->dtype);
 	if ((unsigned)conf->precision >= HETSCHED_NPRECISIONS)
-		return hetsched__error(HETSCHED_EINVAL, "unknown precision %d", (int)conf->precision);
+		return hetsched__error(HETSCHED_EINVAL, "unknown precision %d",
+		                       (int)conf->precision);
 	HETSCHED_CALL(
 	    check_count("ncpu", conf->ncpu, "STARPU_NCPU", STARPU_MAXCPUS, "STARPU_MAXCPUS"));
 	HETSCHED_CALL(check_count("ncuda", conf->ncuda, "STARPU_NCUDA", STARPU_MAXCUDADEVS,
@@ -244,6 +245,8 @@ int hetsched_init(const struct hetsched_conf *conf)
 	sconf.sched_policy_name = sched;
 	/* heteroprio: its bucket and slow factors from the performance models (heteroprio.c). */
 	hetsched__heteroprio_hook(&sconf, sched);
+	/* Before starpu_init: heteroprio's set-up reads them. */
+	hetsched__set_numerics(conf->dtype, conf->precision);
 	if (conf->ncpu >= 0)
 		sconf.ncpus = conf->ncpu;
 	if (conf->ncuda >= 0)
@@ -307,7 +310,6 @@ int hetsched_init(const struct hetsched_conf *conf)
 	/* Warm every kind's libraries (cuBLAS, PoCL's compiler, OpenBLAS's buffers) and measure
 	 * its speed, so that neither the first pass nor an uncalibrated policy pays for them. */
 	hetsched__placement_set_all_kinds(conf->all_kinds);
-	hetsched__set_numerics(conf->dtype, conf->precision);
 	hetsched__probe_kinds();
 	hetsched_bus_bytes(NULL, NULL, NULL); /* the probe's transfers are not a pass's */
 	hetsched_stats_reset();

@@ -10,7 +10,7 @@
 . "$HS_TOP_SRCDIR/tests/tap.sh"
 need_numpy
 modes="f32:fp32 f32:tf32 f32:bf16 f32:fp16 bf16:fp32 bf16:tf32 bf16:bf16 bf16:fp16 f16:fp32 f16:tf32 f16:bf16 f16:fp16"
-plan 27
+plan 28
 d=$HS_TMPDIR
 shim=$HS_TOP_BUILDDIR/tests/.libs/perturb_sgemm.so
 workers=
@@ -103,4 +103,11 @@ ok $? "--precision high --dtype bfloat16: exit $rc, JSON says bf16 and tf32, std
 "$HETSCHED" run --batch 40 --in 64 --out 32 --dtype f16 --precision fp16 $workers >"$d/out" 2>&1
 grep -q "^numerics: f16 storage, fp16 products, FP32 accumulation" "$d/out"
 ok $? "the summary says the numerics"
+# heteroprio gives a kind whose kernels lack the mode no bucket (StarPU aborts on a task that a
+# bucket's kind cannot run).
+# shellcheck disable=SC2086
+"$HETSCHED" run --batch 64 --in 96 --out 80 --tile 32 --dtype bf16 --sched heteroprio --check \
+	--quiet $workers >"$d/out" 2>&1
+rc=$?
+ok $rc "--dtype bf16 --sched heteroprio: exit $rc $(head -n 1 "$d/out")"
 finish
