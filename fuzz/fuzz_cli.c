@@ -111,6 +111,8 @@ static void remove_files(void)
 	                                    "mdir/0.weight.npy",
 	                                    "mdir/0.bias.npy",
 	                                    "mdir/2.weight.npy",
+	                                    "hdir/0.weight.npy",
+	                                    "hdir/2.weight.npy",
 	                                    NULL};
 
 	if (chdir(fuzz_dir) != 0)
@@ -118,11 +120,13 @@ static void remove_files(void)
 	for (int i = 0; files[i]; i++)
 		unlink(files[i]);
 	rmdir("mdir");
+	rmdir("hdir");
 	if (chdir("/") == 0)
 		rmdir(fuzz_dir);
 }
 
-/* x.npy (4x8), bad.npy (truncated), m.safetensors and mdir/ (the same 8 -> 16 -> 4 model). */
+/* x.npy (4x8), bad.npy (truncated), m.safetensors and mdir/ (the same 8 -> 16 -> 4 model), hdir/
+ * (8 -> 16 -> 4 in float16 .npy files: run's storage dtype from the model file, --save-dtype). */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	float v[16 * 8];
@@ -141,6 +145,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	                 hetsched_npy_save("mdir/2.weight.npy", v, 4, 16, 16) == 0,
 	             "%s", hetsched_last_error());
 	write_vector_npy("mdir/0.bias.npy", v, 16);
+	FUZZ_REQUIRE(mkdir("hdir", 0755) == 0, "cannot make hdir");
+	FUZZ_REQUIRE(
+	    hetsched_npy_save_dtype("hdir/0.weight.npy", v, 16, 8, 8, HETSCHED_DTYPE_F16) == 0 &&
+	        hetsched_npy_save_dtype("hdir/2.weight.npy", v, 4, 16, 16, HETSCHED_DTYPE_F16) == 0,
+	    "%s", hetsched_last_error());
 	return 0;
 }
 

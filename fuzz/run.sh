@@ -3,7 +3,8 @@
 # SECONDS (default 60), one after the other on one core, starting from its seed corpus
 # (fuzz/corpus/<harness>/, never modified) with its dictionary (fuzz/<harness>.dict).
 # HARNESS is npy, safetensors, cli or onnx (default: all four; onnx when the build reads ONNX).
-# fuzz_onnx also starts from libonnx-testdata's models under 4 KB, when that package is there.
+# fuzz_onnx starts from fuzz/corpus/onnx/ and from libonnx-testdata's models under 4 KB, when that
+# package is there.
 #
 # The harnesses are built with clang (-fsanitize=fuzzer,address,undefined) in a build folder of
 # their own, $HS_FUZZ_BUILDDIR (default ${TMPDIR:-/tmp}/hetsched-fuzz): a copy of the sources,
@@ -79,9 +80,11 @@ for h in $harnesses; do
 	done
 	seeds=$srcdir/fuzz/corpus/$h
 	if [ "$h" = onnx ]; then
-		# Seeds: ONNX's own small test models (libonnx-testdata), copied, never modified.
+		# Seeds: ONNX's own small test models (libonnx-testdata) and fuzz/corpus/onnx/ (MLPs
+		# with FLOAT16 and BFLOAT16 initializers), copied, never modified.
 		seeds=$build/seeds/onnx
 		mkdir -p "$seeds"
+		cp "$srcdir"/fuzz/corpus/onnx/*.onnx "$seeds/" 2>/dev/null
 		find /usr/share/libonnx-testdata/data -name model.onnx -size -4k 2>/dev/null |
 			while read -r f; do
 				cp "$f" "$seeds/$(echo "$f" | tr / _)"

@@ -503,8 +503,10 @@ HETSCHED_API void hetsched_linear_destroy(hetsched_linear_t layer);
 /**
  * \brief Load a NumPy .npy file (versions 1.0, 2.0 and 3.0) holding a 2-D array, or a 1-D one
  * read as a single row, into a host array. No runtime needed: usable before hetsched_init().
- * float32 or float64, C order (fortran_order True only for a single row or column); byte order
- * '<', '>', or '=' and '|' (taken as little-endian). Values are converted to float32.
+ * float16, float32 or float64, C order (fortran_order True only for a single row or column);
+ * byte order '<', '>', or '=' and '|' (taken as little-endian). Values are converted to float32:
+ * float16 exactly (stored again as f16, every value keeps its bits; hetsched_npy_load_dtype()
+ * tells which the file held), float64 rounded to nearest.
  * \param path the file.
  * \param data set to a malloc'd row-major array of *rows x *cols floats (contiguous) that the
  * caller frees with free(); set to NULL on failure.
@@ -540,6 +542,17 @@ HETSCHED_API int hetsched_npy_load_shape(const char *path, float **data, size_t 
                                          size_t shape[HETSCHED_NPY_MAX_NDIM]);
 
 /**
+ * \brief As hetsched_npy_load_shape(), also giving the dtype the file stores its values in.
+ * \param dtype set to HETSCHED_DTYPE_F16 for float16 ('<f2', '>f2'), HETSCHED_DTYPE_F32 for
+ * float32 and float64 (numpy has no bfloat16).
+ * \return as hetsched_npy_load_shape(); HETSCHED_EINVAL for a NULL \p ndim, \p shape or
+ * \p dtype.
+ */
+HETSCHED_API int hetsched_npy_load_dtype(const char *path, float **data, size_t *ndim,
+                                         size_t shape[HETSCHED_NPY_MAX_NDIM],
+                                         enum hetsched_dtype *dtype);
+
+/**
  * \brief As hetsched_npy_save(), for a contiguous array of \p ndim (1 to HETSCHED_NPY_MAX_NDIM)
  * dimensions \p shape. \return as hetsched_npy_save().
  */
@@ -565,6 +578,24 @@ HETSCHED_API int hetsched_npy_save(const char *path, const float *data, size_t r
                                    size_t ld);
 
 /**
+ * \brief As hetsched_npy_save(), storing the values as \p dtype: HETSCHED_DTYPE_F32 ('<f4'), or
+ * HETSCHED_DTYPE_F16 ('<f2', each value rounded to nearest even, as numpy's astype(float16)
+ * rounds; values beyond 65504 become infinities). numpy has no bfloat16: HETSCHED_DTYPE_BF16 is
+ * refused before anything is written (write f32, or a .safetensors file).
+ * \return as hetsched_npy_save(); HETSCHED_EDTYPE for HETSCHED_DTYPE_BF16; HETSCHED_EINVAL for
+ * an unknown dtype.
+ */
+HETSCHED_API int hetsched_npy_save_dtype(const char *path, const float *data, size_t rows,
+                                         size_t cols, size_t ld, enum hetsched_dtype dtype);
+
+/**
+ * \brief hetsched_npy_save_shape() storing the values as \p dtype, as hetsched_npy_save_dtype().
+ * \return as hetsched_npy_save_dtype().
+ */
+HETSCHED_API int hetsched_npy_save_shape_dtype(const char *path, const float *data, size_t ndim,
+                                               const size_t *shape, enum hetsched_dtype dtype);
+
+/**
  * \brief Save a host array as a .safetensors file holding one F32 tensor of shape (rows, cols)
  * named \p name, as safetensors.torch.save_file writes it (an 8-byte little-endian header
  * length, a JSON header padded with spaces to a multiple of 8 bytes, with "__metadata__":
@@ -582,6 +613,16 @@ HETSCHED_API int hetsched_npy_save(const char *path, const float *data, size_t r
  */
 HETSCHED_API int hetsched_safetensors_save(const char *path, const char *name, const float *data,
                                            size_t rows, size_t cols, size_t ld);
+
+/**
+ * \brief As hetsched_safetensors_save(), the tensor stored as \p dtype: "F32", "BF16" or "F16"
+ * (16-bit values rounded to nearest even from the float32 ones, as torch's .to(torch.bfloat16)
+ * and .half() round).
+ * \return as hetsched_safetensors_save(); HETSCHED_EINVAL for an unknown dtype.
+ */
+HETSCHED_API int hetsched_safetensors_save_dtype(const char *path, const char *name,
+                                                 const float *data, size_t rows, size_t cols,
+                                                 size_t ld, enum hetsched_dtype dtype);
 
 /**
  * \brief Create a tensor from a .npy file (the tutorial's torch.from_numpy(np.load(path))): the
@@ -607,6 +648,14 @@ HETSCHED_API int hetsched_tensor_load(hetsched_tensor_t *tensor, const char *pat
  * values; HETSCHED_ESTARPU; the codes of hetsched_npy_save().
  */
 HETSCHED_API int hetsched_tensor_save(hetsched_tensor_t tensor, const char *path);
+
+/**
+ * \brief As hetsched_tensor_save(), the file storing the values as \p dtype (as
+ * hetsched_npy_save_dtype(): f32 or f16; bf16 is refused before the gather).
+ * \return as hetsched_tensor_save(); HETSCHED_EDTYPE for HETSCHED_DTYPE_BF16 or an unknown dtype.
+ */
+HETSCHED_API int hetsched_tensor_save_dtype(hetsched_tensor_t tensor, const char *path,
+                                            enum hetsched_dtype dtype);
 
 /**
  * \brief A model loaded from a file: a chain of steps from the input to the output (linear
@@ -677,6 +726,18 @@ HETSCHED_API int hetsched_model_load(hetsched_model_t *model, const char *path);
 
 /** \brief Number of linear layers of \p model (0 for NULL). */
 HETSCHED_API size_t hetsched_model_nlayers(const struct hetsched_model *model);
+
+/**
+ * \brief The dtype the model's file stores its weights in: HETSCHED_DTYPE_BF16 or
+ * HETSCHED_DTYPE_F16 when every linear layer's weight is stored so (safetensors "BF16" / "F16",
+ * ONNX initializers of data type BFLOAT16 / FLOAT16, '<f2' .npy files), else HETSCHED_DTYPE_F32
+ * (float32 or float64 weights, a mix of dtypes, no linear layer, a NULL model). Biases do not
+ * count. The weights themselves are float32 (hetsched_model_layer()): 16-bit values widen
+ * exactly, so tensors stored in that dtype (hetsched_conf::dtype) get the file's bits back; a
+ * weight that loading scaled (ONNX Gemm's alpha, a folded BatchNormalization) is rounded again.
+ * `hetsched run` stores its tensors in this dtype when no --dtype is given.
+ */
+HETSCHED_API enum hetsched_dtype hetsched_model_dtype(const struct hetsched_model *model);
 
 /**
  * \brief Describe layer \p l of \p model (any out-pointer may be NULL).

@@ -104,6 +104,27 @@ int hetsched__write_atomic(const char *path, int (*emit)(FILE *f, void *ctx), vo
 int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len);
 
 /* ------------------------------------------------------------------------------------------ */
+/* io: arrays of any dtype as files (src/io/npy.c, src/io/safetensors.c), for --save */
+
+/* Write rows x cols elements at \p data, stored as \p data_dtype (float32, or the 16 bits of
+ * bfloat16 / binary16; leading dimension \p ld elements), to a .npy file of \p file_dtype
+ * ('<f4' or '<f2') whose shape is \p shape (\p ndim dimensions whose product is rows x cols,
+ * contiguous: ld == cols), or (rows, cols) when ndim is 0; whole or not at all. Values are
+ * copied, widened exactly or rounded to nearest even (hetsched__write_array of io/file.h).
+ * Returns 0; HETSCHED_EDTYPE for file_dtype bf16, which .npy cannot hold (nothing written);
+ * the codes of hetsched_npy_save(). */
+int hetsched__npy_write(const char *path, const void *data, enum hetsched_dtype data_dtype,
+                        size_t rows, size_t cols, size_t ld, size_t ndim, const size_t *shape,
+                        enum hetsched_dtype file_dtype);
+
+/* The same to a .safetensors file holding one tensor \p name of shape (rows, cols) and dtype
+ * "F32", "BF16" or "F16" (\p file_dtype). Returns 0; the codes of
+ * hetsched_safetensors_save(). */
+int hetsched__safetensors_write(const char *path, const char *name, const void *data,
+                                enum hetsched_dtype data_dtype, size_t rows, size_t cols, size_t ld,
+                                enum hetsched_dtype file_dtype);
+
+/* ------------------------------------------------------------------------------------------ */
 /* perfmodel (src/perfmodel.c, src/modelfile.c, src/home.c) */
 
 /* Where StarPU keeps the performance models ($STARPU_PERF_MODEL_DIR, else

@@ -63,7 +63,7 @@ for m in $modes; do
 	dt=${m%:*} pr=${m#*:}
 	# shellcheck disable=SC2086
 	"$HETSCHED" run --input "$d/x.npy" --model "$d/m" --activation relu --tile 32 \
-		--dtype "$dt" --precision "$pr" --check --save "$d/y-$dt-$pr.npy" $workers \
+		--dtype "$dt" --precision "$pr" --check --save "$d/y-$dt-$pr.npy" --save-dtype f32 $workers \
 		>"$d/out" 2>&1 &&
 		compare "$d/y-$dt-$pr.npy" "$dt" "$pr"
 	st=$?

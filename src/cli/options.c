@@ -98,7 +98,8 @@ static const struct cli_binding worker_options[] = {
     WORKER(OPT_SIMULATE, CLI_TEXT, "simulate", simulate),
     WORKER(OPT_GPUS, CLI_COUNT, "gpus", sim_gpus),
     WORKER(OPT_CPUS, CLI_COUNT, "cpus", sim_cpus),
-    WORKER(OPT_DTYPE, CLI_DTYPE, "dtype", dtype),
+    {OPT_DTYPE, CLI_DTYPE, "dtype", offsetof(struct cli_workers, dtype),
+     (ptrdiff_t)offsetof(struct cli_workers, dtype_set)},
     WORKER(OPT_PRECISION, CLI_PRECISION, "precision", precision),
     {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
 };

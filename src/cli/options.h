@@ -23,6 +23,7 @@ struct cli_workers {
 	/* --dtype and --precision (run, bench, calibrate): hetsched_conf.dtype and .precision. */
 	enum hetsched_dtype dtype;
 	enum hetsched_precision precision;
+	int dtype_set; /* --dtype given: run's default from a 16-bit model file does not apply */
 };
 
 /* Long option ids above the ASCII range, shared by the commands; each command numbers its own

@@ -162,9 +162,10 @@ void report_print_text(const struct run_report *r)
 		printf("saved: %s (", r->save);
 		for (size_t d = 0; d < r->save_ndim; d++)
 			printf("%s%zu", d ? " x " : "", r->save_shape[d]);
-		printf(" float32)\n");
+		printf(" %s)\n", r->save_type ? r->save_type : "float32");
 	} else if (r->save)
-		printf("saved: %s (%zu x %zu float32)\n", r->save, r->batch, r->dims[r->nlayers]);
+		printf("saved: %s (%zu x %zu %s)\n", r->save, r->batch, r->dims[r->nlayers],
+		       r->save_type ? r->save_type : "float32");
 }
 
 void report_print_json(const struct run_report *r)

@@ -22,6 +22,7 @@ struct run_report {
 	const char *save;
 	size_t save_ndim; /* the shape of a .npy --save (0: batch x out) */
 	const size_t *save_shape;
+	const char *save_type; /* the saved values' type: "bfloat16", "float16"; NULL: float32 */
 	const struct hetsched_rank_info *ranks; /* per-rank figures (nranks entries) */
 	size_t nranks;
 	/* Per pass, in the order they ran (repeat entries): time, where the data started

@@ -32,7 +32,7 @@ const char cli_run_help[] =
     "                     final one (one name: every gap); relu, leaky_relu, elu, selu,\n"
     "                     tanh, sigmoid, hardsigmoid, gelu, gelu_tanh, silu, softmax,\n"
     "                     log_softmax, none (random model default: relu between layers)\n"
-    "  --input x.npy      input batch (float32/float64, C order; 1-D is one row, N-D runs\n"
+    "  --input x.npy      input batch (float16/32/64, C order; 1-D is one row, N-D runs\n"
     "                     as rows of its last dimension)\n"
     "  --input NAME=F.npy another input of an ONNX graph (a Gemm's B or C)\n"
     "  --model PATH       .onnx (torch.onnx.export), .safetensors of a state_dict, or a\n"
@@ -49,6 +49,10 @@ const char cli_run_help[] =
     "wrong\n" CLI_NUMERICS_HELP CLI_WORKER_HELP CLI_SIMULATE_HELP "output:\n"
     "  --save y.npy       write y (y.safetensors: as a safetensors file, tensor \"y\")\n"
     "  --save-input x.npy write the input batch (x.safetensors: tensor \"x\")\n"
+    "  --save-dtype D     f32, bf16 or f16: the dtype of --save and --save-input (default:\n"
+    "                     the storage dtype; a model file of bf16 or f16 weights sets it\n"
+    "                     when --dtype is not given). .npy has no bf16: --save-dtype f32\n"
+    "                     or a .safetensors file\n"
     "  --json             one JSON object on stdout instead of the summary\n"
     "  --trace t.json     Chrome trace events (Perfetto, chrome://tracing)\n"
     "  --quiet            no summary\n"
@@ -78,6 +82,7 @@ enum {
 	OPT_TRACE,
 	OPT_QUIET,
 	OPT_BATCH_SIZE,
+	OPT_SAVE_DTYPE,
 };
 
 /* ------------------------------------------------------------------ options */
@@ -133,6 +138,7 @@ static const struct cli_binding run_bindings[] = {
     RUN(OPT_TRACE, CLI_TEXT, "trace", trace, CLI_NOT_GIVEN),
     RUN(OPT_QUIET, CLI_FLAG, "quiet", quiet, CLI_NOT_GIVEN),
     RUN(OPT_BATCH_SIZE, CLI_SIZE, "batch-size", batch_size, CLI_NOT_GIVEN),
+    RUN(OPT_SAVE_DTYPE, CLI_TEXT, "save-dtype", save_dtype_name, CLI_NOT_GIVEN),
     {0, CLI_FLAG, NULL, 0, CLI_NOT_GIVEN},
 };
 
@@ -178,6 +184,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	    {"trace", required_argument, NULL, OPT_TRACE},
 	    {"quiet", no_argument, NULL, OPT_QUIET},
 	    {"batch-size", required_argument, NULL, OPT_BATCH_SIZE},
+	    {"save-dtype", required_argument, NULL, OPT_SAVE_DTYPE},
 	    CLI_NUMERICS_OPTIONS,
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
@@ -367,7 +374,7 @@ int cli_run(int argc, char **argv)
 	rc = EXIT_USAGE;
 
 	/* Everything that can be refused is refused before StarPU starts. */
-	if (describe_problem(&o, &p) < 0)
+	if (describe_problem(&o, &p) < 0 || run_decide_dtypes(&o, &p) < 0)
 		goto out;
 	if (o.batch_size && o.workers.dtype != HETSCHED_DTYPE_F32) {
 		cli_error("run",
@@ -481,7 +488,7 @@ int cli_run(int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (o.save && run_save_output(&p, o.save, ydata, ldy) < 0) {
+	if (o.save && run_save_output(&o, &p, o.save, ydata, ldy) < 0) {
 		cli_signals_block(0);
 		rc = run_fail("cannot save the result");
 		goto out;
@@ -491,7 +498,7 @@ int cli_run(int argc, char **argv)
 		size_t ldx;
 
 		if (hetsched_tensor_data(p.x, &xdata, &ldx) < 0 ||
-		    run_save_array(o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
+		    run_save_array(&o, o.save_input, "x", xdata, p.rows, p.dims[0], ldx) < 0) {
 			cli_signals_block(0);
 			rc = run_fail("cannot save the input");
 			goto out;
@@ -516,6 +523,9 @@ int cli_run(int argc, char **argv)
 		    .save = o.save,
 		    .save_ndim = p.y_ndim && !run_is_safetensors(o.save) ? p.y_ndim : 0,
 		    .save_shape = p.y_shape,
+		    .save_type = o.save_dtype == HETSCHED_DTYPE_BF16  ? "bfloat16"
+		                 : o.save_dtype == HETSCHED_DTYPE_F16 ? "float16"
+		                                                      : NULL,
 		    .ranks = ranks,
 		    .nranks = (size_t)hetsched_nranks(),
 		};
@@ -528,8 +538,10 @@ int cli_run(int argc, char **argv)
 		}
 		if (o.json)
 			report_print_json(&report);
-		else if (!o.quiet)
+		else if (!o.quiet) {
 			report_print_text(&report);
+			run_report_dtype(&o);
+		}
 	}
 	cli_signals_block(0);
 	rc = o.check && !check.ok ? EXIT_RUNTIME : EXIT_OK;

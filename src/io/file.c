@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "half.h"
 #include "internal.h"
 #include "io/file.h"
 #include "tool.h"
@@ -261,30 +262,62 @@ int hetsched__write_atomic_buf(const char *path, const void *buf, size_t len)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* A header and float32 rows */
+/* A header and rows of numbers */
 
-struct float_image {
+struct array_image {
 	const void *header;
 	size_t header_len;
-	const float *data;
+	const unsigned char *data;
+	enum hetsched_dtype data_dtype, file_dtype;
 	size_t rows, cols, ld;
 };
 
-/* Little-endian bytes whatever the host, one bounded buffer at a time. */
-static int emit_floats(FILE *f, void *ctx)
+/* Element \p i of \p data (stored as \p dtype) as the bits of \p to: copied when both are the
+ * same, widened exactly from 16 bits, or rounded to nearest even to 16 bits (half.h). */
+static uint32_t element_bits(const unsigned char *data, enum hetsched_dtype dtype, size_t i,
+                             enum hetsched_dtype to)
 {
-	const struct float_image *o = ctx;
+	float f;
+
+	if (dtype == HETSCHED_DTYPE_F32) {
+		memcpy(&f, data + 4 * i, sizeof(f));
+	} else {
+		uint16_t h;
+
+		memcpy(&h, data + 2 * i, sizeof(h));
+		if (dtype == to)
+			return h;
+		f = dtype == HETSCHED_DTYPE_BF16 ? hetsched__f32_from_bf16(h)
+		                                 : hetsched__f32_from_f16(h);
+	}
+	switch (to) {
+	case HETSCHED_DTYPE_BF16:
+		return hetsched__bf16_from_f32(f);
+	case HETSCHED_DTYPE_F16:
+		return hetsched__f16_from_f32(f);
+	default:
+		return hetsched__f32_bits(f);
+	}
+}
+
+/* Little-endian bytes whatever the host, one bounded buffer at a time. */
+static int emit_array(FILE *f, void *ctx)
+{
+	const struct array_image *o = ctx;
+	/* Not hetsched_dtype_size(): the fuzzers link the format sources without precision.c. */
+	size_t in_size = o->data_dtype == HETSCHED_DTYPE_F32 ? 4 : 2,
+	       out_size = o->file_dtype == HETSCHED_DTYPE_F32 ? 4 : 2, used = 0;
 	unsigned char buf[4096];
-	size_t used = 0;
 
 	if (fwrite(o->header, 1, o->header_len, f) != o->header_len)
 		return -1;
-	for (size_t r = 0; r < o->rows; r++)
-		for (size_t c = 0; c < o->cols; c++) {
-			uint32_t u;
+	for (size_t r = 0; r < o->rows; r++) {
+		const unsigned char *row = o->data + r * o->ld * in_size;
 
-			memcpy(&u, &o->data[r * o->ld + c], sizeof(u));
-			for (int b = 0; b < 4; b++)
+		for (size_t c = 0; c < o->cols; c++) {
+			uint32_t u = element_bits(row, o->data_dtype, c, o->file_dtype);
+
+			for (size_t b = 0; b < out_size; b++)
 				buf[used++] = (unsigned char)(u >> (8 * b));
 			if (used == sizeof(buf)) {
 				if (fwrite(buf, 1, used, f) != used)
@@ -292,6 +325,7 @@ static int emit_floats(FILE *f, void *ctx)
 				used = 0;
 			}
 		}
+	}
 	return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
 }
 
@@ -307,10 +341,21 @@ int hetsched__check_float_rows(const char *path, size_t rows, size_t cols, size_
 	return 0;
 }
 
+int hetsched__write_array(const char *path, const void *header, size_t header_len, const void *data,
+                          enum hetsched_dtype data_dtype, size_t rows, size_t cols, size_t ld,
+                          enum hetsched_dtype file_dtype)
+{
+	struct array_image image = {header,     header_len, data, data_dtype,
+	                            file_dtype, rows,       cols, ld};
+
+	if ((unsigned)data_dtype >= HETSCHED_NDTYPES || (unsigned)file_dtype >= HETSCHED_NDTYPES)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: unknown dtype", path);
+	return hetsched__write_atomic(path, emit_array, &image);
+}
+
 int hetsched__write_floats(const char *path, const void *header, size_t header_len,
                            const float *data, size_t rows, size_t cols, size_t ld)
 {
-	struct float_image image = {header, header_len, data, rows, cols, ld};
-
-	return hetsched__write_atomic(path, emit_floats, &image);
+	return hetsched__write_array(path, header, header_len, data, HETSCHED_DTYPE_F32, rows, cols,
+	                             ld, HETSCHED_DTYPE_F32);
 }

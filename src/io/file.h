@@ -35,13 +35,21 @@ int hetsched__read_file(const char *path, unsigned char **buf, size_t *len);
  * Returns 0; HETSCHED_ENOMEM; HETSCHED_EIO. */
 int hetsched__create_temp(const char *path, char **tmp, int *fd);
 
-/* Write \p path whole or not at all (hetsched__write_atomic): \p header_len bytes of \p header,
- * then the rows x cols float32 values at \p data (leading dimension \p ld), as little-endian
- * bytes whatever the host, row after row: the body of a .npy or a .safetensors file.
- * Returns the codes of hetsched__write_atomic(). */
 /* The array a writer is given: not empty, ld >= cols. Returns 0; HETSCHED_EINVAL naming the
  * file. */
 int hetsched__check_float_rows(const char *path, size_t rows, size_t cols, size_t ld);
+
+/* Write \p path whole or not at all (hetsched__write_atomic): \p header_len bytes of \p header,
+ * then the rows x cols elements at \p data (stored as \p data_dtype: float32, or the 16 bits of
+ * bfloat16 / binary16 in host order; leading dimension \p ld elements), each written as
+ * \p file_dtype in little-endian bytes whatever the host, row after row: the body of a .npy or a
+ * .safetensors file. Same dtypes: the bits are copied; 16 bits to float32: widened exactly;
+ * float32 (or the other 16-bit type) to 16 bits: rounded to nearest even (codelets/half.h).
+ * Returns the codes of hetsched__write_atomic(); HETSCHED_EINVAL for an unknown dtype. */
+int hetsched__write_array(const char *path, const void *header, size_t header_len, const void *data,
+                          enum hetsched_dtype data_dtype, size_t rows, size_t cols, size_t ld,
+                          enum hetsched_dtype file_dtype);
+/* hetsched__write_array() of float32 data to float32. */
 int hetsched__write_floats(const char *path, const void *header, size_t header_len,
                            const float *data, size_t rows, size_t cols, size_t ld);
 

@@ -8,6 +8,8 @@
  * than guessed: a guess that is wrong gives a wrong answer that looks right. */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +148,7 @@ static int from_state_dict(const char *path, const struct hetsched_model_options
 		s->w = L->weight;
 		s->b = L->bias;
 		s->bias_rows = 1;
+		m->weight_dtypes |= 1u << L->dtype;
 		L->weight = L->bias = NULL;
 		hetsched__activation_prog(acts[l], &s->prog);
 		m->nlayers++;
@@ -167,13 +170,16 @@ out:
 	return rc;
 }
 
-/* ONNX from its name, or from its first bytes (a ModelProto starts with ir_version, field 1:
- * 0x08), since a .safetensors file never starts that way: its 8-byte header length would be
- * over 0x08 << 56. */
+/* ONNX from its name, or from its first bytes: a ModelProto starts with ir_version (field 1:
+ * 0x08). A .safetensors file starts with its header's length N, little-endian, whose low byte
+ * may be 0x08 too (N is a multiple of 8): it is told by its header's '{' at byte 8, N bytes
+ * that fit in the file. */
 static int is_onnx(const char *path)
 {
-	size_t len = strlen(path);
-	unsigned char b = 0;
+	size_t len = strlen(path), got;
+	unsigned char b[9] = {0};
+	uint64_t n = 0;
+	long size;
 	FILE *f;
 
 	if (len >= 5 && !strcmp(path + len - 5, ".onnx"))
@@ -181,10 +187,14 @@ static int is_onnx(const char *path)
 	f = fopen(path, "rb");
 	if (!f)
 		return 0;
-	if (fread(&b, 1, 1, f) != 1)
-		b = 0;
+	got = fread(b, 1, sizeof(b), f);
+	size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
 	fclose(f);
-	return b == 0x08;
+	for (int i = 7; i >= 0; i--)
+		n = n << 8 | b[i];
+	if (got == sizeof(b) && b[8] == '{' && size >= 8 && n <= (uint64_t)size - 8)
+		return 0;
+	return got > 0 && b[0] == 0x08;
 }
 
 int hetsched_model_load_options(hetsched_model_t *model, const char *path,
@@ -213,6 +223,20 @@ int hetsched_model_load_options(hetsched_model_t *model, const char *path,
 int hetsched_model_load(hetsched_model_t *model, const char *path)
 {
 	return hetsched_model_load_options(model, path, NULL);
+}
+
+enum hetsched_dtype hetsched__model_weight_dtype(const struct hetsched__model *m)
+{
+	if (m->weight_dtypes == 1u << HETSCHED_DTYPE_BF16)
+		return HETSCHED_DTYPE_BF16;
+	if (m->weight_dtypes == 1u << HETSCHED_DTYPE_F16)
+		return HETSCHED_DTYPE_F16;
+	return HETSCHED_DTYPE_F32;
+}
+
+enum hetsched_dtype hetsched_model_dtype(const struct hetsched_model *model)
+{
+	return model ? hetsched__model_weight_dtype(&model->m) : HETSCHED_DTYPE_F32;
 }
 
 size_t hetsched_model_nlayers(const struct hetsched_model *model)

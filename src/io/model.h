@@ -29,7 +29,14 @@ struct hetsched__model {
 	size_t rows;         /* ONNX: the rows the chain runs on */
 	int transpose_input; /* ONNX: the 2-D input is read transposed (Gemm's transA) */
 	char *summary;       /* one line: the steps, for messages and reports (malloc'd) */
+	/* Bit d set when a linear step's weight was stored in the file as enum hetsched_dtype d
+	 * (float64 counts as f32): hetsched_model_dtype() reads it. */
+	unsigned weight_dtypes;
 };
+
+/* The dtype of the weights of \p m as stored in its file: bf16 or f16 when every layer's weight
+ * was stored so, else f32 (model.c). */
+enum hetsched_dtype hetsched__model_weight_dtype(const struct hetsched__model *m);
 
 /* One nn.Linear layer of a state_dict: y = x W^T + b. */
 struct hetsched__layer_data {
@@ -38,6 +45,7 @@ struct hetsched__layer_data {
 	float *bias;   /* out_features (malloc'd), or NULL when the layer has none */
 	char *name;    /* the weight's name, for messages (malloc'd) */
 	long index;    /* its module's position in an nn.Sequential, or -1 for a named module */
+	enum hetsched_dtype dtype; /* how the file stored the weight (float64: f32) */
 };
 
 /* The layers of a state_dict, in order, with what the file says about its activations. */

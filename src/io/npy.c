@@ -1,6 +1,8 @@
 /* npy.c: NumPy's .npy format for float arrays (1-D and 2-D as matrices; N-D with their shape), read
  * defensively and written atomically (through the one writer of io/file.c): the public
  * hetsched_npy_load() and hetsched_npy_save(), and the in-memory loader the fuzzer drives.
+ * float16 ('<f2') is read exactly (every binary16 value is a float32) and written from float32
+ * rounded to nearest even (codelets/half.h); numpy has no bfloat16, so none is written here.
  *
  * A .npy file is: the magic "\x93NUMPY", a version (major, minor), the header length (2 bytes
  * in version 1.0, 4 in 2.0 and 3.0, little-endian), the header (a Python dict literal with
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "half.h"
 #include "internal.h"
 #include "io/file.h"
 #include "io/npy.h"
@@ -24,13 +27,13 @@
 /* numpy itself refuses headers over 10000 bytes by default; a 2-D array needs about 100. */
 #define NPY_MAX_HEADER (1u << 16)
 #define NPY_MAX_NDIM 64
-/* float64 data are read and converted through a buffer of this many bytes. */
+/* float16 and float64 data are read and converted through a buffer of this many bytes. */
 #define NPY_CHUNK (1u << 16)
 
 /* What a header says about the array that follows it. */
 struct npy_info {
 	size_t data_offset; /* bytes before the first element */
-	size_t itemsize;    /* 4 (float32) or 8 (float64) */
+	size_t itemsize;    /* 2 (float16), 4 (float32) or 8 (float64) */
 	int big_endian;     /* descr starts with '>' */
 	size_t ndim;
 	size_t shape[NPY_MAX_NDIM];
@@ -232,7 +235,7 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 				return hetsched__error(
 				    HETSCHED_EDTYPE,
 				    "%s: dtype is a structured type, not supported "
-				    "(float32 or float64 only)",
+				    "(float16, float32 or float64 only)",
 				    name);
 			HETSCHED_CALL(parse_string(&c, descr, sizeof(descr)));
 			have_descr = 1;
@@ -266,12 +269,12 @@ static int parse_header(const char *h, size_t n, const char *name, struct npy_in
 	/* Every platform numpy writes '=' or '|' on is little-endian; numpy itself always
 	 * writes '<' or '>' for floats. */
 	if (strlen(descr) != 3 || !strchr("<>=|", descr[0]) || descr[1] != 'f' ||
-	    (descr[2] != '4' && descr[2] != '8'))
-		return hetsched__error(HETSCHED_EDTYPE,
-		                       "%s: dtype '%s' not supported (float32 or float64 only)",
-		                       name, descr);
+	    (descr[2] != '2' && descr[2] != '4' && descr[2] != '8'))
+		return hetsched__error(
+		    HETSCHED_EDTYPE,
+		    "%s: dtype '%s' not supported (float16, float32 or float64 only)", name, descr);
 	info->big_endian = descr[0] == '>';
-	info->itemsize = descr[2] == '4' ? 4 : 8;
+	info->itemsize = (size_t)(descr[2] - '0');
 
 	format_shape(shape, sizeof(shape), info->shape, info->ndim);
 	if (info->ndim == 0 && max_ndim > 2) {
@@ -322,7 +325,10 @@ static int check_data_size(const struct npy_info *info, size_t avail, const char
 	return hetsched__error(
 	    HETSCHED_EFORMAT,
 	    "%s: truncated: header says %s %s (%zu bytes) but only %zu data bytes", name, shape,
-	    info->itemsize == 4 ? "float32" : "float64", info->nbytes, avail);
+	    info->itemsize == 2   ? "float16"
+	    : info->itemsize == 4 ? "float32"
+	                          : "float64",
+	    info->nbytes, avail);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -330,6 +336,11 @@ static int check_data_size(const struct npy_info *info, size_t avail, const char
 
 /* Bytes are assembled by hand so that neither the host's byte order nor the data's alignment
  * matters; compilers turn the little-endian case into plain loads. */
+static uint16_t get_u16(const unsigned char *p, int big)
+{
+	return (uint16_t)(big ? p[0] << 8 | p[1] : p[1] << 8 | p[0]);
+}
+
 static uint32_t get_u32(const unsigned char *p, int big)
 {
 	if (big)
@@ -359,7 +370,11 @@ static void convert(const unsigned char *src, size_t count, const struct npy_inf
 	}
 	size_t i;
 
-	if (info->itemsize == 4) {
+	if (info->itemsize == 2) {
+		/* Widened exactly: stored again in 16 bits, each value keeps its bits. */
+		for (i = 0; i < count; i++)
+			dst[i] = hetsched__f32_from_f16(get_u16(src + 2 * i, info->big_endian));
+	} else if (info->itemsize == 4) {
 		for (i = 0; i < count; i++) {
 			uint32_t u = get_u32(src + 4 * i, info->big_endian);
 
@@ -414,10 +429,10 @@ int hetsched__npy_load_mem(const void *buf, size_t len, const char *name_for_mes
 }
 
 /* From a file, the header is read first and the data then go straight into the result (through
- * a bounded buffer for float64), so a large input is never held twice. Arrays of up to
- * max_ndim dimensions; their shape in shape[] when it is not NULL. */
+ * a bounded buffer for float16 and float64), so a large input is never held twice. Arrays of up
+ * to max_ndim dimensions; their shape in shape[] when it is not NULL, their dtype in *dtype. */
 static int load_file(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim,
-                     size_t *shape, size_t max_ndim)
+                     size_t *shape, size_t max_ndim, enum hetsched_dtype *dtype)
 {
 	unsigned char pre[12], *chunk = NULL;
 	struct npy_info info;
@@ -466,11 +481,13 @@ static int load_file(const char *path, float **data, size_t *rows, size_t *cols,
 			goto fail_out;
 		}
 		for (done = 0; done < count;) {
-			size_t n = count - done < NPY_CHUNK / 8 ? count - done : NPY_CHUNK / 8;
+			size_t per = NPY_CHUNK / info.itemsize,
+			       n = count - done < per ? count - done : per;
 
 			HETSCHED_TRY(rc,
-			             hetsched__pread_exact(fd, chunk, n * 8,
-			                                   info.data_offset + done * 8, path),
+			             hetsched__pread_exact(fd, chunk, n * info.itemsize,
+			                                   info.data_offset + done * info.itemsize,
+			                                   path),
 			             fail_chunk);
 			convert(chunk, n, &info, out + done);
 			done += n;
@@ -486,6 +503,8 @@ static int load_file(const char *path, float **data, size_t *rows, size_t *cols,
 		*ndim = info.ndim;
 	if (shape)
 		memcpy(shape, info.shape, info.ndim * sizeof(size_t));
+	if (dtype)
+		*dtype = info.itemsize == 2 ? HETSCHED_DTYPE_F16 : HETSCHED_DTYPE_F32;
 	return 0;
 
 fail_chunk:
@@ -501,7 +520,13 @@ fail_close:
 
 int hetsched_npy_load_ndim(const char *path, float **data, size_t *rows, size_t *cols, size_t *ndim)
 {
-	return load_file(path, data, rows, cols, ndim, NULL, 2);
+	return load_file(path, data, rows, cols, ndim, NULL, 2, NULL);
+}
+
+int hetsched__npy_load_ndim_dtype(const char *path, float **data, size_t *rows, size_t *cols,
+                                  size_t *ndim, enum hetsched_dtype *dtype)
+{
+	return load_file(path, data, rows, cols, ndim, NULL, 2, dtype);
 }
 
 int hetsched_npy_load_shape(const char *path, float **data, size_t *ndim,
@@ -511,7 +536,17 @@ int hetsched_npy_load_shape(const char *path, float **data, size_t *ndim,
 
 	if (!ndim || !shape)
 		return hetsched__error(HETSCHED_EINVAL, "npy_load: NULL argument");
-	return load_file(path, data, &rows, &cols, ndim, shape, HETSCHED_NPY_MAX_NDIM);
+	return load_file(path, data, &rows, &cols, ndim, shape, HETSCHED_NPY_MAX_NDIM, NULL);
+}
+
+int hetsched_npy_load_dtype(const char *path, float **data, size_t *ndim,
+                            size_t shape[HETSCHED_NPY_MAX_NDIM], enum hetsched_dtype *dtype)
+{
+	size_t rows, cols;
+
+	if (!ndim || !shape || !dtype)
+		return hetsched__error(HETSCHED_EINVAL, "npy_load: NULL argument");
+	return load_file(path, data, &rows, &cols, ndim, shape, HETSCHED_NPY_MAX_NDIM, dtype);
 }
 
 int hetsched_npy_load(const char *path, float **data, size_t *rows, size_t *cols)
@@ -585,13 +620,37 @@ size_t hetsched__npy_header(char buf[HETSCHED__NPY_HEADER_MAX], size_t rows, siz
 /* ------------------------------------------------------------------------------------------ */
 /* Saving */
 
-/* Write \p data (rows x cols, ld) as an array of shape \p shape (ndim dimensions). */
-static int save(const char *path, const float *data, size_t rows, size_t cols, size_t ld,
-                size_t ndim, const size_t *shape)
+/* The descr numpy writes for \p dtype; NULL for bfloat16, which numpy does not have (ml_dtypes'
+ * bfloat16 saves as raw void bytes that np.load cannot give back as numbers). */
+static const char *descr_of(enum hetsched_dtype dtype)
+{
+	return dtype == HETSCHED_DTYPE_F32 ? "<f4" : dtype == HETSCHED_DTYPE_F16 ? "<f2" : NULL;
+}
+
+int hetsched__npy_write(const char *path, const void *data, enum hetsched_dtype data_dtype,
+                        size_t rows, size_t cols, size_t ld, size_t ndim, const size_t *shape,
+                        enum hetsched_dtype file_dtype)
 {
 	char header[512], dims[320];
-	size_t dict, total, used = 0;
+	size_t dict, total, used = 0, two[2] = {rows, cols};
+	const char *descr = descr_of(file_dtype);
 
+	if (!path || !*path || !data || (ndim && !shape))
+		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
+	if ((unsigned)data_dtype >= HETSCHED_NDTYPES || (unsigned)file_dtype >= HETSCHED_NDTYPES)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: unknown dtype %d", path,
+		                       (unsigned)data_dtype >= HETSCHED_NDTYPES ? (int)data_dtype
+		                                                                : (int)file_dtype);
+	if (!descr)
+		return hetsched__error(HETSCHED_EDTYPE,
+		                       "cannot write %s as bf16: .npy has no bfloat16 (numpy has "
+		                       "none); write f32 or f16, or a .safetensors file",
+		                       path);
+	HETSCHED_CALL(hetsched__check_float_rows(path, rows, cols, ld));
+	if (!ndim) {
+		ndim = 2;
+		shape = two;
+	}
 	dims[0] = '\0';
 	for (size_t d = 0; d < ndim; d++)
 		used += (size_t)snprintf(dims + used, sizeof(dims) - used, "%zu,%s", shape[d],
@@ -603,17 +662,20 @@ static int save(const char *path, const float *data, size_t rows, size_t cols, s
 	 * boundary. */
 	memcpy(header, NPY_MAGIC "\x01\x00", 8);
 	dict = (size_t)snprintf(header + 10, sizeof(header) - 10,
-	                        "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }", dims);
+	                        "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr,
+	                        dims);
 	total = (10 + dict + 1 + 63) / 64 * 64;
 	memset(header + 10 + dict, ' ', total - 10 - dict - 1);
 	header[total - 1] = '\n';
 	header[8] = (char)((total - 10) & 0xff);
 	header[9] = (char)((total - 10) >> 8);
 
-	return hetsched__write_floats(path, header, total, data, rows, cols, ld);
+	return hetsched__write_array(path, header, total, data, data_dtype, rows, cols, ld,
+	                             file_dtype);
 }
 
-int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim, const size_t *shape)
+int hetsched_npy_save_shape_dtype(const char *path, const float *data, size_t ndim,
+                                  const size_t *shape, enum hetsched_dtype dtype)
 {
 	size_t rows = 1;
 
@@ -626,18 +688,22 @@ int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim, co
 		rows *= shape[d];
 	if (rows == 0 || shape[ndim - 1] == 0)
 		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: empty array", path);
-	return save(path, data, rows, shape[ndim - 1], shape[ndim - 1], ndim, shape);
+	return hetsched__npy_write(path, data, HETSCHED_DTYPE_F32, rows, shape[ndim - 1],
+	                           shape[ndim - 1], ndim, shape, dtype);
+}
+
+int hetsched_npy_save_shape(const char *path, const float *data, size_t ndim, const size_t *shape)
+{
+	return hetsched_npy_save_shape_dtype(path, data, ndim, shape, HETSCHED_DTYPE_F32);
+}
+
+int hetsched_npy_save_dtype(const char *path, const float *data, size_t rows, size_t cols,
+                            size_t ld, enum hetsched_dtype dtype)
+{
+	return hetsched__npy_write(path, data, HETSCHED_DTYPE_F32, rows, cols, ld, 0, NULL, dtype);
 }
 
 int hetsched_npy_save(const char *path, const float *data, size_t rows, size_t cols, size_t ld)
 {
-	char header[256];
-	size_t total;
-
-	if (!path || !*path || !data)
-		return hetsched__error(HETSCHED_EINVAL, "npy_save: NULL or empty argument");
-	HETSCHED_CALL(hetsched__check_float_rows(path, rows, cols, ld));
-
-	total = hetsched__npy_header(header, rows, cols);
-	return hetsched__write_floats(path, header, total, data, rows, cols, ld);
+	return hetsched_npy_save_dtype(path, data, rows, cols, ld, HETSCHED_DTYPE_F32);
 }

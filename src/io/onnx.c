@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "half.h"
 #include "internal.h"
 #include "io/file.h"
 #include "io/onnx.h"
@@ -49,21 +50,6 @@ static int is_float_type(int type)
 	       type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16;
 }
 
-static float half_to_float(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, u;
-	float f;
-
-	if (exp == 0) {
-		/* Zero or subnormal: exact as man * 2^-24. */
-		f = ldexpf((float)man, -24);
-		return sign ? -f : f;
-	}
-	u = sign | (exp == 31 ? 0xffu << 23 : (exp + 112) << 23) | man << 13;
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
 /* Element k of little-endian data of \p type as a double (exact for every type but 64-bit
  * integers beyond 2^53, which no shape or weight has). */
 static double element(const unsigned char *p, int type, size_t k)
@@ -85,14 +71,10 @@ static double element(const unsigned char *p, int type, size_t k)
 	case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
 		memcpy(&d, &u, sizeof(d));
 		return d;
-	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16:
-		return half_to_float((uint16_t)u);
-	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16: {
-		uint32_t v = (uint32_t)u << 16;
-
-		memcpy(&f, &v, sizeof(f));
-		return f;
-	}
+	case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16: /* exact: a float keeps every value */
+		return hetsched__f32_from_f16((uint16_t)u);
+	case ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16:
+		return hetsched__f32_from_bf16((uint16_t)u);
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
 		return (int8_t)u;
 	case ONNX__TENSOR_PROTO__DATA_TYPE__INT16:
@@ -138,6 +120,7 @@ static int tensor_const(const struct hetsched__onnx *g, const Onnx__TensorProto 
 	int rc = 0;
 
 	c->name = t->name ? t->name : "";
+	c->elem_type = t->data_type;
 	if (t->n_dims > HETSCHED__ONNX_MAX_NDIM)
 		return hetsched__error(HETSCHED_ESHAPE,
 		                       "%s: tensor '%s' has %zu dimensions (at most "
@@ -327,6 +310,7 @@ static int transpose_node(const struct hetsched__onnx *g, const Onnx__NodeProto 
 		s *= in->dims[d];
 	}
 	c->name = n->output[0];
+	c->elem_type = in->elem_type;
 	c->ndim = nd;
 	c->numel = in->numel;
 	for (size_t d = 0; d < nd; d++)
@@ -351,9 +335,12 @@ static int given_input(const struct hetsched__onnx *g, const char *name, const c
                        struct hetsched__onnx_const *c)
 {
 	size_t shape[HETSCHED_NPY_MAX_NDIM];
+	enum hetsched_dtype dtype;
 
-	HETSCHED_CALL(hetsched_npy_load_shape(path, &c->f, &c->ndim, shape));
+	HETSCHED_CALL(hetsched_npy_load_dtype(path, &c->f, &c->ndim, shape, &dtype));
 	c->name = name;
+	c->elem_type = dtype == HETSCHED_DTYPE_F16 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
+	                                           : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
 	c->numel = 1;
 	for (size_t d = 0; d < c->ndim; d++) {
 		c->dims[d] = shape[d];

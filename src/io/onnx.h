@@ -20,8 +20,9 @@ struct hetsched__onnx_const {
 	size_t ndim;
 	size_t dims[HETSCHED__ONNX_MAX_NDIM];
 	size_t numel;
-	float *f;   /* numel values (malloc'd) */
-	int64_t *i; /* numel values for integer tensors (malloc'd), else NULL */
+	float *f;      /* numel values (malloc'd) */
+	int64_t *i;    /* numel values for integer tensors (malloc'd), else NULL */
+	int elem_type; /* the ONNX data type it was stored as (FLOAT16, BFLOAT16: f is exact) */
 };
 
 struct hetsched__onnx {

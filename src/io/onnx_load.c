@@ -51,6 +51,7 @@ static void reset(struct hetsched__oc *c)
 	}
 	memset(m->steps, 0, (2 * c->graph->n_node + 2) * sizeof(*m->steps));
 	m->nsteps = m->nlayers = 0;
+	m->weight_dtypes = 0;
 	c->nvals = 0;
 	memset(&c->prog, 0, sizeof(c->prog));
 	free(c->vecs);
@@ -150,10 +151,14 @@ int hetsched__onnx_load(const char *path, const struct hetsched_model_options *o
 	c.graph = g.proto->graph;
 	c.m = m;
 	HETSCHED_TRY(rc, input_shape(&g, options, dims, &ndim), out);
-	if (g.input_elem_type && g.input_elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
+	/* A model exported in half precision (model.half(), .bfloat16()) declares a 16-bit input:
+	 * its values come in as floats all the same, stored in the run's dtype. */
+	if (g.input_elem_type && g.input_elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+	    g.input_elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16 &&
+	    g.input_elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16) {
 		rc = hetsched__error(HETSCHED_EDTYPE,
 		                     "%s: input '%s' has ONNX data type %d; "
-		                     "hetsched runs float32 data",
+		                     "hetsched runs float data (float32, float16, bfloat16)",
 		                     path, g.input, g.input_elem_type);
 		goto out;
 	}

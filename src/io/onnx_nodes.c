@@ -105,6 +105,19 @@ static int linear_step(struct hetsched__oc *c, const Onnx__NodeProto *n,
 	return hetsched__oc_new_value(c, n->output[0], 0, dims, ndim);
 }
 
+/* The weight of the step just added came from \p B: note the dtype it was stored as. */
+static int weight_from(struct hetsched__oc *c, const struct hetsched__onnx_const *B, int rc)
+{
+	if (rc >= 0)
+		c->m->weight_dtypes |= 1u
+		                       << (B->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16
+		                               ? HETSCHED_DTYPE_BF16
+		                           : B->elem_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16
+		                               ? HETSCHED_DTYPE_F16
+		                               : HETSCHED_DTYPE_F32);
+	return rc;
+}
+
 static int gemm(struct hetsched__oc *c, const Onnx__NodeProto *n)
 {
 	struct hetsched__oc_value *a = hetsched__oc_find(c, n->input[0]);
@@ -156,7 +169,7 @@ static int gemm(struct hetsched__oc *c, const Onnx__NodeProto *n)
 				bias[i * N + o] =
 				    beta * C->f[(cr == 1 ? 0 : i * cc) + (cc == 1 ? 0 : o)];
 	}
-	return linear_step(c, n, a, w, bias, bias_rows, K, N, 0);
+	return weight_from(c, B, linear_step(c, n, a, w, bias, bias_rows, K, N, 0));
 }
 
 static int matmul(struct hetsched__oc *c, const Onnx__NodeProto *n)
@@ -180,7 +193,7 @@ static int matmul(struct hetsched__oc *c, const Onnx__NodeProto *n)
 	for (size_t o = 0; o < N; o++)
 		for (size_t k = 0; k < K; k++)
 			w[o * K + k] = B->f[k * N + o];
-	return linear_step(c, n, a, w, NULL, 1, K, N, B->ndim == 1);
+	return weight_from(c, B, linear_step(c, n, a, w, NULL, 1, K, N, B->ndim == 1));
 }
 
 /* Add of a per-feature constant right after a layer: folded into its bias. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half.h"
 #include "internal.h"
 #include "io/file.h"
 #include "io/safetensors.h"
@@ -364,31 +365,7 @@ static uint32_t get_u32(const unsigned char *p)
 
 static float from_bits(uint32_t u)
 {
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
-/* IEEE binary16 to binary32, exactly: subnormal halves become normal floats; infinities and
- * NaNs keep their sign and payload. */
-static float half_to_float(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
-
-	if (exp == 0x1f)
-		return from_bits(sign | 0x7f800000u | mant << 13);
-	if (exp != 0)
-		return from_bits(sign | (exp + 112) << 23 | mant << 13);
-	if (mant == 0)
-		return from_bits(sign);
-	/* Subnormal: shift the leading 1 into the implicit bit, lowering the exponent. */
-	exp = 113;
-	while (!(mant & 0x400)) {
-		mant <<= 1;
-		exp--;
-	}
-	return from_bits(sign | exp << 23 | (mant & 0x3ff) << 13);
+	return hetsched__f32_from_bits(u);
 }
 
 int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
@@ -442,12 +419,14 @@ int hetsched__safetensors_to_float(const struct hetsched__safetensors *st,
 		}
 		break;
 	default:
+		/* Both widen exactly (codelets/half.h): stored again in the same 16 bits, each
+		 * value keeps its bits. */
 		if (tensor->dtype[0] == 'B') /* bfloat16: the top half of a float32 */
 			for (i = 0; i < numel; i++)
-				dst[i] = from_bits((uint32_t)get_u16(src + 2 * i) << 16);
+				dst[i] = hetsched__f32_from_bf16(get_u16(src + 2 * i));
 		else
 			for (i = 0; i < numel; i++)
-				dst[i] = half_to_float(get_u16(src + 2 * i));
+				dst[i] = hetsched__f32_from_f16(get_u16(src + 2 * i));
 	}
 	*out = dst;
 	return 0;
@@ -470,9 +449,11 @@ void hetsched__safetensors_close(struct hetsched__safetensors *st)
 
 /* ------------------------------------------------------------------ writing */
 
-int hetsched_safetensors_save(const char *path, const char *name, const float *data, size_t rows,
-                              size_t cols, size_t ld)
+int hetsched__safetensors_write(const char *path, const char *name, const void *data,
+                                enum hetsched_dtype data_dtype, size_t rows, size_t cols, size_t ld,
+                                enum hetsched_dtype file_dtype)
 {
+	static const char *const names[HETSCHED_NDTYPES] = {"F32", "BF16", "F16"};
 	json_t *root, *tensor;
 	char *json = NULL, *header = NULL;
 	size_t json_len, padded;
@@ -487,12 +468,17 @@ int hetsched_safetensors_save(const char *path, const char *name, const float *d
 		                       "cannot write %s: '__metadata__' is not a "
 		                       "tensor name",
 		                       path);
-	bytes = (uint64_t)rows * cols * 4;
+	if ((unsigned)data_dtype >= HETSCHED_NDTYPES || (unsigned)file_dtype >= HETSCHED_NDTYPES)
+		return hetsched__error(HETSCHED_EINVAL, "cannot write %s: unknown dtype %d", path,
+		                       (unsigned)data_dtype >= HETSCHED_NDTYPES ? (int)data_dtype
+		                                                                : (int)file_dtype);
+	bytes = (uint64_t)rows * cols * (file_dtype == HETSCHED_DTYPE_F32 ? 4 : 2);
 	/* {"__metadata__": {"format": "pt"}, NAME: {"dtype": "F32", "shape": [rows, cols],
 	 * "data_offsets": [0, bytes]}}, as safetensors.torch.save_file writes it. */
 	root = json_object();
-	tensor = json_pack("{s:s, s:[I,I], s:[I,I]}", "dtype", "F32", "shape", (json_int_t)rows,
-	                   (json_int_t)cols, "data_offsets", (json_int_t)0, (json_int_t)bytes);
+	tensor = json_pack("{s:s, s:[I,I], s:[I,I]}", "dtype", names[file_dtype], "shape",
+	                   (json_int_t)rows, (json_int_t)cols, "data_offsets", (json_int_t)0,
+	                   (json_int_t)bytes);
 	if (!root || !tensor ||
 	    json_object_set_new(root, "__metadata__", json_pack("{s:s}", "format", "pt")) != 0 ||
 	    json_object_set_new(root, name, tensor) != 0 ||
@@ -517,7 +503,22 @@ int hetsched_safetensors_save(const char *path, const char *name, const float *d
 	memcpy(header + 8, json, json_len);
 	memset(header + 8 + json_len, ' ', padded - json_len);
 	free(json);
-	rc = hetsched__write_floats(path, header, 8 + padded, data, rows, cols, ld);
+	rc = hetsched__write_array(path, header, 8 + padded, data, data_dtype, rows, cols, ld,
+	                           file_dtype);
 	free(header);
 	return rc;
+}
+
+int hetsched_safetensors_save_dtype(const char *path, const char *name, const float *data,
+                                    size_t rows, size_t cols, size_t ld, enum hetsched_dtype dtype)
+{
+	return hetsched__safetensors_write(path, name, data, HETSCHED_DTYPE_F32, rows, cols, ld,
+	                                   dtype);
+}
+
+int hetsched_safetensors_save(const char *path, const char *name, const float *data, size_t rows,
+                              size_t cols, size_t ld)
+{
+	return hetsched_safetensors_save_dtype(path, name, data, rows, cols, ld,
+	                                       HETSCHED_DTYPE_F32);
 }

@@ -257,18 +257,22 @@ static int compare_params(const void *a, const void *b)
 }
 
 /* A parameter's values as float32, with its shape as stored (ndim 1 or 2 for .npy files, whose
- * loader refuses the rest by itself). */
+ * loader refuses the rest by itself) and its dtype in the file (16-bit values widen exactly). */
 static int load_param(const struct hetsched__safetensors *st, const struct param *p, float **data,
-                      size_t *ndim, size_t dims[2])
+                      size_t *ndim, size_t dims[2], enum hetsched_dtype *dtype)
 {
 	if (p->file) {
 		size_t rows, cols;
 
-		HETSCHED_CALL(hetsched_npy_load_ndim(p->file, data, &rows, &cols, ndim));
+		HETSCHED_CALL(
+		    hetsched__npy_load_ndim_dtype(p->file, data, &rows, &cols, ndim, dtype));
 		dims[0] = *ndim == 1 ? cols : rows;
 		dims[1] = cols;
 		return 0;
 	}
+	*dtype = !strcmp(p->tensor->dtype, "BF16")  ? HETSCHED_DTYPE_BF16
+	         : !strcmp(p->tensor->dtype, "F16") ? HETSCHED_DTYPE_F16
+	                                            : HETSCHED_DTYPE_F32;
 	*ndim = p->tensor->ndim;
 	dims[0] = *ndim > 0 ? p->tensor->shape[0] : 0;
 	dims[1] = *ndim > 1 ? p->tensor->shape[1] : 0;
@@ -281,6 +285,7 @@ static int load_layer(const char *source, const struct hetsched__safetensors *st
                       struct hetsched__layer_data *layer)
 {
 	size_t ndim, dims[2];
+	enum hetsched_dtype bias_dtype;
 
 	/* Shapes known from the header are checked before anything is converted. */
 	if (!w->file && w->tensor->ndim != 2)
@@ -288,7 +293,7 @@ static int load_layer(const char *source, const struct hetsched__safetensors *st
 		                       "%s: '%s' is %zu-D; a layer's weight must be 2-D "
 		                       "(out_features x in_features)",
 		                       source, w->display, w->tensor->ndim);
-	HETSCHED_CALL(load_param(st, w, &layer->weight, &ndim, dims));
+	HETSCHED_CALL(load_param(st, w, &layer->weight, &ndim, dims, &layer->dtype));
 	if (ndim != 2)
 		return refuse_module(source, w->display, ndim);
 	if (dims[0] == 0 || dims[1] == 0)
@@ -305,7 +310,7 @@ static int load_layer(const char *source, const struct hetsched__safetensors *st
 		    "(a bias is 1-D of length out_features)",
 		    source, b->display, b->tensor->ndim, hetsched__st_tensor_numel(b->tensor),
 		    w->display, layer->out_features);
-	HETSCHED_CALL(load_param(st, b, &layer->bias, &ndim, dims));
+	HETSCHED_CALL(load_param(st, b, &layer->bias, &ndim, dims, &bias_dtype));
 	if (ndim != 1 || dims[0] != layer->out_features)
 		return hetsched__error(
 		    HETSCHED_ESHAPE,
