@@ -16,6 +16,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #define LINEAR16_F16C 1
 #include <immintrin.h>
+#include <cpuid.h>
 #endif
 
 /* Per-thread FP32 buffers of the CPU kernels (one per StarPU worker thread), grown as needed and
@@ -123,10 +124,14 @@ static int simd_level(void)
 
 #ifdef LINEAR16_F16C
 	if (level < 0) {
+		/* F16C from CPUID leaf 1 (ECX): clang's __builtin_cpu_supports has no "f16c". */
+		unsigned eax, ebx, ecx = 0, edx;
+		int f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C);
+
 		__builtin_cpu_init();
-		level = !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c") ? 0
-		        : __builtin_cpu_supports("avx512f")                                ? 2
-		                                                                           : 1;
+		level = !__builtin_cpu_supports("avx2") || !f16c ? 0
+		        : __builtin_cpu_supports("avx512f")      ? 2
+		                                                 : 1;
 	}
 #else
 	level = 0;
