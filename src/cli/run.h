@@ -40,8 +40,9 @@ int run_fail(const char *what);
  * calibrated yet. */
 int run_is_safetensors(const char *path);
 /* The storage dtype (o->workers.dtype: --dtype, else the model file's weights' 16-bit dtype
- * unless streaming, else f32) and the dtype of the saved files (--save-dtype, else the storage dtype; f32 for a
- * stream); -1 after one line saying why not (a bad --save-dtype, bf16 into a .npy file). */
+ * unless streaming, else f32) and the dtype of the saved files (--save-dtype, else the storage
+ * dtype; f32 for a stream); -1 after one line saying why not (a bad --save-dtype, bf16 into a .npy
+ * file). */
 int run_decide_dtypes(struct run_options *o, const struct cli_problem *p);
 /* The line of the text summary that says where the storage dtype came from (none for f32). */
 void run_report_dtype(const struct run_options *o);
