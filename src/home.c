@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hwloc.h>
 #include <starpu.h>
 
 #include "internal.h"
@@ -41,8 +42,9 @@ int hetsched__home_check(void)
  * hetsched run` on a fresh folder here, and seen in CI with 2 ranks of a SLURM job). Processes
  * sharing that folder therefore start StarPU under an flock on a file beside it, exclusive: the
  * first one calibrates, the others then read whole files. The ranks of one MPI launch share it
- * once the bus files are all there (they see the same devices, so none recalibrates), so that a
- * large job's ranks do not start one after the other for nothing. StarPU is stopped (it writes
+ * once the bus files are all there and were made with the cores and NUMA nodes it sees (then
+ * none recalibrates: bus_config_matches), so that a large job's ranks do not start one after the
+ * other for nothing. StarPU is stopped (it writes
  * the performance models then) under the exclusive lock. Under MPI with several ranks, the
  * start is locked only once MPI is initialised (hetsched__mpi_preinit), as StarPU-MPI's start is
  * then local to the rank, and the stop is not locked: starpu_mpi_shutdown waits for the other
@@ -123,6 +125,54 @@ static int bus_files_complete(const char *models)
 	return 1;
 }
 
+/* Whether the bus calibration of this host in the folder models was made with as many cores and
+ * NUMA nodes as this process sees (StarPU compares the two counts of its config file with its
+ * hwloc topology, restricted to the cores the process is bound to under STARPU_WORKERS_GETBIND,
+ * and calibrates again when they differ: the ranks of `mpirun --bind-to core` after a
+ * whole-node run, each seeing one core, would all rewrite the files at once while reading them,
+ * and abort in check_bus_affinity_file). 1 when the file does not say. */
+static int bus_config_matches(const char *models)
+{
+	char host[256], path[4096], line[256];
+	long cores = -1, numas = -1;
+	hwloc_topology_t topology;
+	FILE *f;
+	int match = 1;
+
+	if (!hetsched__home_host(host, sizeof(host)) ||
+	    snprintf(path, sizeof(path), "%sbus/%s.config", models, host) >= (int)sizeof(path) ||
+	    !(f = fopen(path, "r")))
+		return 1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "# Number of CPUs"))
+			cores = strtol(line, NULL, 10);
+		else if (strstr(line, "# Number of NUMA nodes"))
+			numas = strtol(line, NULL, 10);
+	}
+	fclose(f);
+	if (hwloc_topology_init(&topology) != 0)
+		return 1;
+	if (hwloc_topology_load(topology) == 0) {
+		const char *getbind = getenv("STARPU_WORKERS_GETBIND");
+		int c, n;
+
+		/* StarPU's topology then holds only the cores the thread is bound to. */
+		if (getbind && *getbind ? atoi(getbind) != 0
+		                        : HETSCHED_STARPU_WORKERS_GETBIND_DEFAULT) {
+			hwloc_bitmap_t set = hwloc_bitmap_alloc();
+
+			if (set && hwloc_get_cpubind(topology, set, HWLOC_CPUBIND_THREAD) == 0)
+				hwloc_topology_restrict(topology, set, 0);
+			hwloc_bitmap_free(set);
+		}
+		c = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE);
+		n = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE);
+		match = (cores < 0 || c <= 0 || cores == c) && (numas < 0 || n <= 0 || numas == n);
+	}
+	hwloc_topology_destroy(topology);
+	return match;
+}
+
 /* Whether the bus calibration StarPU will read at start is complete. StarPU 1.3 reads it from the
  * model folder; 1.4 from the first of STARPU_PERF_MODEL_DIR and $STARPU_HOME/.starpu/sampling
  * that holds a bus config file, and calibrates into the model folder when neither does (see
@@ -157,7 +207,8 @@ int hetsched__home_lock(int at_start)
 		mkdir(models, 0777);
 		*slash = '/';
 	}
-	if (at_start && hetsched__mpi_launched_size() > 1 && bus_calibrated(models))
+	if (at_start && hetsched__mpi_launched_size() > 1 && bus_calibrated(models) &&
+	    bus_config_matches(models))
 		how = LOCK_SH;
 	if (snprintf(path, sizeof(path), "%shetsched.lock", models) >= (int)sizeof(path))
 		return -1;
