@@ -1,44 +1,11 @@
-/* hs_numerics.h: what the tests of 16-bit storage and precision modes share: starting hetsched
- * on a worker set of the test's world with a dtype and a precision (hs_test.h's hs_start with
- * two more settings). */
+/* hs_numerics.h: what the tests of 16-bit storage and precision modes share (they start
+ * hetsched with hs_test.h's hs_start_numerics). */
 #ifndef HS_NUMERICS_H
 #define HS_NUMERICS_H
 
 #include "codelets.h"
 #include "half.h"
 #include "hs_test.h"
-
-static inline void hs_start_numerics(const char *sched, enum hs_workers w,
-                                     enum hetsched_dtype dtype, enum hetsched_precision precision)
-{
-	struct hetsched_conf conf;
-
-	hetsched_conf_init(&conf);
-	conf.sched = sched;
-	conf.quiet = 1;
-	conf.dtype = dtype;
-	conf.precision = precision;
-	if (w == HS_CPU_ONLY) {
-		conf.nopencl = 0;
-		conf.ncuda = 0;
-	} else if (w == HS_CUDA_ONLY) {
-		conf.ncpu = 0;
-		conf.ncuda = 1;
-		conf.nopencl = 0;
-	} else if (w == HS_CPU_CUDA) {
-		conf.ncuda = 1;
-		conf.nopencl = 0;
-	} else if (w == HS_OPENCL_ONLY) {
-		conf.ncpu = 0;
-		conf.nopencl = 1;
-		conf.opencl_on_cpu = 1;
-	} else {
-		conf.ncpu = 1;
-		conf.nopencl = 1;
-		conf.opencl_on_cpu = 1;
-	}
-	HS_CHECK(hetsched_init(&conf));
-}
 
 /* 1 when the worker set has only devices whose kernels do not compute \p dtype storage with
  * \p precision products yet (codelets.h): such runs must fail with HETSCHED_ENODEV. */

@@ -80,14 +80,18 @@ static inline int hs_cuda_world(void)
 	return world && !strcmp(world, "cuda");
 }
 
-/* Start hetsched with a policy on a worker set. */
-static inline void hs_start(const char *sched, enum hs_workers w)
+/* Start hetsched with a policy on a worker set, tensors stored as dtype and linear layers
+ * computed in precision. */
+static inline void hs_start_numerics(const char *sched, enum hs_workers w,
+                                     enum hetsched_dtype dtype, enum hetsched_precision precision)
 {
 	struct hetsched_conf conf;
 
 	hetsched_conf_init(&conf);
 	conf.sched = sched;
 	conf.quiet = 1;
+	conf.dtype = dtype;
+	conf.precision = precision;
 	if (w == HS_CPU_ONLY) {
 		conf.nopencl = 0;
 		conf.ncuda = 0;
@@ -108,6 +112,12 @@ static inline void hs_start(const char *sched, enum hs_workers w)
 		conf.opencl_on_cpu = 1;
 	}
 	HS_CHECK(hetsched_init(&conf));
+}
+
+/* Start hetsched with a policy on a worker set (FP32 storage and products). */
+static inline void hs_start(const char *sched, enum hs_workers w)
+{
+	hs_start_numerics(sched, w, HETSCHED_DTYPE_F32, HETSCHED_PRECISION_FP32);
 }
 
 /* Gather a tensor into a malloc'd contiguous copy (rows x cols). */
